@@ -1,0 +1,180 @@
+"""Validates every record of the built-in model catalog (src/paramscope/data/models/*.json).
+
+Pure data checks with the json module only: the record layout, kind-specific rules, unique ids and
+aliases, no NaN/Infinity anywhere, and a few facts the records must carry (facts.md pitfall P9).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "src" / "paramscope" / "data" / "models"
+PATHS = sorted(MODELS_DIR.glob("*.json"))
+
+KINDS = {"config", "paper", "rumour"}
+COMMON_KEYS = {"id", "name", "aliases", "org", "year", "kind", "source", "copy", "published", "notes"}
+KIND_KEYS = {"config": {"config"}, "paper": {"config"}, "rumour": {"claims"}}
+PUBLISHED_KEYS = {"total_params", "active_params", "source", "note"}
+CLAIM_KEYS = {"total_params", "num_experts", "params_per_expert", "active_params", "layers", "top_k", "shared_attention_params"}
+ID_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+HF_SOURCE_RE = re.compile(r"^https://huggingface\.co/([A-Za-z0-9][\w.-]*/[\w.-]+)/blob/main/config\.json$")
+# a citation names a year (paper, blog, podcast) or an arXiv number
+CITATION_RE = re.compile(r"(19|20)\d\d|arXiv")
+
+# ParamscopeDecoder: the keys a paper config must state, with their JSON types
+DECODER_KEYS = {
+    "hidden_size": int, "num_hidden_layers": int, "num_attention_heads": int, "num_key_value_heads": int,
+    "head_dim": int, "intermediate_size": int, "vocab_size": int, "max_position_embeddings": int,
+    "tie_word_embeddings": bool, "mlp": str, "hidden_act": str, "norm": str, "norm_bias": bool,
+    "attention_bias": bool, "mlp_bias": bool, "parallel_block": bool, "position": str,
+}
+DECODER_CHOICES = {"mlp": {"gated", "plain"}, "norm": {"rmsnorm", "layernorm"},
+                   "position": {"rotary", "learned", "relative", "none"}}
+
+
+def _reject_constant(name):
+    raise ValueError(f"non-finite number {name} in JSON")
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)
+
+
+RECORDS = {p.stem: load(p) for p in PATHS}
+
+
+def _numbers(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _numbers(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _numbers(v)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield value
+
+
+def test_catalog_is_populated():
+    assert len(PATHS) >= 70
+    kinds = {rec["kind"] for rec in RECORDS.values()}
+    assert kinds == KINDS
+
+
+@pytest.mark.parametrize("stem", sorted(RECORDS))
+def test_record_layout(stem):
+    rec = RECORDS[stem]
+    assert isinstance(rec, dict)
+    assert rec.get("kind") in KINDS, f"{stem}: kind {rec.get('kind')!r}"
+    assert set(rec) == COMMON_KEYS | KIND_KEYS[rec["kind"]], f"{stem}: keys {sorted(rec)}"
+    assert rec["id"] == stem, "the file is named after the id"
+    assert ID_RE.match(rec["id"]), f"{stem}: id is not lowercase kebab-case"
+    assert isinstance(rec["name"], str) and rec["name"].strip()
+    assert isinstance(rec["org"], str) and rec["org"].strip()
+    assert isinstance(rec["notes"], str)
+    assert isinstance(rec["year"], int) and not isinstance(rec["year"], bool) and 2017 <= rec["year"] <= 2030
+    aliases = rec["aliases"]
+    assert isinstance(aliases, list)
+    for alias in aliases:
+        assert isinstance(alias, str) and alias.strip() == alias and alias and " " not in alias, f"{stem}: alias {alias!r}"
+    assert len({a.lower() for a in aliases}) == len(aliases), f"{stem}: repeated alias"
+    assert all(math.isfinite(x) for x in _numbers(rec)), f"{stem}: non-finite number"
+
+
+@pytest.mark.parametrize("stem", sorted(RECORDS))
+def test_source_and_copy(stem):
+    rec = RECORDS[stem]
+    source, copy = rec["source"], rec["copy"]
+    assert isinstance(source, str) and source.strip()
+    if rec["kind"] == "config":
+        m = HF_SOURCE_RE.match(source)
+        assert m, f"{stem}: source {source!r} is not a hub config.json URL"
+        assert rec["aliases"] and rec["aliases"][0] == m.group(1), f"{stem}: the first alias is the hub repo of the source"
+        assert isinstance(copy, str) and (copy.startswith("github:") or copy.startswith("reconstructed")), f"{stem}: copy {copy!r}"
+        if copy.startswith("reconstructed"):
+            assert "reconstructed" in rec["notes"].lower(), f"{stem}: a reconstructed config says so in notes"
+    else:
+        assert source.startswith("https://") or CITATION_RE.search(source), f"{stem}: source is neither URL nor citation"
+        assert copy is None
+
+
+@pytest.mark.parametrize("stem", sorted(RECORDS))
+def test_published(stem):
+    pub = RECORDS[stem]["published"]
+    assert isinstance(pub, dict) and set(pub) == PUBLISHED_KEYS
+    for key in ("total_params", "active_params", "source", "note"):
+        assert pub[key] is None or (isinstance(pub[key], str) and pub[key].strip()), f"{stem}: published.{key}"
+    if pub["total_params"] is not None or pub["active_params"] is not None:
+        assert pub["source"], f"{stem}: a published count names its source"
+
+
+@pytest.mark.parametrize("stem", sorted(s for s, r in RECORDS.items() if r["kind"] in ("config", "paper")))
+def test_config(stem):
+    rec = RECORDS[stem]
+    cfg = rec["config"]
+    assert isinstance(cfg, dict) and cfg
+    assert isinstance(cfg.get("model_type"), str) and cfg["model_type"]
+    arch = cfg.get("architectures")
+    assert isinstance(arch, list) and arch and all(isinstance(a, str) and a for a in arch)
+    if rec["kind"] == "paper" and cfg["model_type"] == "paramscope_decoder":
+        assert arch == ["ParamscopeDecoder"]
+        for key, typ in DECODER_KEYS.items():
+            assert key in cfg, f"{stem}: ParamscopeDecoder needs {key}"
+            value = cfg[key]
+            assert isinstance(value, typ) and (typ is bool or not isinstance(value, bool)), f"{stem}: {key}={value!r}"
+            if typ is int:
+                assert value > 0, f"{stem}: {key}={value!r}"
+        for key, choices in DECODER_CHOICES.items():
+            assert cfg[key] in choices, f"{stem}: {key}={cfg[key]!r}"
+        assert cfg["num_attention_heads"] % cfg["num_key_value_heads"] == 0
+
+
+@pytest.mark.parametrize("stem", sorted(s for s, r in RECORDS.items() if r["kind"] == "rumour"))
+def test_rumour_claims(stem):
+    claims = RECORDS[stem]["claims"]
+    assert isinstance(claims, dict) and "total_params" in claims
+    assert set(claims) <= CLAIM_KEYS, f"{stem}: unknown claim {sorted(set(claims) - CLAIM_KEYS)}"
+    for key, value in claims.items():
+        assert isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0, f"{stem}: {key}={value!r}"
+
+
+def test_ids_and_aliases_unique_case_insensitively():
+    seen: dict[str, str] = {}
+    for stem, rec in RECORDS.items():
+        for key in (rec["id"], *rec["aliases"]):
+            k = key.lower()
+            assert k not in seen, f"{key!r} names both {seen[k]} and {stem}"
+            seen[k] = stem
+
+
+# Facts the records must carry; each row cites where the fact comes from.
+FACTS = [
+    # (id, path in config, value, source)
+    ("mistral-7b-v0.1", ("vocab_size",), 32000, "facts.md P9"),
+    ("mistral-7b-v0.3", ("vocab_size",), 32768, "facts.md P9"),
+    ("mixtral-8x22b", ("vocab_size",), 32768, "facts.md P9 (mistralai repo)"),
+    ("mixtral-8x22b-community", ("vocab_size",), 32000, "facts.md P9 (mistral-community repo)"),
+    ("deepseek-v3", ("num_nextn_predict_layers",), 1, "DeepSeek-V3 report: one MTP module"),
+    ("deepseek-v3", ("quantization_config", "quant_method"), "fp8", "DeepSeek-V3 hub checkpoint is FP8"),
+    ("gpt-oss-20b", ("quantization_config", "quant_method"), "mxfp4", "gpt-oss model card: MXFP4 experts"),
+    ("gpt-oss-120b", ("quantization_config", "quant_method"), "mxfp4", "gpt-oss model card: MXFP4 experts"),
+    ("gpt3-175b", ("n_embd",), 12288, "Brown et al. 2020 Table 2.1"),
+    ("gpt3-175b", ("n_layer",), 96, "Brown et al. 2020 Table 2.1"),
+    ("palm-540b", ("num_hidden_layers",), 118, "Chowdhery et al. 2022 Table 1"),
+    ("palm-540b", ("num_key_value_heads",), 1, "Chowdhery et al. 2022 Section 2 (multi-query attention)"),
+    ("gopher-280b", ("hidden_size",), 16384, "Rae et al. 2021 Table 1"),
+    ("chinchilla-70b", ("num_hidden_layers",), 80, "Hoffmann et al. 2022 Table 4"),
+    ("switch-c-2048", ("num_experts",), 2048, "Fedus et al. 2021 Table 9"),
+]
+
+
+@pytest.mark.parametrize("rid,path,value,source", FACTS, ids=[f"{r[0]}:{'.'.join(r[1])}" for r in FACTS])
+def test_record_facts(rid, path, value, source):
+    node = RECORDS[rid]["config"]
+    for key in path:
+        node = node[key]
+    assert node == value, f"{rid}: {'.'.join(path)} = {node!r}, expected {value!r} ({source})"
