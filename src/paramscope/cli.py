@@ -54,22 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(p)
     p.set_defaults(func=_lazy("show"))
 
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    for name in _EXTRA_COMMANDS:
+        importlib.import_module(f"paramscope.commands.{name}").register(sub)
     return parser
 
 
-# Later issues (memory, perf, train, ...) append their parser builders here.
-_EXTRA_COMMANDS: list = []
+# Commands whose modules define their own arguments (register(sub)); they import nothing heavy at import time.
+_EXTRA_COMMANDS = ["memory"]
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    from . import __version__
 
-        return version("paramscope")
-    except Exception:  # noqa: BLE001 - running from a source tree
-        return "0+unknown"
+    return __version__
 
 
 def main(argv: list[str] | None = None) -> int:
