@@ -1,0 +1,1 @@
+"""Quantization mixes: per-tensor storage types chosen by rules (llama.cpp GGUF ftypes)."""
