@@ -1,0 +1,263 @@
+"""Per-sequence state an inference engine keeps: attention K/V caches and SSM/conv states, layer by layer.
+
+Layouts per engine (docs/engines.md has the sources; constants live in data/engines.toml):
+
+- ``transformers`` (DynamicCache, 5.x): full-attention layers hold every token; sliding-window layers hold
+  the last ``window - 1`` tokens (DynamicSlidingWindowLayer); MLA layers hold the latent (kv_lora_rank)
+  and the rotary key (qk_rope_head_dim) as two one-head tensors; Mamba layers hold conv_states
+  [d_inner, d_conv] and recurrent_states [d_inner, d_state]; all in the model's dtype.
+- ``vllm`` (V1 paged KV cache): pages of ``block_size`` tokens; full attention holds cdiv(tokens, block)
+  pages; sliding-window layers hold min(window - 1 + max_num_batched_tokens, tokens) tokens plus one page;
+  MLA holds the latent + rotary key once (no K/V doubling; fp8_ds_mla is 656 bytes per token); KV heads
+  are split over tensor-parallel ranks (replicated when tp exceeds the KV heads).
+- ``llama.cpp``: one cache for all parallel sequences of n_ctx = batch x context tokens padded to a multiple
+  of n_ctx_pad; K and V rows quantized by their own cache types (f16 default; q8_0/q4_0 include block
+  metadata); sliding-window layers get a smaller cache unless swa_full; recurrent states are f32.
+
+Factor 2 in "2 x n_kv x head_dim" is K and V; it is written out as (k_dim + v_dim) because K and V widths
+may differ (MLA expanded, DeepSeek v_head_dim != qk dims).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, UnknownSchemeError
+from ..spec import AttentionSpec, ModelSpec, SsmSpec
+from .formats import dtype_bits
+
+ENGINES = ("transformers", "vllm", "llama.cpp")
+_DATA = Path(__file__).resolve().parent.parent / "data" / "engines.toml"
+
+
+@functools.lru_cache(maxsize=1)
+def _engine_data() -> dict:
+    with open(_DATA, "rb") as f:
+        return tomllib.load(f)
+
+
+def engine_const(engine: str, key: str):
+    """A named engine constant from data/engines.toml (``[engine.key] value = ..., source = ...``)."""
+    table = _engine_data().get(engine.replace(".", "_"), {})
+    rec = table.get(key)
+    if rec is None:
+        raise KeyError(f"engines.toml: [{engine}.{key}] is missing")
+    return rec["value"] if isinstance(rec, dict) else rec
+
+
+def check_engine(engine: str) -> str:
+    e = engine.lower()
+    if e in ("llamacpp", "llama-cpp", "gguf"):
+        e = "llama.cpp"
+    if e not in ENGINES:
+        raise UnknownSchemeError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    return e
+
+
+@dataclass(frozen=True)
+class KvOptions:
+    engine: str = "transformers"
+    dtype: str = "auto"  # auto = the model's compute dtype (engine default); or bf16, fp16, fp8, int8, q8_0, ...
+    v_dtype: str | None = None  # llama.cpp: a separate V cache type
+    mla: str | None = None  # "latent" | "expanded"; None = the engine's layout
+    block_size: int | None = None  # vLLM page size (tokens)
+    max_num_batched_tokens: int | None = None  # vLLM scheduler budget (sliding-window allowance)
+    tensor_parallel: int = 1
+    swa_full: bool | None = None  # llama.cpp: full-size cache for sliding-window layers
+    encoder_tokens: int | None = None  # encoder-decoder: tokens the cross-attention caches (default: context)
+
+
+@dataclass(frozen=True)
+class LayerKv:
+    stack: str
+    layers: tuple[int, ...]
+    kind: str  # full | sliding | mla | cross | ssm
+    tokens: int  # tokens held per sequence (after the engine's window / paging policy)
+    bytes_per_token: float  # per layer, per sequence
+    state_bytes: int  # fixed per-sequence state (SSM), per layer
+    bytes_per_sequence: int  # per layer
+
+    def to_dict(self) -> dict:
+        return {"stack": self.stack, "layers": list(self.layers), "kind": self.kind, "tokens": self.tokens,
+                "bytes_per_token": self.bytes_per_token, "state_bytes": self.state_bytes,
+                "bytes_per_sequence": self.bytes_per_sequence}
+
+
+@dataclass(frozen=True)
+class KvReport:
+    engine: str
+    dtype: str
+    batch: int
+    context: int
+    layers: list[LayerKv]
+    total_bytes: int
+    per_sequence_bytes: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def bytes_per_token(self) -> float:
+        """Average bytes per cached token and sequence at this context (windows and states included)."""
+        return self.per_sequence_bytes / self.context if self.context else 0.0
+
+    def to_dict(self) -> dict:
+        return {"engine": self.engine, "dtype": self.dtype, "batch": self.batch, "context": self.context,
+                "kv_cache_bytes": self.total_bytes, "per_sequence_bytes": self.per_sequence_bytes,
+                "bytes_per_token": self.bytes_per_token, "layers": [x.to_dict() for x in self.layers],
+                "notes": list(self.notes)}
+
+
+def model_dtype(spec: ModelSpec) -> str:
+    d = (spec.dtype or "").lower()
+    return {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16"}.get(d, "bf16")
+
+
+def _cdiv(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _attention_widths(a: AttentionSpec, mla_layout: str, tp: int) -> tuple[int, int]:
+    """Elements per token per layer cached for K and for V (per tensor-parallel rank)."""
+    if a.kind == "mla":
+        if mla_layout == "latent":
+            return a.kv_lora_rank + a.qk_rope_head_dim, 0  # one latent "head", stored once
+        heads = _cdiv(a.num_heads, tp)
+        return heads * a.head_dim, heads * a.v_dim
+    kv = max(1, _cdiv(a.num_kv_heads, tp)) if tp > 1 else a.num_kv_heads
+    return kv * a.head_dim, kv * a.v_dim
+
+
+def _ssm_state_bytes(s: SsmSpec, engine: str, model_bits: float) -> int:
+    """Bytes of one layer's recurrent state for one sequence: the convolution window and the SSM state.
+
+    transformers keeps conv_states [d_inner, d_conv] in the model dtype and recurrent_states
+    [d_inner, d_state] in fp32 (modeling_mamba.py computes the scan in fp32); vLLM and llama.cpp keep the
+    last d_conv - 1 inputs, in the dtypes engines.toml names."""
+    if engine == "transformers":
+        conv_bits, ssm_bits, conv_width = model_bits, dtype_bits("fp32"), s.d_conv
+    else:
+        key = "mamba_state_dtype_default" if engine == "vllm" else "recurrent_state_type"
+        state = engine_const(engine, key)
+        conv_bits = ssm_bits = model_bits if state == "model" else dtype_bits(state)
+        conv_width = s.d_conv - 1
+    return math.ceil((s.d_inner * conv_width * conv_bits + s.d_inner * s.d_state * ssm_bits) / 8)
+
+
+def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = KvOptions()) -> KvReport:
+    if batch < 1:
+        raise InputError(f"batch must be >= 1, got {batch}")
+    if context < 1:
+        raise InputError(f"context must be >= 1 token, got {context}")
+    engine = check_engine(options.engine)
+    tp = options.tensor_parallel
+    if tp < 1:
+        raise InputError(f"tensor parallel size must be >= 1, got {tp}")
+    dtype = model_dtype(spec) if options.dtype == "auto" else options.dtype
+    if engine == "llama.cpp" and options.dtype == "auto":
+        dtype = engine_const("llama.cpp", "kv_type_default")
+    k_bits = dtype_bits(dtype)
+    v_bits = dtype_bits(options.v_dtype) if options.v_dtype else k_bits
+    mla_layout = options.mla or ("latent" if engine in ("transformers", "vllm") else
+                                 engine_const("llama.cpp", "mla_layout"))
+    if mla_layout not in ("latent", "expanded"):
+        raise InputError(f"MLA cache layout must be 'latent' or 'expanded', got {mla_layout!r}")
+    notes: list[str] = []
+
+    block = 1
+    mnbt = 0
+    if engine == "vllm":
+        block = options.block_size or engine_const("vllm", "block_size")
+        mnbt = options.max_num_batched_tokens or engine_const("vllm", "max_num_batched_tokens_default")
+    n_ctx = context
+    if engine == "llama.cpp":
+        pad = engine_const("llama.cpp", "n_ctx_pad")
+        n_ctx = _cdiv(batch * context, pad) * pad  # one cache shared by all sequences
+    swa_full = options.swa_full if options.swa_full is not None else (
+        engine_const("llama.cpp", "swa_full_default") if engine == "llama.cpp" else False)
+    enc_tokens = options.encoder_tokens or context
+
+    groups: dict[tuple, list[int]] = {}
+    kinds: dict[tuple, tuple] = {}
+    for stack in spec.stacks:
+        if not stack.in_total or stack.component != "language" or not stack.causal:
+            continue  # encoders and vision towers keep no per-token state; MTP modules are not run
+        for i, layer in enumerate(stack.layers):
+            for kind, payload in _layer_entries(layer):
+                key = (stack.name, id(payload), kind)
+                groups.setdefault(key, []).append(i)
+                kinds[key] = payload
+
+    layers_out: list[LayerKv] = []
+    total_per_seq = 0
+    for (stack_name, _, kind), idx in groups.items():
+        payload = kinds[(stack_name, _, kind)]
+        state_bytes = 0
+        if kind == "ssm":
+            state_bytes = _ssm_state_bytes(payload, engine, dtype_bits(model_dtype(spec)) if options.dtype == "auto"
+                                           else k_bits)
+            tokens, per_token = 0, 0.0
+        else:
+            a: AttentionSpec = payload
+            kw, vw = _attention_widths(a, mla_layout, tp)
+            per_token = (kw * k_bits + vw * v_bits) / 8
+            if engine == "vllm" and a.kind == "mla" and dtype == "fp8_ds_mla":
+                per_token = engine_const("vllm", "fp8_ds_mla_bytes_per_token")
+            if kind == "cross":
+                tokens = enc_tokens
+            elif a.window is not None and not swa_full:
+                kind = "sliding"
+                tokens = _window_tokens(engine, a.window, context, batch, mnbt, n_ctx)
+            elif a.kind == "mla":
+                kind = "mla"
+                tokens = n_ctx if engine == "llama.cpp" else context
+            else:
+                tokens = n_ctx if engine == "llama.cpp" else context
+            if engine == "vllm":
+                pages = _cdiv(tokens, block) + (1 if kind == "sliding" else 0)
+                tokens = pages * block
+        per_layer_seq = math.ceil(tokens * per_token) + state_bytes
+        if engine == "llama.cpp" and kind != "ssm":
+            per_layer_seq = math.ceil(tokens * per_token)  # already for all sequences; divided below
+        layers_out.append(LayerKv(stack_name, tuple(idx), kind, tokens, per_token, state_bytes, per_layer_seq))
+
+    if engine == "llama.cpp":
+        # Attention caches are sized for all sequences at once (n_ctx tokens); states are per sequence.
+        total = sum(x.bytes_per_sequence * len(x.layers) if x.kind != "ssm" else x.state_bytes * len(x.layers) * batch
+                    for x in layers_out)
+        per_seq = total // batch
+        notes.append(f"llama.cpp allocates one cache of n_ctx = {n_ctx} tokens (batch x context, padded) "
+                     "shared by all sequences")
+    else:
+        per_seq = sum(x.bytes_per_sequence * len(x.layers) for x in layers_out)
+        total = per_seq * batch
+        total_per_seq = per_seq
+    del total_per_seq
+    if tp > 1:
+        notes.append(f"per tensor-parallel rank (tp={tp}): KV heads are split, and replicated when tp exceeds them")
+    return KvReport(engine, dtype, batch, context, layers_out, total, per_seq, notes)
+
+
+def _layer_entries(layer):
+    if layer.attention is not None:
+        yield ("full", layer.attention)
+    if layer.cross_attention is not None:
+        yield ("cross", layer.cross_attention)
+    if layer.ssm is not None:
+        yield ("ssm", layer.ssm)
+
+
+def _window_tokens(engine: str, window: int, context: int, batch: int, mnbt: int, n_ctx: int) -> int:
+    if engine == "transformers":
+        return min(context, window - 1)
+    if engine == "vllm":
+        # SlidingWindowSpec.max_admission_blocks_per_request: window - 1 plus every token that can be in
+        # flight (async scheduling keeps max_concurrent_batches batches of max_num_batched_tokens).
+        in_flight = engine_const("vllm", "max_concurrent_batches_async_pp1") * mnbt
+        return min(window - 1 + in_flight, context)
+    # llama.cpp: llama_kv_cache_iswa sizes the SWA cache for n_swa per sequence plus one micro-batch
+    pad = engine_const("llama.cpp", "n_ctx_pad")
+    ubatch = engine_const("llama.cpp", "n_ubatch_default")
+    return min(n_ctx, _cdiv(window * batch + ubatch, pad) * pad)
