@@ -64,11 +64,32 @@ def _siglip_tower(v: Cfg) -> StackSpec:
                      extra=tuple(extra), causal=False)
 
 
+# Hub config.json files for Gemma 3 list only the keys that differ from the config classes' defaults;
+# transformers fills the rest from Gemma3TextConfig / SiglipVisionConfig (transformers 5.23,
+# models/gemma3/configuration_gemma3.py and models/siglip/configuration_siglip.py).
+_GEMMA3_TEXT_DEFAULTS = {
+    "vocab_size": 262208, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
+    "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256,
+    "hidden_activation": "gelu_pytorch_tanh", "attention_bias": False, "sliding_window": 4096,
+    "query_pre_attn_scalar": 256, "max_position_embeddings": 131072, "sliding_window_pattern": 6,
+}
+_SIGLIP_DEFAULTS = {
+    "hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_attention_heads": 12,
+    "num_channels": 3, "image_size": 224, "patch_size": 16, "hidden_act": "gelu_pytorch_tanh",
+    "vision_use_head": True,
+}
+
+
+def _defaults(c: Cfg, defaults: dict) -> Cfg:
+    """``c`` with the config class's defaults filled in for keys the file leaves out."""
+    return Cfg({**defaults, **c.data}, c.origin, c.prefix)
+
+
 def gemma3(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
     """Gemma 3 (Gemma Team 2025): a Gemma-3 text decoder, a SigLIP tower, and a projector made of an
     RMSNorm on the vision features and a [vision_hidden, text_hidden] matrix."""
-    text = c.sub("text_config")
-    vision = c.sub("vision_config")
+    text = _defaults(c.sub("text_config"), _GEMMA3_TEXT_DEFAULTS)
+    vision = _defaults(c.sub("vision_config"), _SIGLIP_DEFAULTS)
     lm = decoder_spec(_with_tie(text, c, True), "gemma3_text", name=name, architecture=architecture, head=head)
     tower = _siglip_tower(vision)
     dv = tower.hidden_size
@@ -116,4 +137,7 @@ def _with_tie(text: Cfg, top: Cfg, default: bool) -> Cfg:
     composite class reads it) when the top level states it."""
     data = dict(text.data)
     data["tie_word_embeddings"] = top.bool("tie_word_embeddings", text.bool("tie_word_embeddings", default))
+    for key in ("torch_dtype", "dtype", "quantization_config"):  # stated once, at the top level
+        if key not in data and key in top.data:
+            data[key] = top.data[key]
     return Cfg(data, text.origin, text.prefix)
