@@ -30,6 +30,12 @@ def register(sub) -> None:
     p.add_argument("--tp", default="1", help="tensor-parallel GPUs (figures are per GPU)")
     p.add_argument("--pp", default="1", help="pipeline-parallel stages (figures are for the most-loaded GPU)")
     p.add_argument("--plot", metavar="FILE", help="draw a stacked bar of the breakdown (PNG or SVG)")
+    add_training_args(p)
+    _add_json(p)
+    p.set_defaults(func=_lazy("memory"))
+
+
+def add_training_args(p) -> None:
     train = p.add_argument_group("training (--train)")
     train.add_argument("--train", action="store_true", help="training memory per GPU instead of inference")
     train.add_argument("--precision", default="bf16-mixed", help="fp32 | bf16-mixed | fp16-mixed | bf16-pure")
@@ -44,8 +50,6 @@ def register(sub) -> None:
     train.add_argument("--seq", default=None, help="training sequence length (default: --context)")
     train.add_argument("--lora-rank", default=None, help="LoRA rank (freezes the base model)")
     train.add_argument("--qlora", action="store_true", help="QLoRA: NF4 double-quantized frozen base")
-    _add_json(p)
-    p.set_defaults(func=_lazy("memory"))
 
 
 def run(args) -> int:
@@ -120,10 +124,10 @@ def text(r) -> str:
     return "\n".join(out)
 
 
-def _train(model, args) -> int:
-    from ..memory.training import TrainingPlan, training_memory
+def training_plan(args):
+    from ..memory.training import TrainingPlan
 
-    plan = TrainingPlan(
+    return TrainingPlan(
         precision=args.precision, optimizer=args.optimizer, zero_stage=parse_count(args.zero, what="zero"),
         data_parallel=parse_count(args.dp, what="dp"), tensor_parallel=parse_count(args.tp, what="tp"),
         pipeline_parallel=parse_count(args.pp, what="pp"), expert_parallel=parse_count(args.ep, what="ep"),
@@ -131,7 +135,12 @@ def _train(model, args) -> int:
         micro_batch=parse_count(args.micro_batch or args.batch, what="micro batch"),
         seq_len=parse_count(args.seq or args.context, what="sequence length", binary_k=True),
         **_lora(args))
-    r = training_memory(model, plan)
+
+
+def _train(model, args) -> int:
+    from ..memory.training import training_memory
+
+    r = training_memory(model, training_plan(args))
     d = r.to_dict()
     if args.plot:
         from ..plots.memory import training_bar

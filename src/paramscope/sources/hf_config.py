@@ -76,7 +76,10 @@ def spec_from_config(config: dict, *, name: str = "", origin: str = "config.json
     if model_type is None:
         raise ConfigError(f"{origin}: model_type: missing, and architectures {archs!r} name no known family")
     architecture = archs[0] if archs else _default_architecture(model_type)
-    head = head_kind(architecture)
+    try:
+        head = head_kind(architecture)
+    except UnsupportedArchitectureError as exc:
+        raise UnsupportedArchitectureError(f"{origin}: architectures[0]: {exc}") from None
     adapter = ADAPTERS.get(model_type)
     name = name or config.get("_name_or_path") or model_type
     if adapter is not None:

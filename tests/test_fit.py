@@ -1,0 +1,72 @@
+"""`paramscope fit`: the search answers must be the exact boundaries of the memory model it searches."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from paramscope.cli import main
+from paramscope.fit import inference_fit, inference_layout, training_fit
+from paramscope.hardware import get_hardware
+from paramscope.memory.report import MemoryOptions, memory_report
+from paramscope.memory.training import TrainingPlan, training_memory
+from paramscope.model import load_model
+
+
+def _per_gpu(model, opts, layout, **kw):
+    return memory_report(model, replace(opts, tensor_parallel=layout.tensor_parallel,
+                                        pipeline_parallel=layout.pipeline_parallel, **kw)).total_bytes
+
+
+@pytest.mark.parametrize("model_id,gpu,engine", [("llama-3.1-8b", "a10", "vllm"), ("qwen3-8b", "l4", "transformers"),
+                                                 ("gemma-2-9b", "rtx-4090", "llama.cpp")])
+def test_largest_context_and_batch_are_boundaries(model_id, gpu, engine):
+    model, hw = load_model(model_id), get_hardware(gpu)
+    opts = MemoryOptions(engine=engine, weights="int8" if engine != "llama.cpp" else "Q8_0", context=2048,
+                         gpu_memory_bytes=hw.memory_bytes, gpu_is_a100=False)
+    r = inference_fit(model, hw, 1, opts)
+    assert r.fits
+    cap = r.capacity_bytes
+    assert _per_gpu(model, opts, r.layout, context=r.max_context) <= cap
+    if r.max_context != r.context_limit:
+        assert _per_gpu(model, opts, r.layout, context=r.max_context + 1) > cap
+    assert _per_gpu(model, opts, r.layout, batch=r.max_batch) <= cap
+    assert _per_gpu(model, opts, r.layout, batch=r.max_batch + 1) > cap
+
+
+def test_seed_70b_fp16_needs_two_80gb_gpus():
+    """Seed 000: 70B in FP16 needs about 140 GB. One 80 GB H100 cannot hold it; two can (tp 2)."""
+    model, hw = load_model("llama-2-70b"), get_hardware("h100-sxm")
+    r = inference_fit(model, hw, 1, MemoryOptions(weights="fp16", context=4096))
+    assert not r.fits
+    assert r.fewest.gpus == 2 and r.fewest.tensor_parallel == 2
+    one_less = inference_layout(model.spec, 1)
+    assert _per_gpu(model, MemoryOptions(weights="fp16"), one_less) > r.capacity_bytes
+
+
+def test_training_fewest_gpus_is_minimal():
+    model, hw = load_model("llama-2-7b"), get_hardware("a100-80gb-sxm")
+    plan = TrainingPlan(zero_stage=3, recompute="full", micro_batch=1, seq_len=4096)
+    r = training_fit(model, hw, 8, plan)
+    assert r.fits and r.fewest is not None
+    n = r.fewest.gpus
+    assert training_memory(model, replace(plan, data_parallel=n)).total_bytes <= hw.memory_bytes
+    if n > 1:  # the previous candidate count does not fit
+        assert training_memory(model, replace(plan, data_parallel=n - 1)).total_bytes > hw.memory_bytes
+
+
+def test_fit_cli_json_and_exit_codes(capsys):
+    assert main(["fit", "llama-3.1-8b", "--gpu", "h100-sxm", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["fits"] is True and d["fewest_gpus"] == 1 and d["max_batch"] >= 1
+    assert main(["fit", "llama-3.1-70b", "--gpu", "rtx-4090"]) == 4
+    err = capsys.readouterr().err
+    assert "does not fit" in err and "Traceback" not in err
+
+
+def test_fit_unknown_gpu_suggests(capsys):
+    assert main(["fit", "llama-3.1-8b", "--gpu", "h10"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "h100" in err
