@@ -100,9 +100,9 @@ def _hw_options(o: MemoryOptions, hw) -> MemoryOptions:
     return replace(o, gpu_memory_bytes=hw.memory_bytes, gpu_is_a100=hw.id.startswith("a100"))
 
 
-def inference_fit(model, hw, gpus: int = 1, options: MemoryOptions = MemoryOptions()) -> FitReport:
+def inference_fit(model, hw, gpus: int = 1, options: MemoryOptions | None = None) -> FitReport:
     spec = model.require_spec("fit")
-    o = _hw_options(options, hw)
+    o = _hw_options(options or MemoryOptions(), hw)
     cap = usable_bytes(hw, o.engine)
     notes = [f"usable memory per GPU: {cap:,} bytes" + (" (vLLM gpu_memory_utilization)" if
                                                          check_engine(o.engine) == "vllm" else "")]
