@@ -104,10 +104,14 @@ def human_count(n: float, digits: int = 3) -> str:
     n = float(n)
     sign = "-" if n < 0 else ""
     n = abs(n)
-    for div, suffix in ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+    units = ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+    for i, (div, suffix) in enumerate(units):
         if n >= div:
-            value = n / div
-            return f"{sign}{_sig(value, digits)}{suffix}"
+            text = _sig(n / div, digits)
+            if float(text) >= 1000 and i > 0:  # 999.7M rounds to "1000M": say 1.00B
+                div, suffix = units[i - 1]
+                text = _sig(n / div, digits)
+            return f"{sign}{text}{suffix}"
     return f"{sign}{int(n)}" if n == int(n) else f"{sign}{_sig(n, digits)}"
 
 
