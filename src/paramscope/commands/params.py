@@ -68,7 +68,14 @@ def text(model: Model, r: ParamReport, *, by_layer: bool = False) -> str:
     fine = {k: v for k, v in r.by_tensor_role.items()}
     if len(fine) > len(r.by_role):
         out.append("")
-        out.append("  by tensor role: " + ", ".join(f"{k} {human_count(v)}" for k, v in fine.items()))
+        line = "  by tensor role:"
+        for k, v in fine.items():
+            item = f" {k} {human_count(v)},"
+            if len(line) + len(item) > 100:
+                out.append(line)
+                line = "   "
+            line += item
+        out.append(line.rstrip(","))
     apart = [(label, v) for label, v in (("MTP modules (not in total)", r.mtp), ("buffers (not in total)", r.buffers),
                                          ("quantization scales/zeros (not in total)", r.quant_meta)) if v]
     if apart:
