@@ -151,8 +151,9 @@ def _train(model, args) -> int:
         return 0
     total = d["total_bytes"]
     rows = [_row(k.removesuffix("_bytes").replace("_", " "), v, total) for k, v in d.items()
-            if k.endswith("_bytes") and k != "total_bytes" and isinstance(v, int)]
+            if k.endswith("_bytes") and k not in ("total_bytes", "model_states_bytes") and isinstance(v, int)]
     rows.append(_row("total per GPU", total, total))
+    rows.append(_row("(of which model states)", d["model_states_bytes"], total))
     print(f"{model.name}: training memory per GPU")
     print(render.table(rows, ["", "bytes", "GB (1e9)", "GiB (2^30)", "share"]))
     for s in d.get("assumptions", []):
