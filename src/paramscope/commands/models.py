@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
 from .. import catalog, render
+from ..errors import ParamscopeError
 from ..model import from_record
 from ..params import analyze
 from ..units import human_count
@@ -13,7 +17,12 @@ def rows(words: list[str]) -> list[dict]:
     for rec in catalog.search(" ".join(words)):
         entry = {"id": rec["id"], "name": rec.get("name", rec["id"]), "org": rec.get("org"), "year": rec.get("year"),
                  "kind": rec.get("kind"), "source": rec.get("source"), "aliases": rec.get("aliases", [])}
-        m = from_record(rec)
+        try:
+            m = from_record(rec)
+        except ParamscopeError as exc:  # one bad record must not hide the others
+            entry["error"] = str(exc)
+            out.append(entry)
+            continue
         if m.source == "rumour":
             claims = rec.get("claims", {})
             entry["total"] = claims.get("total_params")
@@ -40,7 +49,16 @@ def run(args) -> int:
         total = human_count(e["total"]) if e.get("total") else "?"
         active = human_count(e["active"]) if e.get("active") else "?"
         kind = {"config": "", "paper": "paper", "rumour": "RUMOUR"}.get(e.get("kind") or "", e.get("kind") or "")
-        table.append([e["id"], total, active, str(e.get("year") or ""), kind])
-    print(render.table(table, ["model", "total", "active", "year", "note"], align="lrrrl"))
+        if "error" in e:
+            print(f"warning: catalog record {e['id']}: {e['error']}", file=sys.stderr)
+            kind = "ERROR"
+        table.append([e["id"], total, active, str(e.get("year") or ""), kind, _short(e.get("source") or "")])
+    print(render.table(table, ["model", "total", "active", "year", "note", "source"], align="lrrrll"))
     print(f"\n{len(entries)} models; `paramscope show MODEL` for the architecture and sources")
     return 0
+
+
+def _short(source: str, width: int = 34) -> str:
+    m = re.match(r"https://huggingface\.co/([^/]+/[^/]+)", source)
+    text = f"hf:{m.group(1)}" if m else source
+    return text if len(text) <= width else text[: width - 1] + "…"
