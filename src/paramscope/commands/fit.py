@@ -10,7 +10,7 @@ from ..units import fmt_gb, fmt_gib, parse_count
 
 def register(sub) -> None:
     from ..cli import _add_json, _add_model, _lazy
-    from .memory import add_training_args
+    from .memory import add_inference_args, add_training_args
 
     p = sub.add_parser("fit", help="does it fit on these GPUs? fewest GPUs, largest context and batch "
                                    "(inference, or --train)")
@@ -19,11 +19,7 @@ def register(sub) -> None:
     p.add_argument("--count", default="1", help="GPUs (default 1)")
     p.add_argument("--hardware-file", action="append", default=[], metavar="TOML",
                    help="extra hardware definitions (repeatable)")
-    p.add_argument("--weights", default="native", metavar="SCHEME", help="weight scheme (see `memory --list-schemes`)")
-    p.add_argument("--batch", default="1", help="sequences held at once (default 1)")
-    p.add_argument("--context", default="4096", help="tokens held in the cache per sequence (default 4096)")
-    p.add_argument("--kv-dtype", default="auto", help="KV cache dtype (default: the model's)")
-    p.add_argument("--engine", default="transformers", help="transformers | vllm | llama.cpp")
+    add_inference_args(p)
     p.add_argument("--tp", default="1", help="training: tensor-parallel size (inference picks its own layout)")
     p.add_argument("--pp", default="1", help="training: pipeline-parallel stages")
     add_training_args(p)

@@ -15,17 +15,8 @@ def register(sub) -> None:
     p = sub.add_parser("memory", help="memory to run (or --train: to train) a model: weights, KV cache, activations, "
                                       "overheads; GB and GiB")
     _add_model(p)
-    p.add_argument("--weights", default="native", metavar="SCHEME",
-                   help="native (the checkpoint's own storage), fp32, bf16, fp16, fp8, fp8-block, int8, gptq-int4, "
-                        "awq-int4, nf4, nf4-dq, mxfp4, nvfp4, hqq-int4, exl2:BPW[:HB], or a GGUF preset such as "
-                        "Q4_K_M, Q8_0, IQ2_XXS (see --list-schemes)")
+    add_inference_args(p)
     p.add_argument("--list-schemes", action="store_true", help="list the weight schemes and exit")
-    p.add_argument("--batch", default="1", help="sequences held at once (default 1)")
-    p.add_argument("--context", default="4096", help="tokens held in the cache per sequence (default 4096; 32k = 32768)")
-    p.add_argument("--kv-dtype", default="auto", help="KV cache dtype: auto (model dtype; f16 in llama.cpp), bf16, fp16, "
-                                                      "fp8, int8, int4, q8_0, q4_0, ...")
-    p.add_argument("--engine", default="transformers", help="transformers | vllm | llama.cpp (layouts, policies and "
-                                                             "overheads differ; see docs/engines.md)")
     p.add_argument("--prefill-chunk", default=None, help="tokens per sequence processed at once (default: engine's)")
     p.add_argument("--tp", default="1", help="tensor-parallel GPUs (figures are per GPU)")
     p.add_argument("--pp", default="1", help="pipeline-parallel stages (figures are for the most-loaded GPU)")
@@ -33,6 +24,20 @@ def register(sub) -> None:
     add_training_args(p)
     _add_json(p)
     p.set_defaults(func=_lazy("memory"))
+
+
+def add_inference_args(p) -> None:
+    """The options every inference-memory question shares (memory, fit)."""
+    p.add_argument("--weights", default="native", metavar="SCHEME",
+                   help="native (the checkpoint's own storage), fp32, bf16, fp16, fp8, fp8-block, int8, gptq-int4, "
+                        "awq-int4, nf4, nf4-dq, mxfp4, nvfp4, hqq-int4, exl2:BPW[:HB], or a GGUF preset such as "
+                        "Q4_K_M, Q8_0, IQ2_XXS (see --list-schemes)")
+    p.add_argument("--batch", default="1", help="sequences held at once (default 1)")
+    p.add_argument("--context", default="4096", help="tokens held in the cache per sequence (default 4096; 32k = 32768)")
+    p.add_argument("--kv-dtype", default="auto", help="KV cache dtype: auto (model dtype; f16 in llama.cpp), bf16, fp16, "
+                                                      "fp8, int8, int4, q8_0, q4_0, ...")
+    p.add_argument("--engine", default="transformers", help="transformers | vllm | llama.cpp (layouts, policies and "
+                                                             "overheads differ; see docs/engines.md)")
 
 
 def add_training_args(p) -> None:
