@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..inventory import Tensor
+from .formats import dtype_bits
 
 # --------------------------------------------------------------------------------------------------
 # Vocabularies
 
-DTYPE_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}
+DTYPE_BYTES = {d: int(dtype_bits(d)) // 8 for d in ("fp32", "bf16", "fp16")}  # one source: data/quant.toml
 
 
 @dataclass(frozen=True, slots=True)
