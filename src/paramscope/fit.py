@@ -71,10 +71,13 @@ def _heads(spec) -> list[int]:
     return [layer.attention.num_heads for s in spec.language_stacks for layer in s.layers if layer.attention]
 
 
-def inference_layout(spec, gpus: int) -> Layout | None:
-    """Tensor parallelism as wide as divides the heads (at most 8 and dividing ``gpus``), pipeline across."""
+def inference_layout(spec, gpus: int, engine: str = "transformers") -> Layout | None:
+    """Tensor parallelism as wide as divides the heads (at most 8 and dividing ``gpus``), pipeline across.
+    llama.cpp splits by layers across GPUs by default (--split-mode layer), which is a pipeline split."""
     if gpus < 1:
         raise InputError(f"GPU count must be >= 1, got {gpus}")
+    if check_engine(engine) == "llama.cpp":
+        return Layout(gpus, 1, gpus) if gpus <= max(1, spec.num_layers) else None
     heads = _heads(spec)
     for tp in range(min(gpus, MAX_TP), 0, -1):
         if gpus % tp == 0 and all(h % tp == 0 for h in heads):
@@ -111,7 +114,7 @@ def inference_fit(model, hw, gpus: int = 1, options: MemoryOptions | None = None
         return memory_report(model, replace(o, tensor_parallel=layout.tensor_parallel,
                                             pipeline_parallel=layout.pipeline_parallel, **kw)).total_bytes
 
-    layout = inference_layout(spec, gpus)
+    layout = inference_layout(spec, gpus, o.engine)
     if layout is None:
         raise InputError(f"{gpus} GPUs cannot be laid out for {spec.name}: no tensor-parallel size <= {MAX_TP} "
                          f"divides both {gpus} and the attention heads")
@@ -120,7 +123,7 @@ def inference_fit(model, hw, gpus: int = 1, options: MemoryOptions | None = None
 
     fewest = None
     for n in GPU_COUNTS:
-        lay = inference_layout(spec, n)
+        lay = inference_layout(spec, n, o.engine)
         if lay is not None and per_gpu(lay) <= cap:
             fewest = lay
             break
