@@ -1,0 +1,123 @@
+"""FLOPs of a forward pass, per token and per phase, from the tensor inventory.
+
+Conventions (one multiply-add = 2 FLOPs):
+
+- Matrix FLOPs: 2 x the parameters of every weight matrix a token is multiplied by (Kaplan et al. 2020,
+  arXiv 2001.08361, Table 1: C_forward ~ 2N). Embedding lookups are gathers, not matmuls (0 FLOPs); the LM
+  head is a matmul. Routed experts count with the fraction a token activates (top_k / n_experts); shared
+  experts always. Norms, biases, softmax and activations are elementwise and left out (they are O(d) per
+  token against O(d^2)).
+- Attention scores and values: per layer and per query token, 2 x n_heads x (d_qk + d_v) x attended
+  tokens (QK^T and the weighted sum of V; Kaplan Table 1's 2 n_layer n_ctx d_attn with d_qk and d_v made
+  explicit, so MLA's 192/128 head dims and GQA are exact). A causal prefill of P tokens attends
+  sum_{t=1..P} t = P(P+1)/2 tokens in total, about half of P^2: the causal 1/2 that several tools drop.
+  A sliding-window layer attends min(t, window) tokens.
+- Training: 3 x forward (forward + backward, the backward costing two forwards; Kaplan §2.1,
+  Narayanan et al. 2021 eq. 3 without recomputation): 6 x active matrix parameters x tokens plus 3 x the
+  attention term at the training sequence length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InputError
+
+_NOT_MATMUL = frozenset({"embed", "pos_embed", "type_embed", "rel_bias"})
+
+
+@dataclass(frozen=True)
+class AttnLayer:
+    heads: int
+    d_qk: int
+    d_v: int
+    window: int | None
+
+
+def matmul_params_per_token(model) -> float:
+    """Parameters of the weight matrices one token is multiplied by (MoE: expected active share)."""
+    total = 0.0
+    for t in model.inventory.tensors:
+        if t.buffer or t.component != "language" or len(t.shape) < 2 or t.role in _NOT_MATMUL:
+            continue
+        if t.tied_to is not None and t.role != "lm_head":  # a tied head is still a matmul
+            continue
+        if t.tied_to is None and not t.counted:  # MTP modules, quantization metadata
+            continue
+        uses = len(t.used_by) if t.used_by is not None else t.copies  # shared layers run once per use
+        share = (t.active / t.experts) if t.active is not None else 1.0
+        total += t.numel * share * uses
+    return total
+
+
+def attention_layers(spec) -> list[AttnLayer]:
+    out = []
+    for stack in spec.language_stacks:
+        if not stack.causal:
+            continue
+        for layer in stack.layers:
+            a = layer.attention
+            if a is None:
+                continue
+            d_qk = a.head_dim
+            out.append(AttnLayer(a.num_heads, d_qk, a.v_dim, a.window))
+    return out
+
+
+def _attended_sum(start: int, stop: int, window: int | None) -> float:
+    """sum over positions t in (start, stop] of min(t, window): tokens attended by queries start+1..stop."""
+    def full(n: int) -> float:  # sum_{t=1..n} min(t, w)
+        if window is None or n <= window:
+            return n * (n + 1) / 2
+        return window * (window + 1) / 2 + (n - window) * window
+    return full(stop) - full(start)
+
+
+def attention_flops(spec, *, start: int, stop: int, batch: int = 1) -> float:
+    """Score + value FLOPs for query positions start+1..stop (a prefill is start=0, stop=P; one decode
+    step at context c is start=c, stop=c+1), causal and window-capped, for ``batch`` sequences."""
+    if start < 0 or stop <= start:
+        raise InputError(f"attention span must satisfy 0 <= start < stop, got {start}..{stop}")
+    total = 0.0
+    for a in attention_layers(spec):
+        total += 2 * a.heads * (a.d_qk + a.d_v) * _attended_sum(start, stop, a.window)
+    return total * batch
+
+
+def forward_flops(model, *, start: int, stop: int, batch: int = 1) -> float:
+    """Forward FLOPs for query positions start+1..stop of ``batch`` sequences: matrices + attention."""
+    spec = model.require_spec("FLOPs")
+    tokens = (stop - start) * batch
+    return 2 * matmul_params_per_token(model) * tokens + attention_flops(spec, start=start, stop=stop, batch=batch)
+
+
+def prefill_flops(model, prompt_tokens: int, batch: int = 1) -> float:
+    return forward_flops(model, start=0, stop=prompt_tokens, batch=batch)
+
+
+def decode_flops(model, context: int, batch: int = 1) -> float:
+    """One new token per sequence when ``context`` tokens are already cached."""
+    return forward_flops(model, start=context, stop=context + 1, batch=batch)
+
+
+def training_flops(model, tokens: float, seq_len: int) -> dict:
+    """Training FLOPs for ``tokens`` tokens in sequences of ``seq_len``: 6 N_active D + 3 x attention."""
+    if tokens <= 0:
+        raise InputError(f"tokens must be > 0, got {tokens}")
+    if seq_len < 1:
+        raise InputError(f"sequence length must be >= 1, got {seq_len}")
+    spec = model.require_spec("training FLOPs")
+    n = matmul_params_per_token(model)
+    dense = 6 * n * tokens
+    attn_per_seq = attention_flops(spec, start=0, stop=seq_len)
+    attn = 3 * attn_per_seq * tokens / seq_len
+    return {"matmul_params": n, "dense_flops": dense, "attention_flops": attn, "flops": dense + attn,
+            "formula": f"6 x {n:.4g} active matrix params x {tokens:.4g} tokens + 3 x causal attention "
+                       f"at sequence {seq_len} = {dense:.4g} + {attn:.4g}"}
+
+
+def mfu(flops: float, seconds: float, gpus: int, peak_flops_per_s: float) -> float:
+    """Model FLOPs utilization (Chowdhery et al. 2022, PaLM App. B): achieved model FLOP/s over the peak."""
+    if seconds <= 0 or gpus < 1 or peak_flops_per_s <= 0:
+        raise InputError("MFU needs positive time, GPU count and peak")
+    return flops / (seconds * gpus * peak_flops_per_s)
