@@ -16,7 +16,7 @@ from paramscope.roles import ROLE_GROUPS
 from paramscope.sources.names import classify
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _transformers():
     import torch  # noqa: F401
     import transformers

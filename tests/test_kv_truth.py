@@ -14,7 +14,6 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from family_configs import FAMILY_CONFIGS  # noqa: E402
-
 from paramscope.memory.kv import KvOptions, kv_cache  # noqa: E402
 from paramscope.sources.hf_config import spec_from_config  # noqa: E402
 

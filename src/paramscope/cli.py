@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import os
 import sys
 
@@ -56,8 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_lazy("show"))
 
     for name in _EXTRA_COMMANDS:
-        if importlib.util.find_spec(f"paramscope.commands.{name}") is None:  # TEMP during integration
-            continue
         importlib.import_module(f"paramscope.commands.{name}").register(sub)
     return parser
 

@@ -378,11 +378,26 @@ def _index(extra_files: Iterable[str | Path] = ()) -> dict[str, Hardware]:
     return index
 
 
+def user_dir() -> Path:
+    """Where user hardware profiles live: $PARAMSCOPE_HOME/hardware, else ~/.config/paramscope/hardware.
+    `paramscope calibrate` saves its measured profiles here; every command that takes --gpu reads them."""
+    import os
+
+    home = os.environ.get("PARAMSCOPE_HOME")
+    base = Path(home) if home else Path.home() / ".config" / "paramscope"
+    return base / "hardware"
+
+
+def user_hardware_files() -> tuple[Path, ...]:
+    d = user_dir()
+    return tuple(sorted(d.glob("*.toml"))) if d.is_dir() else ()
+
+
 def list_hardware(extra_files: Iterable[str | Path] = ()) -> list[Hardware]:
     """Every record: the catalog in file order, then user records (a user record with a catalog id
     replaces the catalog's)."""
     by_id = load_catalog()
-    for path in extra_files:
+    for path in (*user_hardware_files(), *extra_files):
         for hw in load_user_hardware(path):
             by_id[hw.id] = hw
     return list(by_id.values())
@@ -397,7 +412,7 @@ def get_hardware(name: str, extra_files: Iterable[str | Path] = ()) -> Hardware:
         return name
     if not isinstance(name, str) or not name.strip():
         raise UnknownHardwareError(f"unknown hardware {name!r}: expected a catalog id such as 'h100-sxm'")
-    index = _index(tuple(extra_files))
+    index = _index((*user_hardware_files(), *extra_files))
     hw = index.get(_normalize(name))
     if hw is None:
         raise UnknownHardwareError(unknown_message(name, index))

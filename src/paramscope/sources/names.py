@@ -122,9 +122,8 @@ def classify(name: str) -> NameInfo:
     else:
         component = "language"
         stack = "encoder" if re.search(r"(?:^|\.)encoder\.", name) else "decoder"
-    m = None
-    for m in _LAYER.finditer(name):
-        pass
+    matches = list(_LAYER.finditer(name))
+    m = matches[-1] if matches else None  # the innermost layer index
     layer = int(m.group(1)) if m else None
     if layer is None and component == "language":
         stack = ""
