@@ -115,3 +115,24 @@ def test_bad_input(capsys, argv, needle):
 def test_zero_gen_rejected():
     with pytest.raises(InputError):
         perf_report(load_model("llama-3.1-8b"), get_hardware("h100-sxm"), PerfOptions(gen_tokens=0))
+
+
+def test_grid_agrees_with_the_scalar_model():
+    pytest.importorskip("numpy")
+    from paramscope.perf_grid import decode_grid, model_terms
+
+    m, hw = load_model("llama-3.1-8b"), get_hardware("h100-sxm")
+    terms = model_terms(m, "bf16")
+    for b in (1, 16, 256):
+        r = perf_report(m, hw, PerfOptions(batch=b, prompt_tokens=1024, gen_tokens=64, weights="bf16"))
+        mean_ctx = 1024 + 32
+        grid = decode_grid(terms, bandwidth=hw.memory_bandwidth_bytes_per_s, peak=hw.peak_flops_per_s["bf16"],
+                           link=hw.interconnect_bytes_per_s, tp=1, batch=b, context=mean_ctx)
+        assert float(grid) == pytest.approx(r.tpot_s, rel=0.02)
+
+
+def test_perf_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "perf.png"
+    assert main(["perf", "qwen3-8b", "--gpu", "l40s", "--plot", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG")

@@ -25,6 +25,7 @@ def register(sub) -> None:
     p.add_argument("--gen", default="128", help="generated tokens (default 128)")
     p.add_argument("--bandwidth-efficiency", default=None, help="override data/efficiency.toml (0-1]")
     p.add_argument("--compute-efficiency", default=None, help="override data/efficiency.toml (0-1]")
+    p.add_argument("--plot", metavar="FILE", help="throughput vs batch and a roofline chart (PNG or SVG)")
     _add_json(p)
     p.set_defaults(func=_lazy("perf"))
 
@@ -58,6 +59,12 @@ def run(args) -> int:
                         bandwidth_efficiency=_eff(args.bandwidth_efficiency, "bandwidth efficiency"),
                         compute_efficiency=_eff(args.compute_efficiency, "compute efficiency"))
         reports.append(perf_report(model, hw, o))
+    if args.plot:
+        import sys
+
+        from ..plots.perf import perf_plot
+
+        print(f"wrote {perf_plot(model, hw, reports[0].options, args.plot)}", file=sys.stderr)
     if args.json:
         render.emit_json(reports[0].to_dict() if len(reports) == 1 else {"runs": [r.to_dict() for r in reports]})
         return 0
