@@ -48,3 +48,16 @@ def test_calibrate_bad_args(capsys):
     assert main(["calibrate", "--seconds", "0"]) == 2
     assert main(["calibrate", "--name", "Bad Name"]) == 2
     assert main(["calibrate", "--device", "tpu"]) == 2
+
+
+def test_gpu_validation_script_runs_without_cuda():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "validate_gpu.py"
+    r = subprocess.run([sys.executable, str(script), "--dry-run", "--models", "qwen3-0.6b", "--batches", "1"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "| qwen3-0.6b | 1 |" in r.stdout
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert r.returncode == 0 and "no CUDA" in r.stdout
