@@ -89,6 +89,12 @@ class PerfReport:
                 "parts": self.parts, "assumptions": list(self.assumptions)}
 
 
+def is_weight_only(scheme: str, description: str = "") -> bool:
+    """Weight-only quantized formats (dequantized to the activation dtype inside the matmul kernels)."""
+    s = scheme.lower()
+    return any(s.startswith(p) for p in _WEIGHT_ONLY) or "gguf" in description.lower()
+
+
 def _compute_dtype(hw, scheme: str, native_dtype: str | None) -> str:
     s = scheme.lower()
     if s.startswith("fp8") and "fp8" in hw.peak_flops_per_s:
@@ -158,7 +164,7 @@ def perf_report(model, hw, options: PerfOptions | None = None) -> PerfReport:
     embed_bytes = 0 if spec.embedding.tied_head else by_group.get("embedding", 0) * share
     dense_bytes = mem.weights_bytes - expert_bytes - embed_bytes
     scheme = w.get("scheme", o.weights).lower()
-    quant_weight_only = any(scheme.startswith(p) for p in _WEIGHT_ONLY) or "gguf" in w.get("description", "").lower()
+    quant_weight_only = is_weight_only(scheme, w.get("description", ""))
     bw_eff = o.bandwidth_efficiency or _const("bandwidth_efficiency")
     if quant_weight_only:
         bw_eff *= _const("dequant_bandwidth_factor")

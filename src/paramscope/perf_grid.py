@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .perf import _const
+from .perf import _const, is_weight_only
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,6 @@ def model_terms(model, weights: str = "native") -> ModelTerms:
     embed = 0 if spec.embedding.tied_head else w.to_dict()["by_group"].get("embedding", 0)
     kv = kv_cache(spec, batch=1, context=4096, options=KvOptions(engine="vllm"))
     attn = sum(2 * a.heads * (a.d_qk + a.d_v) for a in attention_layers(spec))
-    desc = (w.to_dict().get("description") or "").lower()
-    wq = any(k in weights.lower() for k in ("gptq", "awq", "nf4", "hqq", "exl2", "q2", "q3", "q4", "q5", "q6", "iq")) \
-        or "gguf" in desc
+    wq = is_weight_only(weights, w.to_dict().get("description") or "")
     return ModelTerms(matmul_params_per_token(model), w.total_bytes - embed, kv.total_bytes / 4096, attn,
                       spec.hidden_size, spec.num_layers, wq)
