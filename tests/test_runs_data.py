@@ -29,6 +29,7 @@ NUMBERS = (
     "params",
     "active_params",
     "tokens",
+    "seq_len",
     "gpu_count",
     "gpu_hours",
     "wall_days",

@@ -326,6 +326,28 @@ def tokens_per_param_rule(compute_flops: float, ratio: float = 20.0) -> ComputeO
     )
 
 
+APPROACHES = ("approach-1", "approach-2", "approach-3")
+
+
+def approach_optimal(compute_flops: float, approach: str = "approach-1") -> ComputeOptimum:
+    """Hoffmann et al. 2022's own projection of the compute-optimal N for ``compute_flops`` by one approach.
+
+    Read from the approach's table (data/scaling_laws.toml: Table 3 for Approach 1, Table A3 for 2 and 3) by
+    log-log interpolation between rows, the end segments extended beyond them; each approach is a power
+    law N_opt = k C^a, so this reproduces it to the tables' printing precision. D = C / (6 N). No loss model.
+    """
+    c = _check_budget(compute_flops)
+    rec = _laws().get("approaches", {}).get(approach)
+    if rec is None:
+        raise InputError(f"approach: unknown {approach!r}; choose one of {', '.join(APPROACHES)}")
+    rows = sorted(zip(rec["flops"], rec["n_params"], strict=True))
+    i = next((k for k in range(1, len(rows) - 1) if c <= rows[k][0]), len(rows) - 1)
+    (c0, n0), (c1, n1) = rows[i - 1], rows[i]
+    n = n0 * (c / c0) ** (math.log(n1 / n0) / math.log(c1 / c0))
+    return ComputeOptimum(method=f"chinchilla:{approach}", compute_flops=c, n_params=n,
+                          n_tokens=c / TRAINING_FLOPS_PER_PARAM_TOKEN / n, loss=None)
+
+
 def iso_flop_curve(compute_flops: float, n_values: Iterable[float], fit: str = "hoffmann") -> IsoFlopCurve:
     """Loss of each model size N trained with the whole budget: D = C / (6 N), L = L(N, D).
 
@@ -511,6 +533,7 @@ def kaplan_optimal(compute_flops: float) -> KaplanOptimum:
 
 
 __all__ = [
+    "APPROACHES",
     "CHINCHILLA_BUDGET_FLOPS",
     "FITS",
     "INFERENCE_FLOPS_PER_PARAM_TOKEN",
@@ -521,6 +544,7 @@ __all__ = [
     "InferenceAdjustedOptimum",
     "IsoFlopCurve",
     "KaplanOptimum",
+    "approach_optimal",
     "chinchilla_fit",
     "chinchilla_loss",
     "chinchilla_optimal",
