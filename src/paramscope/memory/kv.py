@@ -10,9 +10,12 @@ Layouts per engine (docs/engines.md has the sources; constants live in data/engi
   pages; sliding-window layers hold min(window - 1 + max_num_batched_tokens, tokens) tokens plus one page;
   MLA holds the latent + rotary key once (no K/V doubling; fp8_ds_mla is 656 bytes per token); KV heads
   are split over tensor-parallel ranks (replicated when tp exceeds the KV heads).
-- ``llama.cpp``: one cache for all parallel sequences of n_ctx = batch x context tokens padded to a multiple
-  of n_ctx_pad; K and V rows quantized by their own cache types (f16 default; q8_0/q4_0 include block
-  metadata); sliding-window layers get a smaller cache unless swa_full; recurrent states are f32.
+- ``llama.cpp``: n_ctx = batch x context padded to a multiple of n_ctx_pad (256); without a unified cache
+  (the default) every sequence gets its own stream of n_ctx_seq = pad(n_ctx / batch) cells, with one
+  stream of n_ctx cells; K and V rows quantized by their own cache types (f16 default; q8_0/q4_0 include
+  block metadata); sliding-window layers get pad(min(n_ctx_seq, n_swa x (unified ? batch : 1) + n_ubatch))
+  cells per stream unless swa_full; recurrent states are f32. Checked against llama.cpp itself
+  (tests/test_llamacpp_oracle.py).
 
 Factor 2 in "2 x n_kv x head_dim" is K and V; it is written out as (k_dim + v_dim) because K and V widths
 may differ (MLA expanded, DeepSeek v_head_dim != qk dims).
@@ -69,6 +72,9 @@ class KvOptions:
     tensor_parallel: int = 1
     swa_full: bool | None = None  # llama.cpp: full-size cache for sliding-window layers
     encoder_tokens: int | None = None  # encoder-decoder: tokens the cross-attention caches (default: context)
+    kv_unified: bool | None = None  # llama.cpp: one stream for all sequences (None = the engine default, false)
+    n_batch: int | None = None  # llama.cpp: logical batch (None = default 2048); caps n_ubatch
+    n_ubatch: int | None = None  # llama.cpp: physical micro-batch (None = default 512); sizes the SWA cache
 
 
 @dataclass(frozen=True)
@@ -172,9 +178,10 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
         block = options.block_size or engine_const("vllm", "block_size")
         mnbt = options.max_num_batched_tokens or engine_const("vllm", "max_num_batched_tokens_default")
     n_ctx = context
+    lc = None
     if engine == "llama.cpp":
-        pad = engine_const("llama.cpp", "n_ctx_pad")
-        n_ctx = _cdiv(batch * context, pad) * pad  # one cache shared by all sequences
+        lc = llamacpp_context(batch, context, options)
+        n_ctx = lc.cells
     swa_full = options.swa_full if options.swa_full is not None else (
         engine_const("llama.cpp", "swa_full_default") if engine == "llama.cpp" else False)
     enc_tokens = options.encoder_tokens or context
@@ -209,7 +216,7 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
                 tokens = enc_tokens
             elif a.window is not None and not swa_full:
                 kind = "sliding"
-                tokens = _window_tokens(engine, a.window, context, batch, mnbt, n_ctx)
+                tokens = lc.swa_cells(a.window) if lc else _window_tokens(engine, a.window, context, mnbt)
             elif a.kind == "mla":
                 kind = "mla"
                 tokens = n_ctx if engine == "llama.cpp" else context
@@ -228,8 +235,8 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
         total = sum(x.bytes_per_sequence * len(x.layers) if x.kind != "ssm" else x.state_bytes * len(x.layers) * batch
                     for x in layers_out)
         per_seq = total // batch
-        notes.append(f"llama.cpp allocates one cache of n_ctx = {n_ctx} tokens (batch x context, padded) "
-                     "shared by all sequences")
+        notes.append(f"llama.cpp allocates {lc.n_stream} x {lc.n_ctx_seq} = {lc.cells} cells (batch x context, "
+                     f"padded to {lc.pad}; {'one unified stream' if lc.unified else 'one stream per sequence'})")
     else:
         per_seq = sum(x.bytes_per_sequence * len(x.layers) for x in layers_out)
         total = per_seq * batch
@@ -249,15 +256,51 @@ def _layer_entries(layer):
         yield ("ssm", layer.ssm)
 
 
-def _window_tokens(engine: str, window: int, context: int, batch: int, mnbt: int, n_ctx: int) -> int:
+def _window_tokens(engine: str, window: int, context: int, mnbt: int) -> int:
     if engine == "transformers":
         return min(context, window - 1)
-    if engine == "vllm":
-        # SlidingWindowSpec.max_admission_blocks_per_request: window - 1 plus every token that can be in
-        # flight (async scheduling keeps max_concurrent_batches batches of max_num_batched_tokens).
-        in_flight = engine_const("vllm", "max_concurrent_batches_async_pp1") * mnbt
-        return min(window - 1 + in_flight, context)
-    # llama.cpp: llama_kv_cache_iswa sizes the SWA cache for n_swa per sequence plus one micro-batch
+    # vLLM SlidingWindowSpec.max_admission_blocks_per_request: window - 1 plus every token that can be in
+    # flight (async scheduling keeps max_concurrent_batches batches of max_num_batched_tokens).
+    in_flight = engine_const("vllm", "max_concurrent_batches_async_pp1") * mnbt
+    return min(window - 1 + in_flight, context)
+
+
+@dataclass(frozen=True)
+class LlamaCppContext:
+    """How llama.cpp sizes its KV cache for ``batch`` sequences of ``context`` tokens (n_ctx = batch x context).
+
+    llama.cpp@0c1e57098 src/llama-context.cpp llama_context::llama_context: n_batch = min(n_ctx, n_batch)
+    and n_ubatch = min(n_batch, n_ubatch) (before padding); n_ctx = GGML_PAD(n_ctx, 256); unified:
+    n_ctx_seq = n_ctx, else n_ctx_seq = GGML_PAD(n_ctx / n_seq_max, 256) and n_ctx = n_ctx_seq x n_seq_max.
+    src/llama-kv-cache.cpp: K/V tensors are [n_embd_gqa, kv_size = n_ctx_seq, n_stream], n_stream = unified ? 1
+    : n_seq_max. src/llama-kv-cache-iswa.cpp: size_swa = GGML_PAD(min(size_base, n_swa x (unified ?
+    n_seq_max : 1) + n_ubatch), 256) per stream, size_base if swa_full."""
+
+    pad: int
+    unified: bool
+    n_seq_max: int
+    n_stream: int
+    n_ctx_seq: int
+    n_ubatch: int
+
+    @property
+    def cells(self) -> int:
+        return self.n_stream * self.n_ctx_seq
+
+    def swa_cells(self, window: int) -> int:
+        per_stream = min(self.n_ctx_seq, window * (self.n_seq_max if self.unified else 1) + self.n_ubatch)
+        return self.n_stream * _cdiv(per_stream, self.pad) * self.pad
+
+
+def llamacpp_context(batch: int, context: int, options: KvOptions = KvOptions()) -> LlamaCppContext:
     pad = engine_const("llama.cpp", "n_ctx_pad")
-    ubatch = engine_const("llama.cpp", "n_ubatch_default")
-    return min(n_ctx, _cdiv(window * batch + ubatch, pad) * pad)
+    unified = options.kv_unified if options.kv_unified is not None else engine_const("llama.cpp",
+                                                                                     "kv_unified_default")
+    requested = batch * context
+    n_batch = min(requested, options.n_batch or engine_const("llama.cpp", "n_batch_default"))
+    n_ubatch = min(n_batch, options.n_ubatch or engine_const("llama.cpp", "n_ubatch_default"))
+    n_ctx = _cdiv(requested, pad) * pad
+    if unified:
+        return LlamaCppContext(pad, True, batch, 1, n_ctx, n_ubatch)
+    n_ctx_seq = _cdiv(n_ctx // batch, pad) * pad
+    return LlamaCppContext(pad, False, batch, batch, n_ctx_seq, n_ubatch)

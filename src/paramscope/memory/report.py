@@ -190,7 +190,9 @@ def memory_report(model, options: MemoryOptions = MemoryOptions()) -> MemoryRepo
     mnbt, max_seqs = vllm_batch_defaults(o) if engine == "vllm" else (None, None)
     kv = kv_cache(spec, batch=o.batch, context=o.context,
                   options=KvOptions(engine=engine, dtype=o.kv_dtype, tensor_parallel=o.tensor_parallel,
-                                    max_num_batched_tokens=mnbt))
+                                    max_num_batched_tokens=mnbt,
+                                    # llama.cpp sizes its sliding-window cache with n_ubatch (the prefill chunk)
+                                    n_ubatch=o.prefill_chunk if engine == "llama.cpp" else None))
     kv_bytes = kv.total_bytes
     if o.pipeline_parallel > 1:
         kv_bytes = math.ceil(kv_bytes * len(_stage_of_layers(spec.num_layers, o.pipeline_parallel)[0]) / spec.num_layers)
