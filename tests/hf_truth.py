@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import json
 import math
 
 from paramscope.inventory import Inventory
@@ -40,26 +41,52 @@ def build_meta(config: dict):
         return cls._from_config(cfg)
 
 
+_PARAMS: dict[str, tuple] = {}
+
+
+def meta_params(config: dict) -> tuple[tuple[str, tuple[int, ...], bool], ...]:
+    """(name, stored shape, is a Conv1D weight) for every ``named_parameters()`` entry of the model
+    transformers builds for ``config`` (tied tensors once), cached for the session: the role oracle
+    (test_role_truth.py) and the group truth test (test_transformers_truth.py) share one build."""
+    key = json.dumps(config, sort_keys=True)
+    if key not in _PARAMS:
+        tf = _transformers()
+        model = build_meta(config)
+        conv1d = {m + ".weight" for m, mod in model.named_modules() if isinstance(mod, tf.pytorch_utils.Conv1D)}
+        _PARAMS[key] = tuple((n, tuple(p.shape), n in conv1d) for n, p in model.named_parameters())
+        del model
+    return _PARAMS[key]
+
+
+def catalog_truth_config(rec: dict) -> tuple[dict | None, str]:
+    """The config of a catalog record as transformers should build it, or (None, why it cannot)."""
+    tf = _transformers()
+    cfg = rec.get("config")
+    if not isinstance(cfg, dict):
+        return None, "no config"
+    config = dict(cfg)
+    arch = (config.get("architectures") or [""])[0]
+    arch = {"T5WithLMHeadModel": "T5ForConditionalGeneration"}.get(arch, arch)
+    if not hasattr(tf, arch) or config.get("model_type") not in tf.CONFIG_MAPPING:
+        return None, f"transformers {tf.__version__} has no {arch or config.get('model_type')}"
+    config["architectures"] = [arch]
+    return config, ""
+
+
 def _key(component, stack, layer, role):
     group = ROLE_GROUPS[role] if component == "language" else component
     return (component, stack if layer is not None or component != "language" else "", layer, group)
 
 
-def hf_table(model) -> tuple[dict, int]:
-    """(key -> sorted shapes or expert numel, total) from a transformers model."""
-    tf = _transformers()
-    conv1d = set()
-    for mname, mod in model.named_modules():
-        if isinstance(mod, tf.pytorch_utils.Conv1D):
-            conv1d.add(mname + ".weight")
+def hf_table(params) -> tuple[dict, int]:
+    """(key -> sorted shapes or expert numel, total) from :func:`meta_params` output."""
     table: dict = collections.defaultdict(list)
     total = 0
-    for name, p in model.named_parameters():
+    for name, shape, is_conv1d in params:
         info = classify(name)
-        shape = tuple(p.shape)
-        if name in conv1d:
+        total += math.prod(shape)
+        if is_conv1d:
             shape = shape[::-1]
-        total += p.numel()
         k = _key(info.component, info.stack, info.layer, info.role)
         if k[3] == "experts":
             table[k].append(("numel", math.prod(shape)))

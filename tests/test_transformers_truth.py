@@ -13,7 +13,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from family_configs import FAMILY_CONFIGS  # noqa: E402
-from hf_truth import build_meta, diff, hf_table, ps_table  # noqa: E402
+from hf_truth import catalog_truth_config, diff, hf_table, meta_params, ps_table  # noqa: E402
 from paramscope.inventory import build_inventory  # noqa: E402
 from paramscope.params import count  # noqa: E402
 from paramscope.sources.hf_config import spec_from_config  # noqa: E402
@@ -23,26 +23,32 @@ def compare(config: dict, name: str):
     spec = spec_from_config(config, name=name)
     inv = build_inventory(spec)
     report = count(inv)
-    model = build_meta(config)
-    hf, hf_total = hf_table(model)
-    return report, hf_total, diff(hf, ps_table(inv)), model
+    hf, hf_total = hf_table(meta_params(config))
+    return report, hf_total, diff(hf, ps_table(inv))
+
+
+def _untied_t5_head(config: dict) -> tuple[int, list[str]]:
+    """transformers 5 force-ties T5's head (T5Config sets tie_word_embeddings = True); a checkpoint saved
+    with tie_word_embeddings false (T5 v1.1) stores its own lm_head, which paramscope counts. The one
+    expected difference: that head, with its exact shape, and its parameters in the total."""
+    if config.get("model_type") != "t5" or config.get("tie_word_embeddings", True) is not False:
+        return 0, []
+    v, d = config["vocab_size"], config["d_model"]
+    return v * d, [f"('language', '', None, 'head'): transformers=None paramscope=[({v}, {d})]"]
+
+
+def _check(config: dict, name: str):
+    report, hf_total, mismatches = compare(config, name)
+    extra, expected = _untied_t5_head(config)
+    assert mismatches == expected
+    assert report.total == hf_total + extra
+    # roles sum to the total
+    assert sum(report.by_role.values()) == report.total
 
 
 @pytest.mark.parametrize("name", sorted(FAMILY_CONFIGS))
 def test_family_matches_transformers(name):
-    config = FAMILY_CONFIGS[name]
-    report, hf_total, mismatches, model = compare(config, name)
-    if name == "t5v11":
-        # transformers 5 force-ties T5's head (T5Config sets tie_word_embeddings = True); the checkpoint
-        # format with tie_word_embeddings false stores its own lm_head, which paramscope counts.
-        head = config["vocab_size"] * config["d_model"]
-        assert report.total == hf_total + head
-        assert mismatches == ["('language', '', None, 'head'): transformers=None paramscope=[(300, 64)]"]
-        return
-    assert mismatches == []
-    assert report.total == hf_total
-    # roles sum to the total; the by-role split equals transformers' split by the same names
-    assert sum(report.by_role.values()) == report.total
+    _check(FAMILY_CONFIGS[name], name)
 
 
 def _catalog_configs():
@@ -62,21 +68,11 @@ _SLOW = {"switch-c-2048", "switch-xxl-128"}
 
 @pytest.mark.parametrize("model_id", _catalog_configs())
 def test_catalog_model_matches_transformers(model_id):
-    """Every catalog config that transformers can build: same total and same shapes per role group."""
-    import transformers
-
+    """Every catalog config: same total and same shapes per role group. A config transformers cannot
+    build fails (it used to be skipped, so a typo in an architecture name silently dropped the check)."""
     from paramscope import catalog
 
-    rec = catalog.get(model_id)
-    config = dict(rec["config"])
-    arch = (config.get("architectures") or [""])[0]
-    arch = {"T5WithLMHeadModel": "T5ForConditionalGeneration"}.get(arch, arch)
-    if not hasattr(transformers, arch) or config.get("model_type") not in transformers.CONFIG_MAPPING:
-        pytest.skip(f"transformers {transformers.__version__} has no {arch}")
-    config["architectures"] = [arch]
-    report, hf_total, mismatches, _ = compare(config, model_id)
-    if config.get("model_type") == "t5" and not config.get("tie_word_embeddings", True):
-        assert report.total - hf_total == config["vocab_size"] * config["d_model"]
-        return
-    assert mismatches == []
-    assert report.total == hf_total
+    config, why = catalog_truth_config(catalog.get(model_id))
+    assert config is not None, f"{model_id}: {why}"
+    _check(config, model_id)
+

@@ -1,0 +1,484 @@
+"""An explicit map from transformers' parameter names to paramscope's fine roles, per family.
+
+This table is the *independent* side of the role oracle (tests/test_role_truth.py). It was written by
+reading transformers' modeling files (``transformers/models/<family>/modeling_<family>.py``, version 5.x)
+and deliberately does not import or reuse ``paramscope.sources.names``: if paramscope swapped q and k,
+or reported shared experts as ``mlp``, the two sides would disagree.
+
+Each :class:`Rule` matches a full ``named_parameters()`` name (``re.fullmatch``) and says which fine role
+the tensor has, in which stack (``""`` = model level: embeddings, head, projector) and component, and
+how its stored shape maps to paramscope's logical per-copy shape (``layout``):
+
+- ``plain``: stored as ``[out, in]`` (``nn.Linear``), or a vector / embedding table; as is.
+- ``in_out``: GPT-2 / GPT-1 ``Conv1D`` and Gemma 3's projector matrix, stored ``[in, out]``; transposed.
+- ``experts``: a 3-D routed-expert stack ``[E, out, in]`` (or ``[E, n]`` biases): ``E`` copies.
+- ``experts_in_out``: gpt-oss's stacks ``[E, in, out]`` (``x @ W``): ``E`` transposed copies.
+- ``experts_gate_up``: transformers 5 fuses the checkpoint's per-expert gate (w1 / gate_proj) and up
+  (w3 / up_proj) into ``gate_up_proj [E, 2I, H]`` and splits it with ``.chunk(2, dim=-1)``: the first
+  ``I`` rows are the gate, the last ``I`` the up projection. ``role`` is then the pair
+  ``(gate_role, up_role)`` and the tensor yields ``E`` copies of ``[I, H]`` for each.
+
+A name no rule matches is an error (the table must be complete). The named group ``layer`` gives the
+layer index; rules for stack-level tensors have none.
+
+``GROUP`` is the expected group of each fine role (roles.ROLE_GROUPS is not consulted: moving a role
+to another group in paramscope must fail the oracle too).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+L = r"(?P<layer>\d+)"
+WB = r"(?:weight|bias)"
+
+
+class Rule(NamedTuple):
+    regex: str
+    role: str | tuple[str, str]
+    stack: str = ""
+    component: str = "language"
+    layout: str = "plain"
+
+
+# Expected group of every fine role the table uses (written from the meaning of the role, not copied).
+GROUP: dict[str, str] = {
+    "embed": "embedding", "embed_proj": "embedding",
+    "pos_embed": "position", "type_embed": "position", "rel_bias": "position",
+    "attn_q": "attention", "attn_k": "attention", "attn_v": "attention", "attn_o": "attention",
+    "attn_qkv": "attention", "attn_sinks": "attention",
+    "attn_q_a": "attention", "attn_q_b": "attention", "attn_kv_a": "attention", "attn_kv_b": "attention",
+    "xattn_q": "cross_attention", "xattn_k": "cross_attention", "xattn_v": "cross_attention",
+    "xattn_o": "cross_attention",
+    "mlp_gate": "mlp", "mlp_up": "mlp", "mlp_down": "mlp", "mlp_gate_up": "mlp",
+    "expert_gate": "experts", "expert_up": "experts", "expert_down": "experts", "expert_gate_up": "experts",
+    "shared_gate": "shared_experts", "shared_up": "shared_experts", "shared_down": "shared_experts",
+    "shared_expert_gate": "shared_experts",
+    "router": "router",
+    "norm_attn_in": "norm", "norm_attn_out": "norm", "norm_mlp_in": "norm", "norm_mlp_out": "norm",
+    "norm_cross_in": "norm", "norm_final": "norm", "norm_embed": "norm", "norm_q": "norm", "norm_k": "norm",
+    "norm_q_a": "norm", "norm_kv_a": "norm", "norm_ssm": "norm",
+    "lm_head": "head", "mlm_transform": "head", "mlm_bias": "head", "pooler": "head",
+    "ssm_in": "ssm", "ssm_conv": "ssm", "ssm_x": "ssm", "ssm_dt": "ssm", "ssm_a": "ssm", "ssm_d": "ssm",
+    "ssm_out": "ssm", "ssm_inner_norm": "ssm",
+    "patch_embed": "other", "other": "other",
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Decoder-only families with Llama-style module names (modeling_llama.py and its descendants).
+# `p` is the prefix of the language model ("model\." or "model\.language_model\." for multimodal).
+
+
+def _llama_attention(p: str) -> list[Rule]:
+    a = rf"{p}layers\.{L}\.self_attn\."
+    return [
+        Rule(rf"{a}q_proj\.{WB}", "attn_q", "decoder"),
+        Rule(rf"{a}k_proj\.{WB}", "attn_k", "decoder"),
+        Rule(rf"{a}v_proj\.{WB}", "attn_v", "decoder"),
+        Rule(rf"{a}o_proj\.{WB}", "attn_o", "decoder"),
+    ]
+
+
+def _llama_mlp(p: str, sub: str = "mlp") -> list[Rule]:
+    m = rf"{p}layers\.{L}\.{sub}\."
+    return [
+        Rule(rf"{m}gate_proj\.{WB}", "mlp_gate", "decoder"),
+        Rule(rf"{m}up_proj\.{WB}", "mlp_up", "decoder"),
+        Rule(rf"{m}down_proj\.{WB}", "mlp_down", "decoder"),
+    ]
+
+
+def _llama_shell(p: str, head: bool = True) -> list[Rule]:
+    out = [
+        Rule(rf"{p}embed_tokens\.weight", "embed"),
+        Rule(rf"{p}norm\.weight", "norm_final", "decoder"),
+    ]
+    if head:
+        out.append(Rule(r"lm_head\.weight", "lm_head"))
+    return out
+
+
+def _pre_norms(p: str) -> list[Rule]:
+    """Pre-norm block: input_layernorm before attention, post_attention_layernorm before the MLP
+    (LlamaDecoderLayer.forward: residual + self_attn(input_layernorm(h)); mlp(post_attention_layernorm(h)))."""
+    return [
+        Rule(rf"{p}layers\.{L}\.input_layernorm\.weight", "norm_attn_in", "decoder"),
+        Rule(rf"{p}layers\.{L}\.post_attention_layernorm\.weight", "norm_mlp_in", "decoder"),
+    ]
+
+
+def _sandwich_norms(p: str) -> list[Rule]:
+    """Gemma 2/3 (Gemma2DecoderLayer.forward): input_layernorm -> attn -> post_attention_layernorm (on the
+    attention output) ; pre_feedforward_layernorm -> mlp -> post_feedforward_layernorm."""
+    n = rf"{p}layers\.{L}\."
+    return [
+        Rule(rf"{n}input_layernorm\.weight", "norm_attn_in", "decoder"),
+        Rule(rf"{n}post_attention_layernorm\.weight", "norm_attn_out", "decoder"),
+        Rule(rf"{n}pre_feedforward_layernorm\.weight", "norm_mlp_in", "decoder"),
+        Rule(rf"{n}post_feedforward_layernorm\.weight", "norm_mlp_out", "decoder"),
+    ]
+
+
+def _qk_norms(p: str) -> list[Rule]:
+    a = rf"{p}layers\.{L}\.self_attn\."
+    return [Rule(rf"{a}q_norm\.weight", "norm_q", "decoder"), Rule(rf"{a}k_norm\.weight", "norm_k", "decoder")]
+
+
+def _fused_experts(p: str, sub: str = "mlp", router: str = "gate") -> list[Rule]:
+    """MixtralExperts-style stacks (gate_up_proj [E, 2I, H], down_proj [E, H, I]) and the router Linear."""
+    m = rf"{p}layers\.{L}\.{sub}\."
+    return [
+        Rule(rf"{m}{router}\.weight", "router", "decoder"),
+        Rule(rf"{m}experts\.gate_up_proj", ("expert_gate", "expert_up"), "decoder", layout="experts_gate_up"),
+        Rule(rf"{m}experts\.down_proj", "expert_down", "decoder", layout="experts"),
+    ]
+
+
+def _mla(p: str) -> list[Rule]:
+    """DeepseekV2/V3Attention: q_proj (no q-LoRA) or q_a_proj -> q_a_layernorm -> q_b_proj;
+    kv_a_proj_with_mqa -> kv_a_layernorm -> kv_b_proj; o_proj."""
+    a = rf"{p}layers\.{L}\.self_attn\."
+    return [
+        Rule(rf"{a}q_proj\.{WB}", "attn_q", "decoder"),
+        Rule(rf"{a}q_a_proj\.{WB}", "attn_q_a", "decoder"),
+        Rule(rf"{a}q_a_layernorm\.{WB}", "norm_q_a", "decoder"),
+        Rule(rf"{a}q_b_proj\.{WB}", "attn_q_b", "decoder"),
+        Rule(rf"{a}kv_a_proj_with_mqa\.{WB}", "attn_kv_a", "decoder"),
+        Rule(rf"{a}kv_a_layernorm\.{WB}", "norm_kv_a", "decoder"),
+        Rule(rf"{a}kv_b_proj\.{WB}", "attn_kv_b", "decoder"),
+        Rule(rf"{a}o_proj\.{WB}", "attn_o", "decoder"),
+    ]
+
+
+def _shared_experts(p: str, sub: str) -> list[Rule]:
+    s = rf"{p}layers\.{L}\.mlp\.{sub}\."
+    return [
+        Rule(rf"{s}gate_proj\.weight", "shared_gate", "decoder"),
+        Rule(rf"{s}up_proj\.weight", "shared_up", "decoder"),
+        Rule(rf"{s}down_proj\.weight", "shared_down", "decoder"),
+    ]
+
+
+M = r"model\."
+LLAMA = _llama_shell(M) + _llama_attention(M) + _llama_mlp(M) + _pre_norms(M)
+QWEN3 = LLAMA + _qk_norms(M)
+GEMMA3_TEXT = _llama_shell(M) + _llama_attention(M) + _llama_mlp(M) + _sandwich_norms(M) + _qk_norms(M)
+
+DEEPSEEK = (_llama_shell(M) + _mla(M) + _llama_mlp(M) + _pre_norms(M) + _fused_experts(M)
+            + _shared_experts(M, "shared_experts"))
+
+# ---------------------------------------------------------------------------------------------------
+# Vision towers of the multimodal families.
+
+_SV = r"model\.vision_tower\."  # Gemma 3: SiglipVisionModel (modeling_siglip.py)
+SIGLIP = [
+    Rule(rf"{_SV}embeddings\.patch_embedding\.{WB}", "patch_embed", "vision", "vision"),
+    Rule(rf"{_SV}embeddings\.position_embedding\.weight", "pos_embed", "vision", "vision"),
+    Rule(rf"{_SV}encoder\.layers\.{L}\.layer_norm1\.{WB}", "norm_attn_in", "vision", "vision"),
+    Rule(rf"{_SV}encoder\.layers\.{L}\.self_attn\.q_proj\.{WB}", "attn_q", "vision", "vision"),
+    Rule(rf"{_SV}encoder\.layers\.{L}\.self_attn\.k_proj\.{WB}", "attn_k", "vision", "vision"),
+    Rule(rf"{_SV}encoder\.layers\.{L}\.self_attn\.v_proj\.{WB}", "attn_v", "vision", "vision"),
+    Rule(rf"{_SV}encoder\.layers\.{L}\.self_attn\.out_proj\.{WB}", "attn_o", "vision", "vision"),
+    Rule(rf"{_SV}encoder\.layers\.{L}\.layer_norm2\.{WB}", "norm_mlp_in", "vision", "vision"),
+    Rule(rf"{_SV}encoder\.layers\.{L}\.mlp\.fc1\.{WB}", "mlp_up", "vision", "vision"),
+    Rule(rf"{_SV}encoder\.layers\.{L}\.mlp\.fc2\.{WB}", "mlp_down", "vision", "vision"),
+    Rule(rf"{_SV}post_layernorm\.{WB}", "norm_final", "vision", "vision"),
+    # Gemma3MultiModalProjector: RMSNorm on the pooled patches, then `x @ mm_input_projection_weight`
+    # with the weight stored [vision_hidden, text_hidden] = [in, out].
+    Rule(r"model\.multi_modal_projector\.mm_soft_emb_norm\.weight", "norm_embed", "", "projector"),
+    Rule(r"model\.multi_modal_projector\.mm_input_projection_weight", "other", "", "projector", "in_out"),
+]
+
+_QV = r"model\.visual\."  # Qwen2-VL: Qwen2VisionTransformerPretrainedModel; its PatchMerger is the projector
+QWEN2_VL_VISION = [
+    Rule(rf"{_QV}patch_embed\.proj\.weight", "patch_embed", "vision", "vision"),
+    Rule(rf"{_QV}blocks\.{L}\.norm1\.{WB}", "norm_attn_in", "vision", "vision"),
+    Rule(rf"{_QV}blocks\.{L}\.attn\.qkv\.{WB}", "attn_qkv", "vision", "vision"),
+    Rule(rf"{_QV}blocks\.{L}\.attn\.proj\.{WB}", "attn_o", "vision", "vision"),
+    Rule(rf"{_QV}blocks\.{L}\.norm2\.{WB}", "norm_mlp_in", "vision", "vision"),
+    Rule(rf"{_QV}blocks\.{L}\.mlp\.fc1\.{WB}", "mlp_up", "vision", "vision"),
+    Rule(rf"{_QV}blocks\.{L}\.mlp\.fc2\.{WB}", "mlp_down", "vision", "vision"),
+    # PatchMerger: ln_q, then mlp = Sequential(Linear, GELU, Linear)
+    Rule(rf"{_QV}merger\.ln_q\.{WB}", "norm_embed", "", "projector"),
+    Rule(rf"{_QV}merger\.mlp\.0\.{WB}", "other", "", "projector"),
+    Rule(rf"{_QV}merger\.mlp\.2\.{WB}", "other", "", "projector"),
+]
+
+# ---------------------------------------------------------------------------------------------------
+# Encoder-decoder (T5 and Switch). T5Block: encoder layer.0 = self-attention, layer.1 = feed-forward;
+# decoder layer.0 = self-attention, layer.1 = cross-attention (EncDecAttention), layer.2 = feed-forward.
+# Each sub-layer has its own pre-norm `layer_norm`. relative_attention_bias lives in block 0 only.
+
+
+def _t5_stack(stack: str, ff: list[tuple[str, str | tuple, str]]) -> list[Rule]:
+    b = rf"{stack}\.block\.{L}\.layer\."
+    ffl = "1" if stack == "encoder" else "2"
+    out = [
+        Rule(rf"{b}0\.SelfAttention\.q\.weight", "attn_q", stack),
+        Rule(rf"{b}0\.SelfAttention\.k\.weight", "attn_k", stack),
+        Rule(rf"{b}0\.SelfAttention\.v\.weight", "attn_v", stack),
+        Rule(rf"{b}0\.SelfAttention\.o\.weight", "attn_o", stack),
+        Rule(rf"{b}0\.SelfAttention\.relative_attention_bias\.weight", "rel_bias", stack),
+        Rule(rf"{b}0\.layer_norm\.weight", "norm_attn_in", stack),
+        Rule(rf"{b}{ffl}\.layer_norm\.weight", "norm_mlp_in", stack),
+        Rule(rf"{stack}\.final_layer_norm\.weight", "norm_final", stack),
+    ]
+    if stack == "decoder":
+        out += [
+            Rule(rf"{b}1\.EncDecAttention\.q\.weight", "xattn_q", stack),
+            Rule(rf"{b}1\.EncDecAttention\.k\.weight", "xattn_k", stack),
+            Rule(rf"{b}1\.EncDecAttention\.v\.weight", "xattn_v", stack),
+            Rule(rf"{b}1\.EncDecAttention\.o\.weight", "xattn_o", stack),
+            Rule(rf"{b}1\.layer_norm\.weight", "norm_cross_in", stack),
+        ]
+    for suffix, role, layout in ff:
+        out.append(Rule(rf"{b}{ffl}\.{suffix}", role, stack, layout=layout))
+    return out
+
+
+# T5DenseActDense (wi, wo) / T5DenseGatedActDense (wi_0 gate, wi_1 up, wo)
+_T5_FF = [
+    (r"DenseReluDense\.wi\.weight", "mlp_up", "plain"),
+    (r"DenseReluDense\.wi_0\.weight", "mlp_gate", "plain"),
+    (r"DenseReluDense\.wi_1\.weight", "mlp_up", "plain"),
+    (r"DenseReluDense\.wo\.weight", "mlp_down", "plain"),
+]
+# SwitchTransformersLayerFF.mlp: a dense SwitchTransformersDenseActDense (wi, wo) or a sparse MLP with
+# router.classifier and per-expert modules experts.expert_<e>.{wi,wo}
+_SWITCH_FF = [
+    (r"mlp\.wi\.weight", "mlp_up", "plain"),
+    (r"mlp\.wo\.weight", "mlp_down", "plain"),
+    (r"mlp\.router\.classifier\.weight", "router", "plain"),
+    (r"mlp\.experts\.expert_\d+\.wi\.weight", "expert_up", "plain"),
+    (r"mlp\.experts\.expert_\d+\.wo\.weight", "expert_down", "plain"),
+]
+
+_T5_SHELL = [Rule(r"shared\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head")]
+
+# ---------------------------------------------------------------------------------------------------
+# BERT / ALBERT (post-LN encoders)
+
+_BE = r"(?:bert\.)?"  # BertModel has no "bert." prefix
+BERT = [
+    Rule(rf"{_BE}embeddings\.word_embeddings\.weight", "embed"),
+    Rule(rf"{_BE}embeddings\.position_embeddings\.weight", "pos_embed"),
+    Rule(rf"{_BE}embeddings\.token_type_embeddings\.weight", "type_embed"),
+    Rule(rf"{_BE}embeddings\.LayerNorm\.{WB}", "norm_embed"),
+    Rule(rf"{_BE}encoder\.layer\.{L}\.attention\.self\.query\.{WB}", "attn_q", "encoder"),
+    Rule(rf"{_BE}encoder\.layer\.{L}\.attention\.self\.key\.{WB}", "attn_k", "encoder"),
+    Rule(rf"{_BE}encoder\.layer\.{L}\.attention\.self\.value\.{WB}", "attn_v", "encoder"),
+    Rule(rf"{_BE}encoder\.layer\.{L}\.attention\.output\.dense\.{WB}", "attn_o", "encoder"),
+    # BertSelfOutput: LayerNorm(dense(h) + input) -- after the attention residual
+    Rule(rf"{_BE}encoder\.layer\.{L}\.attention\.output\.LayerNorm\.{WB}", "norm_attn_out", "encoder"),
+    Rule(rf"{_BE}encoder\.layer\.{L}\.intermediate\.dense\.{WB}", "mlp_up", "encoder"),
+    Rule(rf"{_BE}encoder\.layer\.{L}\.output\.dense\.{WB}", "mlp_down", "encoder"),
+    Rule(rf"{_BE}encoder\.layer\.{L}\.output\.LayerNorm\.{WB}", "norm_mlp_out", "encoder"),
+    Rule(rf"{_BE}pooler\.dense\.{WB}", "pooler"),
+    Rule(rf"cls\.predictions\.transform\.dense\.{WB}", "mlm_transform"),
+    Rule(rf"cls\.predictions\.transform\.LayerNorm\.{WB}", "mlm_transform"),
+    Rule(r"cls\.predictions\.bias", "mlm_bias"),
+    Rule(r"cls\.predictions\.decoder\.weight", "lm_head"),
+]
+
+# ALBERT: one group of one shared layer (every released checkpoint: num_hidden_groups = inner_group_num = 1);
+# the stored layer is layer 0, used by all num_hidden_layers. Other groupings are left unmapped on purpose.
+_AL = r"albert\.encoder\.albert_layer_groups\.(?P<layer>0)\.albert_layers\.0\."
+ALBERT = [
+    Rule(r"albert\.embeddings\.word_embeddings\.weight", "embed"),
+    Rule(r"albert\.embeddings\.position_embeddings\.weight", "pos_embed"),
+    Rule(r"albert\.embeddings\.token_type_embeddings\.weight", "type_embed"),
+    Rule(rf"albert\.embeddings\.LayerNorm\.{WB}", "norm_embed"),
+    Rule(rf"albert\.encoder\.embedding_hidden_mapping_in\.{WB}", "embed_proj"),
+    Rule(rf"{_AL}attention\.query\.{WB}", "attn_q", "encoder"),
+    Rule(rf"{_AL}attention\.key\.{WB}", "attn_k", "encoder"),
+    Rule(rf"{_AL}attention\.value\.{WB}", "attn_v", "encoder"),
+    Rule(rf"{_AL}attention\.dense\.{WB}", "attn_o", "encoder"),
+    Rule(rf"{_AL}attention\.LayerNorm\.{WB}", "norm_attn_out", "encoder"),
+    Rule(rf"{_AL}ffn\.{WB}", "mlp_up", "encoder"),
+    Rule(rf"{_AL}ffn_output\.{WB}", "mlp_down", "encoder"),
+    Rule(rf"{_AL}full_layer_layer_norm\.{WB}", "norm_mlp_out", "encoder"),
+    # AlbertMLMHead: dense -> activation -> LayerNorm -> decoder (tied to the embeddings) + bias
+    Rule(rf"predictions\.dense\.{WB}", "mlm_transform"),
+    Rule(rf"predictions\.LayerNorm\.{WB}", "mlm_transform"),
+    Rule(r"predictions\.bias", "mlm_bias"),
+    Rule(r"predictions\.decoder\.weight", "lm_head"),
+]
+
+# ---------------------------------------------------------------------------------------------------
+# GPT-2 / GPT-1 / Falcon / Mamba
+
+_H = rf"transformer\.h\.{L}\."
+GPT2 = [
+    Rule(r"transformer\.wte\.weight", "embed"),
+    Rule(r"transformer\.wpe\.weight", "pos_embed"),
+    Rule(rf"{_H}ln_1\.{WB}", "norm_attn_in", "decoder"),  # GPT2Block: attn(ln_1(h)), mlp(ln_2(h))
+    Rule(rf"{_H}attn\.c_attn\.{WB}", "attn_qkv", "decoder", layout="in_out"),
+    Rule(rf"{_H}attn\.c_proj\.{WB}", "attn_o", "decoder", layout="in_out"),
+    Rule(rf"{_H}ln_2\.{WB}", "norm_mlp_in", "decoder"),
+    Rule(rf"{_H}mlp\.c_fc\.{WB}", "mlp_up", "decoder", layout="in_out"),
+    Rule(rf"{_H}mlp\.c_proj\.{WB}", "mlp_down", "decoder", layout="in_out"),
+    Rule(rf"transformer\.ln_f\.{WB}", "norm_final", "decoder"),
+    Rule(r"lm_head\.weight", "lm_head"),
+]
+
+OPENAI_GPT = [
+    Rule(r"transformer\.tokens_embed\.weight", "embed"),
+    Rule(r"transformer\.positions_embed\.weight", "pos_embed"),
+    Rule(rf"{_H}attn\.c_attn\.{WB}", "attn_qkv", "decoder", layout="in_out"),
+    Rule(rf"{_H}attn\.c_proj\.{WB}", "attn_o", "decoder", layout="in_out"),
+    # openai Block.forward (post-LN): n = ln_1(x + attn(x)); h = ln_2(n + mlp(n))
+    Rule(rf"{_H}ln_1\.{WB}", "norm_attn_out", "decoder"),
+    Rule(rf"{_H}mlp\.c_fc\.{WB}", "mlp_up", "decoder", layout="in_out"),
+    Rule(rf"{_H}mlp\.c_proj\.{WB}", "mlp_down", "decoder", layout="in_out"),
+    Rule(rf"{_H}ln_2\.{WB}", "norm_mlp_out", "decoder"),
+    Rule(r"lm_head\.weight", "lm_head"),
+]
+
+FALCON = [
+    Rule(r"transformer\.word_embeddings\.weight", "embed"),
+    Rule(rf"{_H}self_attention\.query_key_value\.{WB}", "attn_qkv", "decoder"),
+    Rule(rf"{_H}self_attention\.dense\.{WB}", "attn_o", "decoder"),
+    Rule(rf"{_H}mlp\.dense_h_to_4h\.{WB}", "mlp_up", "decoder"),
+    Rule(rf"{_H}mlp\.dense_4h_to_h\.{WB}", "mlp_down", "decoder"),
+    # FalconDecoderLayer: input_layernorm before attention (and the parallel MLP when there is one norm);
+    # post_attention_layernorm before the MLP when not parallel; ln_attn / ln_mlp with two parallel norms.
+    Rule(rf"{_H}input_layernorm\.{WB}", "norm_attn_in", "decoder"),
+    Rule(rf"{_H}post_attention_layernorm\.{WB}", "norm_mlp_in", "decoder"),
+    Rule(rf"{_H}ln_attn\.{WB}", "norm_attn_in", "decoder"),
+    Rule(rf"{_H}ln_mlp\.{WB}", "norm_mlp_in", "decoder"),
+    Rule(rf"transformer\.ln_f\.{WB}", "norm_final", "decoder"),
+    Rule(r"lm_head\.weight", "lm_head"),
+]
+
+_MX = rf"backbone\.layers\.{L}\."
+MAMBA = [
+    Rule(r"backbone\.embeddings\.weight", "embed"),
+    Rule(rf"{_MX}norm\.weight", "norm_ssm", "decoder"),  # MambaBlock: mixer(norm(h))
+    Rule(rf"{_MX}mixer\.in_proj\.{WB}", "ssm_in", "decoder"),
+    Rule(rf"{_MX}mixer\.conv1d\.{WB}", "ssm_conv", "decoder"),
+    Rule(rf"{_MX}mixer\.x_proj\.{WB}", "ssm_x", "decoder"),
+    Rule(rf"{_MX}mixer\.dt_proj\.{WB}", "ssm_dt", "decoder"),
+    Rule(rf"{_MX}mixer\.A_log", "ssm_a", "decoder"),
+    Rule(rf"{_MX}mixer\.D", "ssm_d", "decoder"),
+    Rule(rf"{_MX}mixer\.out_proj\.{WB}", "ssm_out", "decoder"),
+    Rule(r"backbone\.norm_f\.weight", "norm_final", "decoder"),
+    Rule(r"lm_head\.weight", "lm_head"),
+]
+
+_JM = rf"model\.layers\.{L}\.mamba\."
+JAMBA = [
+    Rule(r"model\.embed_tokens\.weight", "embed"),
+    Rule(r"model\.final_layernorm\.weight", "norm_final", "decoder"),
+    Rule(r"lm_head\.weight", "lm_head"),
+    Rule(rf"{_JM}in_proj\.{WB}", "ssm_in", "decoder"),
+    Rule(rf"{_JM}conv1d\.{WB}", "ssm_conv", "decoder"),
+    Rule(rf"{_JM}x_proj\.{WB}", "ssm_x", "decoder"),
+    Rule(rf"{_JM}dt_proj\.{WB}", "ssm_dt", "decoder"),
+    Rule(rf"{_JM}A_log", "ssm_a", "decoder"),
+    Rule(rf"{_JM}D", "ssm_d", "decoder"),
+    Rule(rf"{_JM}out_proj\.{WB}", "ssm_out", "decoder"),
+    Rule(rf"{_JM}(?:dt|b|c)_layernorm\.weight", "ssm_inner_norm", "decoder"),
+    # JambaAttentionDecoderLayer / JambaMambaDecoderLayer: input_layernorm before the token mixer
+    # (attention or Mamba), pre_ff_layernorm before the feed-forward (dense MLP or MoE)
+    Rule(rf"model\.layers\.{L}\.input_layernorm\.weight", "norm_attn_in", "decoder"),
+    Rule(rf"model\.layers\.{L}\.pre_ff_layernorm\.weight", "norm_mlp_in", "decoder"),
+    *_llama_attention(M),
+    *_llama_mlp(M, "feed_forward"),
+    *_fused_experts(M, "feed_forward", "router"),
+]
+
+_GM = r"model\.language_model\."
+
+# Keyed by the top-level config model_type.
+TABLE: dict[str, list[Rule]] = {
+    "llama": LLAMA,
+    "mistral": LLAMA,
+    "qwen2": LLAMA,
+    "gemma": LLAMA,  # GemmaDecoderLayer has Llama's pre-norm block
+    "mixtral": _llama_shell(M) + _llama_attention(M) + _pre_norms(M) + _fused_experts(M),
+    "qwen2_moe": LLAMA + _fused_experts(M) + _shared_experts(M, "shared_expert") + [
+        # Qwen2MoeSparseMoeBlock: sigmoid(shared_expert_gate(h)) * shared_expert(h)
+        Rule(rf"{M}layers\.{L}\.mlp\.shared_expert_gate\.weight", "shared_expert_gate", "decoder"),
+    ],
+    "qwen3": QWEN3,
+    "qwen3_moe": QWEN3 + _fused_experts(M),
+    "gemma2": _llama_shell(M) + _llama_attention(M) + _llama_mlp(M) + _sandwich_norms(M),
+    "gemma3_text": GEMMA3_TEXT,
+    "phi3": _llama_shell(M) + _pre_norms(M) + [
+        Rule(rf"{M}layers\.{L}\.self_attn\.qkv_proj\.weight", "attn_qkv", "decoder"),
+        Rule(rf"{M}layers\.{L}\.self_attn\.o_proj\.weight", "attn_o", "decoder"),
+        Rule(rf"{M}layers\.{L}\.mlp\.gate_up_proj\.weight", "mlp_gate_up", "decoder"),
+        Rule(rf"{M}layers\.{L}\.mlp\.down_proj\.weight", "mlp_down", "decoder"),
+    ],
+    # Olmo2DecoderLayer: h + post_attention_layernorm(attn(h)); h + post_feedforward_layernorm(mlp(h))
+    "olmo2": _llama_shell(M) + _llama_attention(M) + _llama_mlp(M) + _qk_norms(M) + [
+        Rule(rf"{M}layers\.{L}\.post_attention_layernorm\.weight", "norm_attn_out", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_feedforward_layernorm\.weight", "norm_mlp_out", "decoder"),
+    ],
+    "deepseek_v2": DEEPSEEK,
+    "deepseek_v3": DEEPSEEK,
+    "gpt_oss": _llama_shell(M) + _llama_attention(M) + _pre_norms(M) + [
+        Rule(rf"{M}layers\.{L}\.self_attn\.sinks", "attn_sinks", "decoder"),
+        Rule(rf"{M}layers\.{L}\.mlp\.router\.{WB}", "router", "decoder"),
+        # GptOssExperts: gate_up_proj [E, H, 2I] used as x @ W (gate/up interleaved, as in the checkpoint)
+        Rule(rf"{M}layers\.{L}\.mlp\.experts\.gate_up_proj", "expert_gate_up", "decoder", layout="experts_in_out"),
+        Rule(rf"{M}layers\.{L}\.mlp\.experts\.gate_up_proj_bias", "expert_gate_up", "decoder", layout="experts"),
+        Rule(rf"{M}layers\.{L}\.mlp\.experts\.down_proj", "expert_down", "decoder", layout="experts_in_out"),
+        Rule(rf"{M}layers\.{L}\.mlp\.experts\.down_proj_bias", "expert_down", "decoder", layout="experts"),
+    ],
+    "gpt2": GPT2,
+    "openai-gpt": OPENAI_GPT,
+    "falcon": FALCON,
+    "bert": BERT,
+    "albert": ALBERT,
+    "t5": _T5_SHELL + _t5_stack("encoder", _T5_FF) + _t5_stack("decoder", _T5_FF),
+    "switch_transformers": _T5_SHELL + _t5_stack("encoder", _SWITCH_FF) + _t5_stack("decoder", _SWITCH_FF),
+    "mamba": MAMBA,
+    "jamba": JAMBA,
+    "gemma3": (_llama_shell(_GM, head=False) + [Rule(r"lm_head\.weight", "lm_head")] + _llama_attention(_GM)
+               + _llama_mlp(_GM) + _sandwich_norms(_GM) + _qk_norms(_GM) + SIGLIP),
+    "qwen2_vl": (_llama_shell(_GM) + _llama_attention(_GM) + _llama_mlp(_GM) + _pre_norms(_GM)
+                 + QWEN2_VL_VISION),
+}
+
+_COMPILED: dict[str, list[tuple[re.Pattern, Rule]]] = {
+    k: [(re.compile(r.regex), r) for r in rules] for k, rules in TABLE.items()
+}
+
+
+class Unmapped(LookupError):
+    pass
+
+
+def rule_for(model_type: str, name: str) -> tuple[Rule, int | None]:
+    """The one rule matching `name` (an ambiguous table is an error too) and the layer index."""
+    hits = [(r, m) for p, r in _COMPILED[model_type] if (m := p.fullmatch(name))]
+    if not hits:
+        raise Unmapped(f"{model_type}: no role rule for transformers parameter {name!r}")
+    if len({(r.role, r.stack, r.component, r.layout) for r, _ in hits}) > 1:
+        raise Unmapped(f"{model_type}: {name!r} matches several rules: {[r.regex for r, _ in hits]}")
+    rule, m = hits[0]
+    layer = m.groupdict().get("layer")
+    return rule, None if layer is None else int(layer)
+
+
+def expand(rule: Rule, layer: int | None, shape: tuple[int, ...]):
+    """(role, logical per-copy shape) entries that one transformers parameter stands for."""
+    lay = rule.layout
+    if lay == "plain":
+        return [(rule.role, shape)]
+    if lay == "in_out":
+        return [(rule.role, shape[::-1] if len(shape) == 2 else shape)]
+    if lay == "experts":
+        return [(rule.role, shape[1:])] * shape[0]
+    if lay == "experts_in_out":
+        per = shape[1:][::-1] if len(shape) == 3 else shape[1:]
+        return [(rule.role, per)] * shape[0]
+    if lay == "experts_gate_up":
+        e, two_i, h = shape
+        assert two_i % 2 == 0, shape
+        gate, up = rule.role
+        return [(gate, (two_i // 2, h))] * e + [(up, (two_i // 2, h))] * e
+    raise ValueError(f"unknown layout {lay!r}")
