@@ -612,7 +612,7 @@ def test_unreadable_or_malformed_user_files(tmp_path):
         load_user_hardware(bad)
     bad_json = tmp_path / "bad.json"
     bad_json.write_text("{hardware: [}")
-    with pytest.raises(ConfigError, match="bad.json: not valid JSON"):
+    with pytest.raises(ConfigError, match="bad.json: malformed JSON"):
         load_user_hardware(bad_json)
     empty = tmp_path / "empty.toml"
     empty.write_text("title = 'nothing here'\n")

@@ -13,6 +13,7 @@ import pytest
 from paramscope.errors import FileFormatError
 from paramscope.sources.safetensors_io import (
     DTYPE_BITS,
+    MAX_HEADER_BYTES,
     SafetensorsHeader,
     SafetensorsIndex,
     parse_header,
@@ -198,7 +199,7 @@ def test_header_over_the_100_mb_cap_in_a_large_sparse_file(tmp_path):
         f.truncate(200_000_000)  # sparse: no disk used
     tracemalloc.start()
     try:
-        assert "expected <= 100000000" in _err(path)
+        assert f"expected <= {MAX_HEADER_BYTES} bytes" in _err(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

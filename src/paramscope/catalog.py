@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 from pathlib import Path
 
 from .errors import ConfigError, UnknownModelError
@@ -16,10 +15,9 @@ MODELS_DIR = Path(__file__).parent / "data" / "models"
 
 
 def _read(path: Path) -> dict:
-    try:
-        rec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: not a readable JSON catalog record ({exc})") from None
+    from .sources.jsonio import read_json
+
+    rec = read_json(path, ConfigError, what="catalog record")
     if not isinstance(rec, dict) or "id" not in rec:
         raise ConfigError(f"{path}: id: a catalog record needs an id")
     return rec

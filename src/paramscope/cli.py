@@ -13,6 +13,31 @@ import os
 import sys
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (``paramscope: error: ...``, exit 2) like every other error."""
+
+    def error(self, message: str):
+        from .render import clean
+
+        sub = self.prog.split(" ", 1)[1] + ": " if " " in self.prog else ""
+        self.exit(2, f"paramscope: error: {sub}{clean(message)} (see `{self.prog} --help`)\n")
+
+
+class _Clean:
+    """A text stream that escapes control characters (ESC, NUL, CR...) in everything written, newlines aside."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from .render import clean_lines
+
+        return self._stream.write(clean_lines(text))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def _lazy(module: str):
     def run(args):
         return importlib.import_module(f"paramscope.commands.{module}").run(args)
@@ -30,7 +55,7 @@ def _add_json(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="paramscope",
         description="Exact parameter counts, memory, compute, speed and cost for transformer language models.")
     parser.add_argument("--version", action="version", version=f"paramscope {_version()}")
@@ -70,23 +95,39 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Clean(out), _Clean(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None) -> int:
     from .errors import ParamscopeError
+    from .render import clean
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed as one line
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return int(args.func(args) or 0)
     except ParamscopeError as exc:
-        print(f"paramscope: error: {exc}", file=sys.stderr)
+        print(f"paramscope: error: {clean(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    except MemoryError:
+        print("paramscope: error: out of memory reading this input", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug: one line, traceback only on request
         if os.environ.get("PARAMSCOPE_DEBUG"):
             raise
-        print(f"paramscope: internal error: {type(exc).__name__}: {exc} "
+        print(f"paramscope: internal error: {type(exc).__name__}: {clean(exc)} "
               "(set PARAMSCOPE_DEBUG=1 for a traceback)", file=sys.stderr)
         return 70
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import math
 import re
 import tomllib
@@ -329,28 +328,29 @@ def load_catalog() -> dict[str, Hardware]:
     return {hw.id: hw for hw in _catalog()}
 
 
+MAX_HARDWARE_FILE_BYTES = 2**20  # a hardware file is a few records; TOML parsing is pure Python
+
+
 def load_user_hardware(path: str | Path) -> list[Hardware]:
     """Records from a user's TOML (``[[hardware]]``) or JSON file, validated like the catalog's."""
+    from .sources import jsonio
+
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read hardware file ({exc.strerror or exc})") from None
     suffix = path.suffix.lower()
+    if suffix not in (".json", ".toml"):
+        raise InputError(f"{path}: a hardware file must end in .toml or .json")
+    raw = jsonio.read_bytes(path, InputError, what="hardware file", max_bytes=MAX_HARDWARE_FILE_BYTES)
     if suffix == ".json":
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+        data = jsonio.loads(raw, str(path), ConfigError, what="JSON")
         records = data.get("hardware") if isinstance(data, dict) else data
-    elif suffix == ".toml":
+    else:
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: not valid TOML (nested too deep)") from None
         records = data.get("hardware")
-    else:
-        raise InputError(f"{path}: a hardware file must end in .toml or .json")
     if records is None:
         raise ConfigError(f"{path}: no hardware records (expected [[hardware]] tables or a 'hardware' list)")
     return _validate_all(records, str(path))

@@ -9,7 +9,6 @@ only these two.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -45,7 +44,9 @@ class Model:
 def from_config(config: dict, *, name: str = "", origin: str = "config.json", source: str = "config",
                 record: dict | None = None) -> Model:
     from .sources.hf_config import spec_from_config
+    from .sources.quant_config import validate
 
+    validate(config, origin)
     spec = spec_from_config(config, name=name, origin=origin)
     return Model(spec.name, source, spec, build_inventory(spec), record=record, origin=origin,
                  warnings=spec.warnings)
@@ -69,22 +70,26 @@ def from_record(rec: dict) -> Model:
                        record=rec)
 
 
+MAX_CONFIG_BYTES = 16 * 2**20  # real config.json files are kilobytes
+
+
 def read_config(path: Path) -> dict:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if size > 64 * 2**20:
-        raise ConfigError(f"{path}: {size} bytes is far too large for a config.json (limit 64 MiB)")
-    try:
-        data = json.loads(path.read_bytes())
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 JSON") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    """A config.json (or saved spec) through the safe JSON reader: a regular file, bounded size and nesting,
+    no duplicate keys, no NaN or overflowing numbers."""
+    from .sources.jsonio import read_json
+
+    data = read_json(path, ConfigError, what="JSON", max_bytes=MAX_CONFIG_BYTES)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object, got {type(data).__name__}")
     return data
+
+
+def config_name(cfg: dict, default: str) -> str:
+    """The model's display name: ``_name_or_path`` when it is a non-empty string (control characters escaped)."""
+    from .render import clean
+
+    name = cfg.get("_name_or_path")
+    return clean(name) if isinstance(name, str) and name.strip() else clean(default)
 
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -94,8 +99,14 @@ def load_model(ref: str) -> Model:
     """Resolve a model reference (see module docstring)."""
     if not isinstance(ref, str) or not ref.strip():
         raise InputError("model: expected a catalog name, a path or a hub id")
+    if "\x00" in ref:
+        raise InputError(f"model: {ref!r}: a name or path cannot contain a NUL character")
     path = Path(os.path.expanduser(ref))
-    if path.exists():
+    try:
+        exists = os.path.lexists(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{ref!r:.200}: not a usable path ({exc})") from None
+    if exists:
         return _from_path(path)
     rec = catalog.find(ref)
     if rec is not None:
@@ -130,13 +141,13 @@ def _from_path(path: Path) -> Model:
 
             return load_safetensors(path, config=_config_beside(path))
         default = path.parent.resolve().name if path.name == "config.json" else path.stem
-        return from_config(cfg, name=cfg.get("_name_or_path") or default, origin=str(path))
+        return from_config(cfg, name=config_name(cfg, default), origin=str(path))
     raise InputError(f"{path}: expected a config.json, a .safetensors file or index, a .gguf file or a model directory")
 
 
 def _config_beside(path: Path) -> tuple[dict, Path] | None:
     cfg = path.parent / "config.json"
-    return (read_config(cfg), cfg) if cfg.is_file() else None
+    return (read_config(cfg), cfg) if os.path.lexists(cfg) else None
 
 
 def _from_dir(path: Path) -> Model:
@@ -148,10 +159,10 @@ def _from_dir(path: Path) -> Model:
         from .sources.safetensors import load_safetensors
 
         target = index if index.is_file() else (single if single.is_file() else path)
-        return load_safetensors(target, config=(read_config(cfg), cfg) if cfg.is_file() else None)
-    if cfg.is_file():
+        return load_safetensors(target, config=(read_config(cfg), cfg) if os.path.lexists(cfg) else None)
+    if os.path.lexists(cfg):
         data = read_config(cfg)
-        return from_config(data, name=data.get("_name_or_path") or path.name, origin=str(cfg))
+        return from_config(data, name=config_name(data, path.name), origin=str(cfg))
     ggufs = sorted(path.glob("*.gguf"))
     if len(ggufs) == 1:
         from .sources.gguf import load_gguf

@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 from .units import human_count
 
+# C0/C1 control characters (NUL, ESC, CR, newline...), DEL, line/paragraph separators and the bidi
+# overrides: text from a file (tensor names, GGUF metadata, _name_or_path) must not move the cursor,
+# recolour the terminal or forge a line of the table.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match) -> str:
+    return m.group().encode("unicode_escape").decode("ascii")
+
+
+def clean(text: object) -> str:
+    """``str(text)`` with every control character escaped (``\\n``, ``\\x1b``, ``\\x00``): one safe line."""
+    return _CONTROL.sub(_escape, str(text))
+
+
+def clean_lines(text: str) -> str:
+    """Like :func:`clean` but newlines are kept (for whole blocks of output)."""
+    return _CONTROL_BUT_NEWLINE.sub(_escape, text)
+
 
 def table(rows: list[list[str]], headers: list[str] | None = None, align: str = "") -> str:
     """Left-align the first column and right-align the rest unless ``align`` says otherwise ('l'/'r' per column)."""
-    all_rows = ([headers] if headers else []) + rows
+    all_rows = [[clean(c) for c in r] for r in ([headers] if headers else []) + rows]
     if not all_rows:
         return ""
     n = max(len(r) for r in all_rows)
@@ -26,6 +47,12 @@ def table(rows: list[list[str]], headers: list[str] | None = None, align: str = 
         if headers and j == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def warn(warnings) -> None:
+    """Print each warning as one ``warning:`` line on stderr (every command that loads a model calls this)."""
+    for w in warnings:
+        print(f"warning: {clean(w)}", file=sys.stderr)
 
 
 def n(x: int) -> str:

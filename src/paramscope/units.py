@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 from .errors import InputError
 
@@ -40,16 +41,43 @@ GB = 10**9
 GIB = 2**30
 
 
-def parse_count(text: str | int | float, *, what: str = "value", binary_k: bool = False) -> int:
-    """Parse '7B', '2T', '1.5e12', '32k' (decimal; 32768 when binary_k and the suffix is k) into an int."""
+MAX_COUNT = 10**18  # larger counts mean nothing here and only make later arithmetic slow or overflow
+
+
+def _exact(number: str, mult: int, what: str, text: object) -> Decimal:
+    try:
+        value = Decimal(number) * mult
+    except (ArithmeticError, ValueError):
+        raise InputError(f"{what}: expected a number, got {text!r}") from None
+    if value > MAX_COUNT:
+        raise InputError(f"{what}: {text!r} is absurdly large (limit {MAX_COUNT:.0e})")
+    return value
+
+
+def _int(value: Decimal, what: str, text: object, minimum: int | None) -> int:
+    if value != value.to_integral_value():
+        raise InputError(f"{what}: expected a whole number, got {text!r}")
+    out = int(value)
+    if minimum is not None and out < minimum:
+        raise InputError(f"{what}: expected an integer >= {minimum}, got {text!r}")
+    return out
+
+
+def parse_count(text: str | int | float, *, what: str = "value", binary_k: bool = False,
+                minimum: int | None = None) -> int:
+    """Parse '7B', '2T', '1.5e12', '32k' (decimal; 32768 when binary_k and the suffix is k) into an int.
+
+    The result must be a whole number (``2.5`` is refused, never rounded), finite and at most MAX_COUNT;
+    with ``minimum`` it must also be at least that.
+    """
     if isinstance(text, bool):
         raise InputError(f"{what}: expected a number, got {text!r}")
     if isinstance(text, int):
-        return text
+        return _int(_exact(str(text), 1, what, text), what, text, minimum)
     if isinstance(text, float):
         if not math.isfinite(text):
             raise InputError(f"{what}: expected a finite number, got {text!r}")
-        return round(text)
+        return _int(_exact(repr(text), 1, what, text), what, text, minimum)
     m = _NUM_RE.match(str(text))
     if not m:
         raise InputError(f"{what}: expected a number such as 7B, 2T, 32k or 1.5e12, got {text!r}")
@@ -58,13 +86,16 @@ def parse_count(text: str | int | float, *, what: str = "value", binary_k: bool 
     if key not in _COUNT_SUFFIX:
         raise InputError(f"{what}: unknown suffix {suffix!r} in {text!r} (use k, M, B, T)")
     mult = 1024 if (binary_k and key == "k") else _COUNT_SUFFIX[key]
-    return round(float(number) * mult)
+    return _int(_exact(number, mult, what, text), what, text, minimum)
 
 
 def parse_float(text: str | int | float, *, what: str = "value") -> float:
     """Parse a plain float (no suffix), or a suffixed count like '3e23' / '1.2T'."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:
+            raise InputError(f"{what}: expected a finite number, got {text!r}") from None
     else:
         m = _NUM_RE.match(str(text))
         if not m:
@@ -80,9 +111,9 @@ def parse_float(text: str | int | float, *, what: str = "value") -> float:
 
 
 def parse_bytes(text: str | int, *, what: str = "size") -> int:
-    """Parse '80GB' (1e9), '80GiB' (2**30), '24G' (treated as GB) or a plain byte count."""
+    """Parse '80GB' (1e9), '80GiB' (2**30), '24G' (treated as GB) or a plain byte count (a whole number)."""
     if isinstance(text, int) and not isinstance(text, bool):
-        return text
+        return _int(_exact(str(text), 1, what, text), what, text, 0)
     m = _NUM_RE.match(str(text))
     if not m:
         raise InputError(f"{what}: expected a size such as 80GB or 24GiB, got {text!r}")
@@ -96,7 +127,8 @@ def parse_bytes(text: str | int, *, what: str = "size") -> int:
         mult = _BYTES_SUFFIX[key + "b"]
     else:
         raise InputError(f"{what}: unknown unit {suffix!r} in {text!r} (use GB or GiB)")
-    return round(float(number) * mult)
+    value = _exact(number, mult, what, text)
+    return int(value) if value == value.to_integral_value() else round(value)
 
 
 def human_count(n: float, digits: int = 3) -> str:

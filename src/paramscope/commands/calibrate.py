@@ -27,7 +27,7 @@ def run(args) -> int:
 
     if not re.fullmatch(r"[a-z0-9]+(?:[.-][a-z0-9]+)*", args.name):
         raise InputError(f"--name {args.name!r}: use lower-case letters, digits, '-' and '.'")
-    m = measure(args.device, parse_float(args.seconds, what="seconds"))
+    m = measure(args.device, parse_float(args.seconds, what="--seconds"))
     rec = profile_record(m, args.name)
     path = save(rec, args.out)
     if args.json:

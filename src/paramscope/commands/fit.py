@@ -30,11 +30,11 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..fit import inference_fit, training_fit
     from ..hardware import get_hardware
-    from ..model import load_model
+    from . import load
 
     hw = get_hardware(args.gpu, args.hardware_file)
-    count = parse_count(args.count, what="count")
-    model = load_model(args.model)
+    count = parse_count(args.count, what="--count", minimum=1)
+    model = load(args.model)
     if args.train:
         from .memory import training_plan
 
@@ -44,8 +44,8 @@ def run(args) -> int:
     else:
         from ..memory.report import MemoryOptions
 
-        opts = MemoryOptions(weights=args.weights, engine=args.engine, batch=parse_count(args.batch, what="batch"),
-                             context=parse_count(args.context, what="context", binary_k=True),
+        opts = MemoryOptions(weights=args.weights, engine=args.engine, batch=parse_count(args.batch, what="--batch"),
+                             context=parse_count(args.context, what="--context", binary_k=True),
                              kv_dtype=args.kv_dtype)
         r = inference_fit(model, hw, count, opts)
     if args.json:

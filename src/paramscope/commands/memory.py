@@ -63,18 +63,19 @@ def run(args) -> int:
 
         print("\n".join(known_schemes()))
         return 0
-    from ..model import load_model
+    from . import load
 
-    model = load_model(args.model)
+    model = load(args.model)
     if args.train:
         return _train(model, args)
     from ..memory.report import MemoryOptions, memory_report
 
     opts = MemoryOptions(
-        weights=args.weights, engine=args.engine, batch=parse_count(args.batch, what="batch"),
-        context=parse_count(args.context, what="context", binary_k=True), kv_dtype=args.kv_dtype,
-        prefill_chunk=parse_count(args.prefill_chunk, what="prefill chunk", binary_k=True) if args.prefill_chunk else None,
-        tensor_parallel=parse_count(args.tp, what="tp"), pipeline_parallel=parse_count(args.pp, what="pp"))
+        weights=args.weights, engine=args.engine, batch=parse_count(args.batch, what="--batch"),
+        context=parse_count(args.context, what="--context", binary_k=True), kv_dtype=args.kv_dtype,
+        prefill_chunk=None if args.prefill_chunk is None else
+        parse_count(args.prefill_chunk, what="--prefill-chunk", binary_k=True, minimum=1),
+        tensor_parallel=parse_count(args.tp, what="--tp"), pipeline_parallel=parse_count(args.pp, what="--pp"))
     r = memory_report(model, opts)
     for w in r.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -133,12 +134,12 @@ def training_plan(args):
     from ..memory.training import TrainingPlan
 
     return TrainingPlan(
-        precision=args.precision, optimizer=args.optimizer, zero_stage=parse_count(args.zero, what="zero"),
-        data_parallel=parse_count(args.dp, what="dp"), tensor_parallel=parse_count(args.tp, what="tp"),
-        pipeline_parallel=parse_count(args.pp, what="pp"), expert_parallel=parse_count(args.ep, what="ep"),
-        context_parallel=parse_count(args.cp, what="cp"), sequence_parallel=args.sp, recompute=args.recompute,
-        micro_batch=parse_count(args.micro_batch or args.batch, what="micro batch"),
-        seq_len=parse_count(args.seq or args.context, what="sequence length", binary_k=True),
+        precision=args.precision, optimizer=args.optimizer, zero_stage=parse_count(args.zero, what="--zero"),
+        data_parallel=parse_count(args.dp, what="--dp"), tensor_parallel=parse_count(args.tp, what="--tp"),
+        pipeline_parallel=parse_count(args.pp, what="--pp"), expert_parallel=parse_count(args.ep, what="--ep"),
+        context_parallel=parse_count(args.cp, what="--cp"), sequence_parallel=args.sp, recompute=args.recompute,
+        micro_batch=parse_count(args.micro_batch or args.batch, what="--micro-batch"),
+        seq_len=parse_count(args.seq or args.context, what="--seq", binary_k=True),
         **_lora(args))
 
 
@@ -171,7 +172,7 @@ def _lora(args) -> dict:
         return {}
     from ..memory.training import LoraPlan
 
-    rank = parse_count(args.lora_rank or 16, what="LoRA rank")
+    rank = parse_count(args.lora_rank or 16, what="--lora-rank")
     if args.qlora:  # Dettmers et al. 2023: NF4 double-quantized base, bf16 adapters (qlora.py)
         return {"lora": LoraPlan(rank=rank, base="nf4-dq", adapter_dtype="bf16", targets=("all-linear",))}
     return {"lora": LoraPlan(rank=rank)}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from .. import render
-from ..model import Model, load_model
+from ..model import Model
 from ..params import ParamReport, analyze
 from ..units import human_count
+from . import load
 
 
 def run(args) -> int:
-    model = load_model(args.model)
+    model = load(args.model)
     if model.source == "rumour":
         return _rumour(model, args)
     report = analyze(model)
@@ -52,9 +53,7 @@ def _tensor_dict(t) -> dict:
 def text(model: Model, r: ParamReport, *, by_layer: bool = False) -> str:
     out = []
     arch = model.spec.architecture if model.spec else model.source
-    out.append(f"{model.name}  ({model.source}: {model.origin}; {arch})")
-    for w in r.warnings:
-        out.append(f"warning: {w}")
+    out.append(f"{render.clean(model.name)}  ({model.source}: {render.clean(model.origin)}; {arch})")
     rows = [
         ["total", *render.count_cell(r.total), ""],
         ["active per token", *render.count_cell(r.active), render.pct(r.active, r.total)],

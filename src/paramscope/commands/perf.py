@@ -37,24 +37,24 @@ def _eff(text, what):
     if not 0 < v <= 1:
         from ..errors import InputError
 
-        raise InputError(f"{what} must be in (0, 1], got {v}")
+        raise InputError(f"{what}: expected a number in (0, 1], got {v}")
     return v
 
 
 def run(args) -> int:
     from ..hardware import get_hardware
-    from ..model import load_model
     from ..perf import PerfOptions, perf_report
+    from . import load
 
     hw = get_hardware(args.gpu, args.hardware_file)
-    model = load_model(args.model)
-    batches = [parse_count(b, what="batch") for b in str(args.batch).split(",")]
+    model = load(args.model)
+    batches = [parse_count(b, what="--batch") for b in str(args.batch).split(",")]
     reports = []
     for b in batches:
-        o = PerfOptions(batch=b, prompt_tokens=parse_count(args.prompt, what="prompt", binary_k=True),
-                        gen_tokens=parse_count(args.gen, what="gen", binary_k=True),
-                        count=parse_count(args.count, what="count"),
-                        tp=parse_count(args.tp, what="tp") if args.tp else None, pp=parse_count(args.pp, what="pp"),
+        o = PerfOptions(batch=b, prompt_tokens=parse_count(args.prompt, what="--prompt", binary_k=True),
+                        gen_tokens=parse_count(args.gen, what="--gen", binary_k=True),
+                        count=parse_count(args.count, what="--count", minimum=1),
+                        tp=parse_count(args.tp, what="--tp") if args.tp else None, pp=parse_count(args.pp, what="--pp"),
                         weights=args.weights, kv_dtype=args.kv_dtype, engine=args.engine,
                         bandwidth_efficiency=_eff(args.bandwidth_efficiency, "bandwidth efficiency"),
                         compute_efficiency=_eff(args.compute_efficiency, "compute efficiency"))

@@ -76,11 +76,11 @@ def run(args) -> int:
         raise InputError("give --compute C (FLOPs), or --params N and --tokens D")
     out: dict = {}
     if args.compute is not None:
-        t = None if args.inference_tokens is None else parse_float(args.inference_tokens, what="inference tokens")
-        out.update(compute(parse_float(args.compute, what="compute"), t))
+        t = None if args.inference_tokens is None else parse_float(args.inference_tokens, what="--inference-tokens")
+        out.update(compute(parse_float(args.compute, what="--compute"), t))
     n = d = None
     if args.params is not None:
-        n, d = parse_float(args.params, what="params"), parse_float(args.tokens, what="tokens")
+        n, d = parse_float(args.params, what="--params"), parse_float(args.tokens, what="--tokens")
         out["params"], out["tokens"] = n, d
         out["loss"] = {fit: scaling.chinchilla_loss(n, d, fit) for fit in scaling.FITS}
         out["loss"]["kaplan_joint"] = scaling.kaplan_loss_joint(n, d)

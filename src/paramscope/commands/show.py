@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .. import render, specio
-from ..model import load_model
 from ..spec import LayerSpec, MoeSpec, StackSpec
+from . import load
 
 
 def _ranges(idx: list[int]) -> str:
@@ -65,7 +65,7 @@ def describe_layer(layer: LayerSpec) -> str:
 
 
 def run(args) -> int:
-    model = load_model(args.model)
+    model = load(args.model)
     spec = model.require_spec("show")
     rec = model.record or {}
     if args.json:
@@ -75,13 +75,11 @@ def run(args) -> int:
         render.emit_json(d)
         return 0
     e = spec.embedding
-    print(f"{spec.name}: {spec.architecture} ({spec.model_type})")
+    print(f"{render.clean(spec.name)}: {spec.architecture} ({spec.model_type})")
     if rec.get("source"):
         print(f"source: {rec['source']}")
     if rec.get("notes"):
         print(f"notes: {rec['notes']}")
-    for w in spec.warnings:
-        print(f"warning: {w}")
     emb = f"vocab {e.vocab_size} x {e.width}, positions {e.position}"
     if e.position == "learned":
         emb += f" ({e.max_positions})"

@@ -43,26 +43,26 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..errors import InputError
     from ..hardware import get_hardware
-    from ..model import load_model
     from ..training_cost import DEFAULT_PUE, choose_layout, default_dtype, train_report
+    from . import load
 
-    tokens = parse_float(args.tokens, what="tokens")
+    tokens = parse_float(args.tokens, what="--tokens")
     if not tokens > 0:
         raise InputError(f"tokens must be > 0, got {args.tokens}")
-    count = parse_count(args.count, what="count")
-    seq = parse_count(args.seq_len, what="sequence length", binary_k=True)
+    count = parse_count(args.count, what="--count", minimum=1)
+    seq = parse_count(args.seq_len, what="--seq-len", binary_k=True)
     if args.mfu is not None and args.gpu_hours is not None:
         raise InputError("give --mfu or --gpu-hours, not both")
-    gpu_hours = None if args.gpu_hours is None else parse_float(args.gpu_hours, what="GPU-hours")
+    gpu_hours = None if args.gpu_hours is None else parse_float(args.gpu_hours, what="--gpu-hours")
     mfu = DEFAULT_MFU if args.mfu is None and gpu_hours is None else \
-        (None if args.mfu is None else parse_float(args.mfu, what="MFU"))
+        (None if args.mfu is None else parse_float(args.mfu, what="--mfu"))
     hw = get_hardware(args.gpu)
-    model = load_model(args.model)
+    model = load(args.model)
     r = train_report(model, hw, tokens=tokens, gpus=count, mfu=mfu, gpu_hours=gpu_hours, seq_len=seq,
                      dtype=args.dtype or default_dtype(hw),
-                     pue=DEFAULT_PUE if args.pue is None else parse_float(args.pue, what="PUE"),
+                     pue=DEFAULT_PUE if args.pue is None else parse_float(args.pue, what="--pue"),
                      price_per_hour_usd=None if args.price_per_hour is None
-                     else parse_float(args.price_per_hour, what="price per hour"))
+                     else parse_float(args.price_per_hour, what="--price-per-hour"))
     plan, mem, fits = choose_layout(model, hw, count, seq_len=seq, fixed=_fixed(args))
     d = r.to_dict()
     d["mfu_by_dtype"] = {k: r.flops / (r.gpu_hours * 3600 * v) for k, v in hw.peak_flops_per_s.items()
@@ -77,12 +77,12 @@ def run(args) -> int:
 
 
 def _fixed(args) -> dict:
-    out = {"micro_batch": parse_count(args.micro_batch, what="micro batch"), "precision": args.precision,
+    out = {"micro_batch": parse_count(args.micro_batch, what="--micro-batch"), "precision": args.precision,
            "optimizer": args.optimizer}
     for flag, key in (("tp", "tensor_parallel"), ("pp", "pipeline_parallel"), ("dp", "data_parallel"),
                       ("cp", "context_parallel"), ("ep", "expert_parallel"), ("zero", "zero_stage")):
         if getattr(args, flag) is not None:
-            out[key] = parse_count(getattr(args, flag), what=flag)
+            out[key] = parse_count(getattr(args, flag), what=f"--{flag}")
     if args.recompute is not None:
         out["recompute"] = args.recompute
     return out

@@ -57,13 +57,18 @@ def native_scheme(spec) -> tuple[Scheme, list[str]]:
     warnings: list[str] = []
     dtype = (spec.dtype or "").lower() if spec is not None else ""
     base = _DTYPE_FORMAT.get(dtype)
-    q = (spec.quantization or {}) if spec is not None else {}
-    method = str(q.get("quant_method", "")).lower()
+    from ..sources import quant_config
+
+    origin = f"{spec.name}: config" if spec is not None else "config"
+    q = quant_config.validate({"quantization_config": spec.quantization} if spec is not None else None, origin)
+    method = quant_config.method(q)
     if base is None:
         # transformers' from_pretrained default is fp32; quantized checkpoints are exported from bf16 models
         # (gpt-oss's config.json states no dtype; its unquantized tensors are stored in bf16).
         base = "bf16" if method else "fp32"
-        warnings.append(f"the config states no torch_dtype; unquantized tensors are assumed to be stored in {base}")
+        said = f"torch_dtype {spec.dtype!r} is not a dtype paramscope knows" if dtype else \
+            "the config states no torch_dtype"
+        warnings.append(f"{said}; unquantized tensors are assumed to be stored in {base}")
     keep_rules = (Rule("keep", ndim=1), Rule("keep", roles=("embed*", "lm_head", "pos_embed", "type_embed", "router",
                                                              "rel_bias", "norm*")),
                   Rule("keep", components=("vision", "projector")))
@@ -81,7 +86,7 @@ def native_scheme(spec) -> tuple[Scheme, list[str]]:
         return Scheme("native", f"FP8 {'128x128 block scales' if block else 'per-tensor'} + {base} elsewhere",
                       (*keep_rules, Rule(fmt)), keep=base), warnings
     if method in ("gptq", "awq"):
-        bits, group = int(q.get("bits", 4)), int(q.get("group_size", 128))
+        bits, group = quant_config.packed_bits(q, origin), quant_config.group_size(q, origin)
         fmt = f"{method}-{bits}-g{group if group > 0 else 128}"
         return Scheme("native", f"{method.upper()} {bits}-bit g{group} + {base} elsewhere",
                       (*keep_rules, Rule(fmt)), keep=base), warnings

@@ -10,8 +10,10 @@ Versions 2 and 3 share this layout (v1 had 32-bit counts and lengths); v3 added 
 this reader rejects. ggml's own reader (gguf.cpp) likewise rejects v1, versions above 3, and a version
 field whose low 16 bits are zero (a byte-swapped, i.e. big-endian, file).
 
-Only the header is read (through a read-only memory map, so nothing is copied but the values kept).
-Bounds: <= 1,000,000 tensors and key/value pairs, each fitting the bytes left; strings <= 16 MiB; arrays
+Only the header is read (through a read-only memory map, so nothing is copied but the values kept); the
+path must be a regular file (a FIFO or device is refused before it is opened).
+Bounds: <= 200,000 tensors and 65,536 key/value pairs, each fitting the bytes left; at most 8,000,000
+strings and nested arrays walked in all (tokenizer vocabularies are ~250,000); strings <= 16 MiB; arrays
 of more than 64 items are walked but kept only as :class:`ArraySummary`; 1 <= n_dims <= 4
 (GGML_MAX_DIMS); dims >= 1 with a product below 2^62; a known type id (data/ggml_types.toml) whose block
 size divides ne0; offsets aligned to ``general.alignment``; tensors inside the file and not overlapping.
@@ -27,11 +29,15 @@ import struct
 from dataclasses import dataclass
 
 from ..errors import FileFormatError
+from ..render import clean
+from .jsonio import check_regular
 
 MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
 DEFAULT_ALIGNMENT = 32  # GGUF_DEFAULT_ALIGNMENT, ggml include/gguf.h
-MAX_COUNT = 1_000_000  # tensors, key/value pairs
+MAX_TENSORS = 200_000  # real files: a few thousand
+MAX_KV = 65_536  # real files: a few dozen (long arrays are one pair each)
+MAX_WALKED = 8_000_000  # strings and nested arrays walked over the whole header (bounds the time)
 MAX_STRING_BYTES = 16 * 2**20
 MAX_DIMS = 4  # GGML_MAX_DIMS, ggml include/ggml.h
 MAX_NUMEL = 2**62
@@ -96,9 +102,16 @@ class _Cursor:
 
     def __init__(self, buf, size: int, origin: str):
         self.buf, self.size, self.origin, self.pos = buf, size, origin, 0
+        self.walked = 0
 
     def fail(self, where: str, expected: str) -> FileFormatError:
-        return FileFormatError(f"{self.origin}: {where}: {expected}")
+        return FileFormatError(f"{self.origin}: {clean(where)}: {clean(expected)}")
+
+    def walk(self, n: int, where: str) -> None:
+        """Account for ``n`` variable-size items about to be walked; refuse past MAX_WALKED in all."""
+        self.walked += n
+        if self.walked > MAX_WALKED:
+            raise self.fail(where, f"expected at most {MAX_WALKED:,} strings and arrays in the header")
 
     def need(self, n: int, where: str) -> None:
         if n > self.size - self.pos:
@@ -160,6 +173,7 @@ def _value(cur: _Cursor, vtype: int, where: str, depth: int = 0) -> object:
 def _skip(cur: _Cursor, vtype: int, n: int, where: str, depth: int) -> None:
     """Walk past ``n`` items of type ``vtype`` without keeping them."""
     if vtype == _STRING:
+        cur.walk(n, where)
         buf, pos, size = cur.buf, cur.pos, cur.size
         for i in range(n):
             if size - pos < 8:
@@ -172,6 +186,7 @@ def _skip(cur: _Cursor, vtype: int, n: int, where: str, depth: int) -> None:
             pos += 8 + length
         cur.pos = pos
     elif vtype == _ARRAY:
+        cur.walk(n, where)
         for i in range(n):
             _array(cur, f"{where}[{i}]", depth, keep=False)
     else:
@@ -185,6 +200,8 @@ def _array(cur: _Cursor, where: str, depth: int, keep: bool = True) -> list | Ar
     item = _value_type(cur, where)
     n = cur.count(where, VALUE_TYPES[item][2], None)
     if keep and n <= KEEP_ARRAY_ITEMS:
+        if item in (_STRING, _ARRAY):
+            cur.walk(n, where)
         return [_value(cur, item, f"{where}[{i}]", depth + 1) for i in range(n)]
     _skip(cur, item, n, where, depth + 1)
     return ArraySummary(VALUE_TYPES[item][0], n) if keep else None
@@ -203,8 +220,8 @@ def _header(cur: _Cursor) -> tuple[int, int, int]:
                            f"(version {struct.unpack('>I', struct.pack('<I', version))[0]} byte-swapped)")
         hint = "; GGUF v1 is not supported" if version == 1 else ""
         raise cur.fail("version", f"expected 2 or 3, got {version}{hint}")
-    n_tensors = cur.count("tensor_count", 0, MAX_COUNT)
-    n_kv = cur.count("metadata_kv_count", _MIN_KV_BYTES, MAX_COUNT)
+    n_tensors = cur.count("tensor_count", 0, MAX_TENSORS)
+    n_kv = cur.count("metadata_kv_count", _MIN_KV_BYTES, MAX_KV)
     return version, n_tensors, n_kv
 
 
@@ -298,6 +315,7 @@ def parse(buf, size: int, origin: str) -> GGUFHeader:
 def read_gguf(path: str | os.PathLike) -> GGUFHeader:
     """Read and validate the header of a GGUF file (metadata and tensor infos; never the tensor data)."""
     origin = str(path)
+    check_regular(path, FileFormatError, what="GGUF file")
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size

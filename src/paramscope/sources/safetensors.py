@@ -5,8 +5,9 @@ role from the tensor name (names.classify), and the number of parameters it REPR
 weights are unpacked logically, so a quantized checkpoint has the parameter count of its original:
 
 - GPTQ (AutoGPTQ / GPTQModel, ``quant_method: gptq``): ``qweight`` int32 [in * bits / 32, out] holds
-  in x out weights (32 / bits per int32, packed along in-features); ``qzeros``, ``scales``, ``g_idx`` are
-  quantization metadata.
+  in x out weights (32 values in ``bits`` int32 words, packed along in-features: auto-gptq's
+  ``torch.zeros((infeatures // 32 * self.bits, outfeatures))``; bits 2, 3, 4 or 8); ``qzeros``, ``scales``,
+  ``g_idx`` are quantization metadata.
 - AWQ (AutoAWQ, ``quant_method: awq``): ``qweight`` int32 [in, out * bits / 32], packed along out-features;
   ``qzeros``, ``scales`` are metadata.
 - MXFP4 (OCP Microscaling; gpt-oss): ``*_blocks`` uint8 [..., n_blocks, 16] = 32 fp4 values per block;
@@ -29,6 +30,8 @@ from pathlib import Path
 
 from ..errors import FileFormatError
 from ..inventory import Inventory, Tensor
+from ..render import clean
+from . import quant_config
 from .names import classify
 from .safetensors_io import SafetensorsHeader, STensor, read_any
 
@@ -40,30 +43,36 @@ _MXFP4_SCALES = re.compile(r"_scales$")
 _MXFP4_BLOCKS = re.compile(r"_blocks$")
 
 
-def _quant(config: dict | None) -> tuple[str, int]:
-    q = (config or {}).get("quantization_config") or {}
-    method = str(q.get("quant_method", "")).lower()
-    bits = q.get("bits") or q.get("w_bit") or 4
-    return method, int(bits)
+def _quant(config: dict | None, origin: str) -> tuple[str, int, dict]:
+    q = quant_config.validate(config, origin)
+    method = quant_config.method(q)
+    return method, (quant_config.packed_bits(q, origin) if method in ("gptq", "gptqmodel", "awq", "") else 4), q
+
+
+def _unpacked(packed: int, bits: int, name: str, origin: str) -> int:
+    """Values held by ``packed`` int32 words of ``bits``-bit values (32 values per ``bits`` words)."""
+    if (packed * 32) % bits:
+        raise FileFormatError(f"{origin}: tensor {clean(name)}: {packed} packed int32 rows cannot hold whole "
+                              f"{bits}-bit values (expected a multiple of {bits})")
+    return packed * 32 // bits
 
 
 def _represented(name: str, t: STensor, method: str, bits: int, origin: str) -> tuple[str, tuple[int, ...]]:
     """(logical name, logical shape) of a stored weight tensor."""
     if name.endswith(".qweight"):
         if t.dtype != "I32" or len(t.shape) != 2:
-            raise FileFormatError(f"{origin}: tensor {name}: expected a 2-D int32 packed qweight, got "
+            raise FileFormatError(f"{origin}: tensor {clean(name)}: expected a 2-D int32 packed qweight, got "
                                   f"{t.dtype} {list(t.shape)}")
-        per = 32 // bits
         base = name[: -len(".qweight")] + ".weight"
-        if method == "awq":  # [in, out / per]
-            return base, (t.shape[1] * per, t.shape[0])
-        if method in ("gptq", "gptqmodel", ""):  # [in / per, out]
-            return base, (t.shape[1], t.shape[0] * per)
-        raise FileFormatError(f"{origin}: tensor {name}: packed qweight with quant_method {method!r}; "
+        if method == "awq":  # [in, out * bits / 32]
+            return base, (_unpacked(t.shape[1], bits, name, origin), t.shape[0])
+        if method in ("gptq", "gptqmodel", ""):  # [in * bits / 32, out]
+            return base, (t.shape[1], _unpacked(t.shape[0], bits, name, origin))
+        raise FileFormatError(f"{origin}: tensor {clean(name)}: packed qweight with quant_method {method!r}; "
                               "paramscope unpacks gptq and awq")
     if _MXFP4_BLOCKS.search(name):
         if t.dtype != "U8" or len(t.shape) < 2 or t.shape[-1] != 16:
-            raise FileFormatError(f"{origin}: tensor {name}: expected uint8 MXFP4 blocks [..., n, 16]")
+            raise FileFormatError(f"{origin}: tensor {clean(name)}: expected uint8 MXFP4 blocks [..., n, 16]")
         return _MXFP4_BLOCKS.sub("", name), (*t.shape[:-2], t.shape[-2] * 32)
     if t.dtype == "U8" and method == "bitsandbytes" and name.endswith(".weight"):
         return name, (math.prod(t.shape) * 2,)
@@ -76,8 +85,8 @@ def _is_meta(name: str, t: STensor) -> bool:
 
 def file_inventory(tensors: dict[str, STensor], config: dict | None, origin: str,
                    main_layers: int | None = None, top_k: int | None = None) -> Inventory:
-    method, bits = _quant(config)
-    if method == "bitsandbytes" or (config or {}).get("quantization_config", {}).get("load_in_4bit"):
+    method, bits, q = _quant(config, origin)
+    if method == "bitsandbytes" or q.get("load_in_4bit"):
         method = "bitsandbytes"
     out: list[Tensor] = []
     experts: dict[tuple, list] = {}
@@ -122,7 +131,7 @@ def _top_k(spec) -> int | None:
 
 
 def load_safetensors(path: Path, config: tuple[dict, Path] | None = None):
-    from ..model import Model, from_config
+    from ..model import Model, config_name, from_config
     from ..params import count
 
     path = Path(path)
@@ -137,7 +146,7 @@ def load_safetensors(path: Path, config: tuple[dict, Path] | None = None):
     cfg_dict = None
     if config is not None:
         cfg_dict, cfg_path = config
-        m = from_config(cfg_dict, name=cfg_dict.get("_name_or_path") or path.parent.name, origin=str(cfg_path))
+        m = from_config(cfg_dict, name=config_name(cfg_dict, path.parent.name), origin=str(cfg_path))
         spec, warnings = m.spec, list(m.warnings)
     main_layers = sum(s.num_layers for s in spec.language_stacks) if spec is not None else None
     inv = file_inventory(header.tensors, cfg_dict, origin, main_layers, _top_k(spec))
@@ -154,5 +163,5 @@ def load_safetensors(path: Path, config: tuple[dict, Path] | None = None):
         if any(t.experts > 1 and t.active is None for t in inv.tensors):
             warnings.append("expert tensors found but no top-k known: active counts every expert")
     name = (spec.name if spec is not None else
-            (header.metadata.get("name") if isinstance(header, SafetensorsHeader) else None) or path.parent.name)
+            clean((header.metadata.get("name") if isinstance(header, SafetensorsHeader) else None) or path.parent.name))
     return Model(name, "safetensors", spec, inv, origin=origin, warnings=tuple(warnings))

@@ -9,9 +9,12 @@ at 100,000,000 bytes (MAX_HEADER_SIZE), requires END - BEGIN == numel * bits(dty
 of bytes, and requires the tensors to tile the buffer without holes.
 
 These readers read the 8-byte length and then exactly N header bytes; tensor data is never read. Every
-check runs before anything large is allocated, so a hostile header cannot make us allocate more than the
-100 MB cap. Differences from the reference implementation, on purpose: holes between tensors and bytes
-after the last tensor are tolerated (they do not change any count); overlapping tensors are rejected.
+check runs before anything large is allocated. Differences from the reference implementation, on purpose:
+holes between tensors and bytes after the last tensor are tolerated (they do not change any count);
+overlapping tensors are rejected; the header is capped at 32 MiB (not 100 MB: parsing 100 MB of JSON takes
+gigabytes; the largest real headers are a few MB) and at 200,000 tensors per file and 1,000,000 over an
+index, counted before the JSON is parsed; the file must be a regular file (a FIFO or device is refused
+before it is opened); JSON goes through :mod:`.jsonio` (bounded nesting, no NaN, no huge integers).
 
 Every failure raises :class:`~paramscope.errors.FileFormatError` with one line
 ``"<file>: <field>: <what was expected>"``.
@@ -19,16 +22,19 @@ Every failure raises :class:`~paramscope.errors.FileFormatError` with one line
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FileFormatError
+from ..render import clean
+from . import jsonio
 
-MAX_HEADER_BYTES = 100_000_000  # safetensors MAX_HEADER_SIZE (tensor.rs)
-MAX_INDEX_BYTES = 100_000_000  # our own cap for model.safetensors.index.json
+MAX_HEADER_BYTES = 32 * 2**20  # ours; safetensors' MAX_HEADER_SIZE (tensor.rs) is 100,000,000
+MAX_INDEX_BYTES = 64 * 2**20  # our own cap for model.safetensors.index.json
+MAX_TENSORS = 200_000  # per file (real checkpoints: a few thousand per shard)
+MAX_INDEX_TENSORS = 1_000_000  # over every shard of an index
 _I64_LIMIT = 2**63  # every size and offset must fit a signed 64-bit integer
 
 #: Bits per element of every safetensors dtype (enum Dtype and Dtype::bitsize in safetensors/src/tensor.rs,
@@ -103,21 +109,8 @@ def _is_int(x: object) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    out: dict = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _parse_tensor(name: str, entry: object, origin: str) -> STensor:
-    where = f"tensor {name!r}"
+    where = f"tensor {clean(name)!r}"
     if not isinstance(entry, dict):
         raise _fail(origin, where, "expected an object with dtype, shape and data_offsets")
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
@@ -150,11 +143,11 @@ def _check_layout(tensors: dict[str, STensor], data_bytes: int | None, origin: s
     previous: tuple[str, int] | None = None
     for name, t in sorted(tensors.items(), key=lambda kv: (kv[1].start, kv[1].end)):
         if data_bytes is not None and t.end > data_bytes:
-            raise _fail(origin, f"tensor {name!r}: data_offsets",
+            raise _fail(origin, f"tensor {clean(name)!r}: data_offsets",
                         f"expected END <= {data_bytes} (the data region), got {t.end}; file truncated?")
         if t.end > t.start and previous is not None and t.start < previous[1]:
-            raise _fail(origin, f"tensor {name!r}: data_offsets",
-                        f"expected no overlap, but it starts at {t.start} inside tensor {previous[0]!r}")
+            raise _fail(origin, f"tensor {clean(name)!r}: data_offsets",
+                        f"expected no overlap, but it starts at {t.start} inside tensor {clean(previous[0])!r}")
         if t.end > t.start:
             previous = (name, t.end)
 
@@ -168,12 +161,10 @@ def parse_header(data: bytes, *, file_bytes: int | None, origin: str) -> Safeten
         raise _fail(origin, "header length", f"expected <= {max(file_bytes - 8, 0)} (file size - 8), got {n}")
     if not data.startswith(b"{"):
         raise _fail(origin, "header", "expected JSON starting with '{'")
-    try:
-        text = data.decode("utf-8")
-        obj = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _fail(origin, "header", f"expected a UTF-8 JSON object ({detail})") from None
+    n_tensors = data.count(b'"data_offsets"')  # every tensor has one: an upper bound, before parsing
+    if n_tensors > MAX_TENSORS:
+        raise _fail(origin, "header", f"expected at most {MAX_TENSORS:,} tensors, got about {n_tensors:,}")
+    obj = jsonio.loads(data, origin, FileFormatError, what="header")
     if not isinstance(obj, dict):
         raise _fail(origin, "header", "expected a JSON object")
     metadata = obj.pop("__metadata__", None)
@@ -190,6 +181,7 @@ def parse_header(data: bytes, *, file_bytes: int | None, origin: str) -> Safeten
 def read_header(path: str | os.PathLike) -> SafetensorsHeader:
     """Read and validate one .safetensors file's header (8 + N bytes; never the tensor data)."""
     origin = str(path)
+    jsonio.check_regular(path, FileFormatError, what="safetensors file")
     try:
         with open(path, "rb") as f:
             file_bytes = os.fstat(f.fileno()).st_size
@@ -212,26 +204,18 @@ def read_header(path: str | os.PathLike) -> SafetensorsHeader:
 
 def _shard_path(folder: Path, shard: object, origin: str, name: str) -> Path:
     if not isinstance(shard, str) or not shard:
-        raise _fail(origin, f"weight_map[{name!r}]", "expected a shard file name")
+        raise _fail(origin, f"weight_map[{clean(name)!r}]", "expected a shard file name")
     norm = os.path.normpath(shard)
     if os.path.isabs(norm) or norm == ".." or norm.startswith(".." + os.sep):
-        raise _fail(origin, f"weight_map[{name!r}]", f"expected a file inside the index's folder, got {shard!r}")
+        raise _fail(origin, f"weight_map[{clean(name)!r}]",
+                    f"expected a file inside the index's folder, got {clean(shard)!r}")
     return folder / norm
 
 
 def read_index(path: str | os.PathLike) -> SafetensorsIndex:
     """Read a ``model.safetensors.index.json`` and every shard header it names (relative to its folder)."""
     origin, path = str(path), Path(path)
-    try:
-        if path.stat().st_size > MAX_INDEX_BYTES:
-            raise _fail(origin, "file", f"expected an index of at most {MAX_INDEX_BYTES} bytes")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _fail(origin, "file", f"expected a readable file ({exc.strerror or exc})") from None
-    try:
-        obj = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise _fail(origin, "index", f"expected a UTF-8 JSON object ({str(exc).splitlines()[0]})") from None
+    obj = jsonio.read_json(path, FileFormatError, what="index", max_bytes=MAX_INDEX_BYTES)
     if not isinstance(obj, dict):
         raise _fail(origin, "index", "expected a JSON object")
     weight_map, metadata = obj.get("weight_map"), obj.get("metadata", {})
@@ -239,6 +223,8 @@ def read_index(path: str | os.PathLike) -> SafetensorsIndex:
         raise _fail(origin, "weight_map", "expected an object mapping tensor names to shard files")
     if not isinstance(metadata, dict):
         raise _fail(origin, "metadata", "expected an object")
+    if len(weight_map) > MAX_INDEX_TENSORS:
+        raise _fail(origin, "weight_map", f"expected at most {MAX_INDEX_TENSORS:,} tensors, got {len(weight_map):,}")
     total_size = metadata.get("total_size")
     if total_size is not None and not (_is_int(total_size) and total_size >= 0):
         raise _fail(origin, "metadata.total_size", f"expected a non-negative integer, got {total_size!r}")
@@ -248,21 +234,22 @@ def read_index(path: str | os.PathLike) -> SafetensorsIndex:
         shard_names.setdefault(shard, p)
     shards: dict[str, SafetensorsHeader] = {}
     for shard, p in shard_names.items():
-        if not p.is_file():
-            raise _fail(origin, f"shard {shard!r}", f"expected the file {p} to exist")
+        if not os.path.lexists(p):
+            raise _fail(origin, f"shard {clean(shard)!r}", f"expected the file {p} to exist")
         shards[shard] = read_header(p)
     tensors: dict[str, STensor] = {}
     shard_of: dict[str, str] = {}
     for name, shard in weight_map.items():
         if name not in shards[shard].tensors:
-            raise _fail(origin, f"weight_map[{name!r}]", f"expected tensor {name!r} in shard {shard!r}")
+            raise _fail(origin, f"weight_map[{clean(name)!r}]",
+                        f"expected tensor {clean(name)!r} in shard {clean(shard)!r}")
     for shard, header in shards.items():
         for name, t in header.tensors.items():
             if weight_map.get(name) != shard:
                 listed = weight_map.get(name)
-                raise _fail(header.origin, f"tensor {name!r}",
+                raise _fail(header.origin, f"tensor {clean(name)!r}",
                             "expected the index's weight_map to list it for this shard, "
-                            + ("it is not listed" if listed is None else f"it names {listed!r}"))
+                            + ("it is not listed" if listed is None else f"it names {clean(listed)!r}"))
             tensors[name] = t
             shard_of[name] = shard
     return SafetensorsIndex(tensors=tensors, shard_of=shard_of, shards=shards, metadata=dict(metadata),
