@@ -360,3 +360,16 @@ def test_compute_buffer_is_reported(gguf_files, capsys):
     with capsys.disabled():
         print("\nllama.cpp CPU compute buffer (MiB) at n_ctx 2048: " +
               ", ".join(f"{n} ub{u}={m:.2f}" for n, u, m in rows))
+
+
+@pytest.mark.parametrize("name", ["llama", "qwen2moe"])
+def test_memory_report_weights_and_kv_equal_llamacpp(gguf_files, name):
+    """The user-facing path (memory --engine llama.cpp): weights and KV of memory_report against llama.cpp
+    with its defaults (n_batch 2048, n_ubatch 512, f16 cache, one sequence)."""
+    from paramscope.memory.report import MemoryOptions, memory_report
+
+    run = run_llamacpp(gguf_files[name], n_ctx=3000)
+    r = memory_report(load_model(str(gguf_files[name])), MemoryOptions(engine="llama.cpp", context=3000))
+    assert r.weights_bytes == run.model_size
+    assert _printed(r.kv_cache_bytes) == pytest.approx(sum(c["total"] for c in run.caches), abs=0.0051)
+    assert r.parts["kv_cache"]["layers"][0]["tokens"] == run.n_ctx == 3072
