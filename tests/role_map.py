@@ -27,6 +27,8 @@ to another group in paramscope must fail the oracle too).
 
 from __future__ import annotations
 
+import collections
+import math
 import re
 from typing import NamedTuple
 
@@ -482,3 +484,91 @@ def expand(rule: Rule, layer: int | None, shape: tuple[int, ...]):
         gate, up = rule.role
         return [(gate, (two_i // 2, h))] * e + [(up, (two_i // 2, h))] * e
     raise ValueError(f"unknown layout {lay!r}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The comparison (used by test_role_truth.py and the random-config property test)
+
+
+def expected_entries(config: dict, params=None):
+    """[(component, stack, layer, role, shape)] from transformers' parameters through the table."""
+    from hf_truth import meta_params
+
+    model_type = config["model_type"]
+    assert model_type in TABLE, f"TABLE has no family {model_type!r}"
+    out = []
+    for name, shape, _conv1d in (meta_params(config) if params is None else params):
+        rule, layer = rule_for(model_type, name)
+        for role, per in expand(rule, layer, shape):
+            out.append((rule.component, rule.stack, layer, role, tuple(per)))
+    if model_type == "t5" and config.get("tie_word_embeddings") is False:
+        # transformers 5 forces T5's head to be tied (T5Config sets tie_word_embeddings = True); a checkpoint
+        # saved with tie_word_embeddings false (T5 v1.1) stores its own lm_head.weight [vocab, d_model].
+        out.append(("language", "", None, "lm_head", (config["vocab_size"], config["d_model"])))
+    return out
+
+
+def actual_entries(inv):
+    out = []
+    for t in inv:
+        if not t.counted:
+            continue
+        for layer in t.layers or (None,):
+            out.extend([(t.component, t.stack, layer, t.role, tuple(t.shape))] * t.experts)
+    return out
+
+
+def _by_key(entries):
+    d = collections.defaultdict(list)
+    for comp, stack, layer, role, shape in entries:
+        d[(comp, stack, layer, role)].append(shape)
+    return {k: sorted(v) for k, v in d.items()}
+
+
+def _sums(entries, key):
+    d: dict = collections.Counter()
+    for e in entries:
+        d[key(e)] += math.prod(e[4])
+    return dict(d)
+
+
+def _group(e):
+    comp, _stack, _layer, role, _shape = e
+    return GROUP[role] if comp == "language" else comp
+
+
+def check(config: dict, name: str, params=None) -> list[str]:
+    """Every difference between the table's view and paramscope's, as readable lines."""
+    from paramscope.model import from_config
+    from paramscope.params import analyze
+
+    model = from_config(config, name=name)
+    exp, got = expected_entries(config, params), actual_entries(model.inventory)
+    msgs = []
+    e_roles, g_roles = _sums(exp, lambda e: e[3]), _sums(got, lambda e: e[3])
+    for r in sorted(set(e_roles) | set(g_roles)):
+        if e_roles.get(r) != g_roles.get(r):
+            msgs.append(f"role {r}: transformers={e_roles.get(r)} paramscope={g_roles.get(r)}")
+    e_keys, g_keys = _by_key(exp), _by_key(got)
+    for k in sorted(set(e_keys) | set(g_keys), key=str):
+        if e_keys.get(k) != g_keys.get(k):
+            msgs.append(f"{k}: transformers={_short(e_keys.get(k))} paramscope={_short(g_keys.get(k))}")
+    rep = analyze(model)
+    if rep.by_tensor_role != e_roles:
+        msgs.append(f"analyze().by_tensor_role {rep.by_tensor_role} != table {e_roles}")
+    e_groups = _sums(exp, _group)
+    if rep.by_role != e_groups:
+        msgs.append(f"analyze().by_role {rep.by_role} != table {e_groups}")
+    e_comp = _sums(exp, lambda e: e[0])
+    if rep.by_component != e_comp:
+        msgs.append(f"analyze().by_component {rep.by_component} != table {e_comp}")
+    if rep.total != sum(e_roles.values()):
+        msgs.append(f"analyze().total {rep.total} != table {sum(e_roles.values())}")
+    return msgs
+
+
+def _short(shapes):
+    if shapes is None:
+        return None
+    c = collections.Counter(shapes)
+    return ", ".join(f"{n}x{s}" if n > 1 else str(s) for s, n in c.items())

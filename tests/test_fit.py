@@ -20,9 +20,12 @@ def _per_gpu(model, opts, layout, **kw):
                                         pipeline_parallel=layout.pipeline_parallel, **kw)).total_bytes
 
 
-@pytest.mark.parametrize("model_id,gpu,engine", [("llama-3.1-8b", "a10", "vllm"), ("qwen3-8b", "l4", "transformers"),
-                                                 ("gemma-2-9b", "rtx-4090", "llama.cpp")])
-def test_largest_context_and_batch_are_boundaries(model_id, gpu, engine):
+@pytest.mark.parametrize("model_id,gpu,engine,context_bound", [
+    ("llama-3.1-8b", "a10", "vllm", "memory"),  # 131072 positions do not fit in 24 GB: memory decides
+    ("qwen3-8b", "l4", "transformers", "limit"),  # the model's 40960 positions fit: the limit decides
+    ("gemma-2-9b", "rtx-4090", "llama.cpp", "limit"),
+])
+def test_largest_context_and_batch_are_boundaries(model_id, gpu, engine, context_bound):
     model, hw = load_model(model_id), get_hardware(gpu)
     opts = MemoryOptions(engine=engine, weights="int8" if engine != "llama.cpp" else "Q8_0", context=2048,
                          gpu_memory_bytes=hw.memory_bytes, gpu_is_a100=False)
@@ -30,8 +33,13 @@ def test_largest_context_and_batch_are_boundaries(model_id, gpu, engine):
     assert r.fits
     cap = r.capacity_bytes
     assert _per_gpu(model, opts, r.layout, context=r.max_context) <= cap
-    if r.max_context != r.context_limit:
+    # which bound applies is stated, not inferred: a memory boundary must be checked from both sides
+    # (it used to be skipped whenever max_context happened to equal the limit)
+    if context_bound == "memory":
+        assert r.max_context < r.context_limit
         assert _per_gpu(model, opts, r.layout, context=r.max_context + 1) > cap
+    else:
+        assert r.max_context == r.context_limit == model.record["config"]["max_position_embeddings"]
     assert _per_gpu(model, opts, r.layout, batch=r.max_batch) <= cap
     assert _per_gpu(model, opts, r.layout, batch=r.max_batch + 1) > cap
 

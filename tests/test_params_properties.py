@@ -3,7 +3,8 @@
 - roles sum to the total; active <= total; unique (total) <= effective;
 - counts grow monotonically with layers and width;
 - a spec written as JSON and read back is the same spec, with the same counts;
-- random configs of the decoder families agree with transformers' modules built on the meta device.
+- random configs of the decoder families agree with transformers' modules built on the meta device,
+  per role group and per fine role (tests/role_map.py).
 """
 
 from __future__ import annotations
@@ -111,15 +112,22 @@ def test_albert_sharing_unique_below_effective():
     assert r.total < r.effective == unshared.total == unshared.effective
 
 
-pytest.importorskip("torch")
-
-
 @given(decoder_configs())
 def test_random_configs_match_transformers(cfg):
+    """Group shapes (hf_truth) and fine roles (the independent role_map table) against transformers."""
+    # importorskip here, not at module level: a module-level skip also hid the pure property tests above
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    import role_map
     from hf_truth import build_meta, diff, hf_table, ps_table
 
     spec = spec_from_config(cfg)
     inv = build_inventory(spec)
-    hf, hf_total = hf_table(build_meta(cfg))
+    tf = __import__("transformers")
+    model = build_meta(cfg)
+    conv1d = {m + ".weight" for m, mod in model.named_modules() if isinstance(mod, tf.pytorch_utils.Conv1D)}
+    params = tuple((n, tuple(p.shape), n in conv1d) for n, p in model.named_parameters())
+    hf, hf_total = hf_table(params)
     assert diff(hf, ps_table(inv)) == []
     assert count(inv).total == hf_total
+    assert role_map.check(cfg, "random", params=params) == []

@@ -17,9 +17,6 @@ cannot pass by construction.
 
 from __future__ import annotations
 
-import collections
-import math
-
 import pytest
 
 pytest.importorskip("torch")
@@ -27,10 +24,8 @@ pytest.importorskip("transformers")
 
 import role_map  # noqa: E402
 from family_configs import FAMILY_CONFIGS  # noqa: E402
-from hf_truth import catalog_truth_config, meta_params  # noqa: E402
+from hf_truth import catalog_truth_config  # noqa: E402
 from paramscope import catalog  # noqa: E402
-from paramscope.model import from_config  # noqa: E402
-from paramscope.params import analyze  # noqa: E402
 
 # Differences the oracle found that are known and reported, per model_type: the exact set of
 # (component, stack, layer, role) keys that differ. The test fails if the set changes either way (a fix
@@ -43,87 +38,8 @@ KNOWN: dict[str, set[tuple]] = {
 }
 
 
-def expected_entries(config: dict):
-    """[(component, stack, layer, role, shape)] from transformers' parameters through the table."""
-    model_type = config["model_type"]
-    assert model_type in role_map.TABLE, f"role_map.TABLE has no family {model_type!r}"
-    out = []
-    for name, shape, _conv1d in meta_params(config):
-        rule, layer = role_map.rule_for(model_type, name)
-        for role, per in role_map.expand(rule, layer, shape):
-            out.append((rule.component, rule.stack, layer, role, tuple(per)))
-    if model_type == "t5" and config.get("tie_word_embeddings") is False:
-        # transformers 5 forces T5's head to be tied (T5Config sets tie_word_embeddings = True); a checkpoint
-        # saved with tie_word_embeddings false (T5 v1.1) stores its own lm_head.weight [vocab, d_model].
-        out.append(("language", "", None, "lm_head", (config["vocab_size"], config["d_model"])))
-    return out
-
-
-def actual_entries(inv):
-    out = []
-    for t in inv:
-        if not t.counted:
-            continue
-        for layer in t.layers or (None,):
-            out.extend([(t.component, t.stack, layer, t.role, tuple(t.shape))] * t.experts)
-    return out
-
-
-def _by_key(entries):
-    d = collections.defaultdict(list)
-    for comp, stack, layer, role, shape in entries:
-        d[(comp, stack, layer, role)].append(shape)
-    return {k: sorted(v) for k, v in d.items()}
-
-
-def _sums(entries, key):
-    d: dict = collections.Counter()
-    for e in entries:
-        d[key(e)] += math.prod(e[4])
-    return dict(d)
-
-
-def _group(e):
-    comp, _stack, _layer, role, _shape = e
-    return role_map.GROUP[role] if comp == "language" else comp
-
-
-def check(config: dict, name: str) -> list[str]:
-    """Every difference between the table's view and paramscope's, as readable lines."""
-    model = from_config(config, name=name)
-    exp, got = expected_entries(config), actual_entries(model.inventory)
-    msgs = []
-    e_roles, g_roles = _sums(exp, lambda e: e[3]), _sums(got, lambda e: e[3])
-    for r in sorted(set(e_roles) | set(g_roles)):
-        if e_roles.get(r) != g_roles.get(r):
-            msgs.append(f"role {r}: transformers={e_roles.get(r)} paramscope={g_roles.get(r)}")
-    e_keys, g_keys = _by_key(exp), _by_key(got)
-    for k in sorted(set(e_keys) | set(g_keys), key=str):
-        if e_keys.get(k) != g_keys.get(k):
-            msgs.append(f"{k}: transformers={_short(e_keys.get(k))} paramscope={_short(g_keys.get(k))}")
-    rep = analyze(model)
-    if rep.by_tensor_role != e_roles:
-        msgs.append(f"analyze().by_tensor_role {rep.by_tensor_role} != table {e_roles}")
-    e_groups = _sums(exp, _group)
-    if rep.by_role != e_groups:
-        msgs.append(f"analyze().by_role {rep.by_role} != table {e_groups}")
-    e_comp = _sums(exp, lambda e: e[0])
-    if rep.by_component != e_comp:
-        msgs.append(f"analyze().by_component {rep.by_component} != table {e_comp}")
-    if rep.total != sum(e_roles.values()):
-        msgs.append(f"analyze().total {rep.total} != table {sum(e_roles.values())}")
-    return msgs
-
-
-def _short(shapes):
-    if shapes is None:
-        return None
-    c = collections.Counter(shapes)
-    return ", ".join(f"{n}x{s}" if n > 1 else str(s) for s, n in c.items())
-
-
 def _assert_matches(config, name):
-    msgs = check(config, name)
+    msgs = role_map.check(config, name)
     known = KNOWN.get(config["model_type"], set())
     if known:
         keys = {m.split(":")[0] for m in msgs if m.startswith("(")}
