@@ -7,7 +7,7 @@ in tests/test_transformers_truth.py.
 
 from __future__ import annotations
 
-from ..errors import ConfigError
+from ..errors import ConfigError, UnsupportedArchitectureError
 from ..spec import (
     AttentionSpec,
     EmbeddingSpec,
@@ -91,12 +91,12 @@ def falcon(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
     n = c.int("num_hidden_layers", minimum=0)
     heads = c.int("num_attention_heads")
     new_arch = c.bool("new_decoder_architecture", False)
-    if new_arch:
-        kv = c.int("num_kv_heads", heads)
-    elif c.bool("multi_query", True):
-        kv = 1
-    else:
-        kv = heads
+    multi_query = c.bool("multi_query", True)
+    # FalconAttention: num_kv_heads = config.num_kv_heads if (new_decoder_architecture or not multi_query)
+    # else 1; FalconConfig fills num_kv_heads with num_attention_heads when absent.
+    kv = c.int("num_kv_heads", heads) if new_arch or not multi_query else 1
+    if multi_query and not new_arch:
+        c.touch("num_kv_heads")
     if d % heads:
         raise ConfigError(f"{c.origin}: hidden_size {d} is not divisible by num_attention_heads {heads}")
     bias = c.bool("bias", False)
@@ -109,7 +109,8 @@ def falcon(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
     else:
         norms = (_ln("norm_attn_in", d), _ln("norm_mlp_in", d))
     layer = LayerSpec(attention=AttentionSpec(heads, kv, d // heads, qkv_bias=bias, o_bias=bias, fused_qkv=True),
-                      ffn=MlpSpec(c.int("ffn_hidden_size", 4 * d), gated=False, bias=bias, activation="gelu"),
+                      ffn=MlpSpec(c.int("ffn_hidden_size", 4 * d), gated=False, bias=bias,
+                                  activation=c.str("activation", "gelu")),
                       norms=norms, parallel=parallel or new_arch)
     return ModelSpec(
         hidden_size=d,
@@ -123,7 +124,9 @@ def falcon(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
 
 
 def _bert_head(architecture: str, d: int, width: int) -> tuple[HeadSpec, tuple[ExtraTensor, ...]]:
-    if architecture.endswith("ForMaskedLM"):
+    # BertLMHeadModel (the causal-LM class) carries the same prediction head as BertForMaskedLM and,
+    # like it, no pooler (transformers bert/modeling_bert.py: BertModel(config, add_pooling_layer=False))
+    if architecture.endswith(("ForMaskedLM", "LMHeadModel")):
         return HeadSpec(kind="mlm", bias=True, transform_width=width, transform_norm=_ln("mlm_norm", width)), ()
     if architecture.endswith("ForPreTraining"):
         nsp = (ExtraTensor("nsp.weight", "pooler", (2, d)), ExtraTensor("nsp.bias", "pooler", (2,)))
@@ -140,6 +143,9 @@ def bert(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
     heads = c.int("num_attention_heads")
     if d % heads:
         raise ConfigError(f"{c.origin}: hidden_size {d} is not divisible by num_attention_heads {heads}")
+    if c.bool("add_cross_attention", False):
+        raise UnsupportedArchitectureError(f"{c.origin}: add_cross_attention=true (a BERT decoder with "
+                                           "cross-attention) is not described")
     layer = LayerSpec(attention=AttentionSpec(heads, heads, d // heads, qkv_bias=True, o_bias=True),
                       ffn=MlpSpec(c.int("intermediate_size"), gated=False, bias=True, activation=c.str("hidden_act", "gelu")),
                       norms=(_ln("norm_attn_out", d), _ln("norm_mlp_out", d)))

@@ -64,7 +64,8 @@ FAMILIES: dict[str, Traits] = {
     "qwen2_moe": Traits(qkv_bias="qkv_bias", moe="qwen", window_rule="qwen"),
     "qwen3": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head",
                     window_rule="qwen"),
-    "qwen3_moe": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
+    # Qwen3MoeConfig has no head_dim field: hidden/heads unless the file states one (Qwen3-30B-A3B does)
+    "qwen3_moe": Traits(qkv_bias="attention_bias", o_bias="attention_bias",
                         qk_norm="head", moe="qwen", window_rule="qwen"),
     "gemma": Traits(tie_default=True, head_dim_default=256, qkv_bias="attention_bias",
                     o_bias="attention_bias", activation="gelu_pytorch_tanh"),
@@ -81,6 +82,22 @@ FAMILIES: dict[str, Traits] = {
     "deepseek_v3": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek"),
     "gpt_oss": Traits(head_dim_default=64, qkv_bias="attention_bias", o_bias="attention_bias", sinks=True,
                       moe="gpt_oss", window_rule="alternate", window_default=128),
+    # Llama-shaped families that differ only in defaults and bias flags (transformers 5.23 modeling files;
+    # internlm3 and iquestcoder have no modeling file of their own: their configs build LlamaForCausalLM)
+    "granite": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias"),
+    "internlm3": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
+                        mlp_bias="mlp_bias"),
+    "iquestcoder": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
+                          mlp_bias="mlp_bias"),
+    "helium": Traits(head_dim_default=128, qkv_bias="attention_bias", mlp_bias="mlp_bias"),
+    "smollm3": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
+                      window_rule="qwen"),
+    "ministral3": Traits(head_dim_default=128, window_rule="all"),
+    "cwm": Traits(head_dim_default=128, mlp_bias="mlp_bias", window_default=8192),
+    "ernie4_5": Traits(tie_default=True, head_dim_default=128, qkv_bias="use_bias", o_bias="use_bias",
+                       mlp_bias="use_bias"),
+    "vaultgemma": Traits(tie_default=True, head_dim_default=256, qkv_bias="attention_bias",
+                         o_bias="attention_bias", window_default=4096, activation="gelu_pytorch_tanh"),
 }
 # A transformers config class whose attention_bias defaults to True.
 _BIAS_DEFAULT_TRUE = {"gpt_oss": {"attention_bias"}, "qwen2_moe": {"qkv_bias"}}
@@ -95,7 +112,10 @@ def _flag(c: Cfg, traits_value: str | bool, model_type: str) -> bool:
 
 def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
     """Sliding-window length per layer (None = global), as transformers' config classes derive it."""
-    window = c.opt_int("sliding_window") if "sliding_window" in c.data else t.window_default
+    # 0 or null: no window (Qwen2MoeConfig's default is 0 with use_sliding_window false)
+    window = (c.int("sliding_window", None, minimum=0) or None) if c.present("sliding_window") else t.window_default
+    if t.window_rule == "qwen":  # the family's own keys, read whether or not a window is set
+        c.touch("use_sliding_window", "max_window_layers")
     layer_types = c.str_list("layer_types")
     if layer_types is not None:
         if len(layer_types) != n:
@@ -117,9 +137,9 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
     if rule == "all":
         return [window] * n
     if rule == "qwen":
+        first = c.int("max_window_layers", n, minimum=0)
         if not c.bool("use_sliding_window", False):
             return [None] * n
-        first = c.int("max_window_layers", n, minimum=0)
         return [window if i >= first else None for i in range(n)]
     if rule == "alternate":  # transformers: "sliding_attention" if (i + 1) % 2 else "full_attention"
         return [window if (i + 1) % 2 else None for i in range(n)]
@@ -146,6 +166,11 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
         freq = c.int("moe_layer_freq", 1)
         return [i >= first and i % freq == 0 for i in range(n)]
     raise AssertionError(kind)
+
+
+_MOE_KEYS = ("num_experts", "num_local_experts", "n_routed_experts", "num_experts_per_tok", "moe_intermediate_size",
+             "shared_expert_intermediate_size", "n_shared_experts", "decoder_sparse_step", "mlp_only_layers",
+             "first_k_dense_replace", "moe_layer_freq", "topk_method", "scoring_func", "experts_per_token")
 
 
 def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str) -> MoeSpec:
@@ -213,7 +238,11 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     norms = tuple(NormSpec(r, hidden) for r in t.norms)
     dense = MlpSpec(c.int("intermediate_size"), gated=True, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
                     activation=act) if not all(moe_flags) else None
+    if dense is None and t.moe not in ("mixtral", "gpt_oss"):
+        c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
     moe = _moe_spec(c, t.moe, hidden, mlp_bias, act) if any(moe_flags) else None
+    if t.moe and moe is None:  # a family's expert keys are inert when it routes no layer
+        c.touch(*_MOE_KEYS)
 
     cache: dict[tuple, LayerSpec] = {}
     layers = []

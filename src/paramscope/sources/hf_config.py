@@ -9,11 +9,20 @@ Remote code is never executed: ``auto_map`` is ignored.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..errors import ConfigError, UnsupportedArchitectureError
 from ..spec import ModelSpec
 from . import classic, multimodal, seq2seq_ssm
 from .config_access import Cfg
+from .config_keys import (
+    alias_map,
+    check_consumed,
+    classes_folded,
+    family_of_class,
+    transformers_model_types,
+    transformers_version,
+)
 from .decoders import FAMILIES, Traits, decoder_spec
 
 Adapter = Callable[..., ModelSpec]
@@ -26,6 +35,7 @@ def _decoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str
 ADAPTERS: dict[str, Adapter] = {mt: _decoder for mt in FAMILIES}
 ADAPTERS.update({
     "gpt2": classic.gpt2,
+    "gpt-sw3": classic.gpt2,  # GPT-SW3 checkpoints are GPT2LMHeadModel with their own config class
     "openai-gpt": classic.openai_gpt,
     "falcon": classic.falcon,
     "bert": classic.bert,
@@ -67,14 +77,10 @@ def head_kind(architecture: str) -> str:
 def spec_from_config(config: dict, *, name: str = "", origin: str = "config.json") -> ModelSpec:
     c = Cfg(config, origin)
     archs = c.str_list("architectures") or []
-    model_type = c.str("model_type")
-    if model_type is None and archs:
-        for prefix, mt in sorted(_ARCH_PREFIX.items(), key=lambda kv: -len(kv[0])):
-            if archs[0].startswith(prefix):
-                model_type = mt
-                break
-    if model_type is None:
-        raise ConfigError(f"{origin}: model_type: missing, and architectures {archs!r} name no known family")
+    model_type, notes = _family(c.str("model_type"), archs, origin)
+    if model_type != c.str("model_type"):
+        c = Cfg(config, origin, aliases=alias_map(model_type))
+        c.touch("model_type", "architectures")
     architecture = archs[0] if archs else _default_architecture(model_type)
     try:
         head = head_kind(architecture)
@@ -83,8 +89,59 @@ def spec_from_config(config: dict, *, name: str = "", origin: str = "config.json
     adapter = ADAPTERS.get(model_type)
     name = name or config.get("_name_or_path") or model_type
     if adapter is not None:
-        return adapter(c, model_type, name=name, architecture=architecture, head=head)
-    return _generic(c, model_type, name=name, architecture=architecture, head=head)
+        spec = adapter(c, model_type, name=name, architecture=architecture, head=head)
+    elif model_type in transformers_model_types():
+        raise UnsupportedArchitectureError(
+            f"{origin}: model_type {model_type!r} is a transformers {transformers_version()} architecture "
+            "paramscope has no adapter for yet; refusing rather than guessing its layout")
+    else:
+        spec = _generic(c, model_type, name=name, architecture=architecture, head=head)
+    check_consumed(c, model_type)
+    return replace(spec, warnings=notes + spec.warnings) if notes else spec
+
+
+def _family(model_type: str | None, archs: list[str], origin: str) -> tuple[str, tuple[str, ...]]:
+    """The family whose adapter describes a config, from model_type and architectures[0].
+
+    A model_type transformers does not know (a remote-code release such as Kimi-K2's "kimi_k2") whose
+    architectures[0] is a transformers class takes that class's family, with a note. A model_type that
+    contradicts its architectures[0] (model_type "gpt2" with MistralForCausalLM) is refused.
+    """
+    arch = archs[0] if archs else None
+    arch_types = _class_families(arch) if arch else ()
+    if model_type is None:
+        if not arch_types:
+            raise ConfigError(f"{origin}: model_type: missing, and architectures {archs!r} name no known family")
+        return arch_types[0], ()
+    if model_type in ADAPTERS or model_type in transformers_model_types():
+        if arch_types and model_type not in arch_types and not _compatible(model_type, arch_types):
+            raise ConfigError(f"{origin}: model_type {model_type!r} contradicts architectures[0] {arch!r} "
+                              f"(a {'/'.join(arch_types)} class)")
+        return model_type, ()
+    if arch_types:
+        # several model_types share a class (LlamaForCausalLM: internlm3, iquestcoder, llama): the one
+        # the class is named after
+        folded = arch.lower()
+        arch_types = tuple(sorted(arch_types, key=lambda t: not folded.startswith(t.replace("_", ""))))
+        return arch_types[0], (f"model_type {model_type!r} is not a transformers architecture; described as "
+                               f"{arch_types[0]!r}, the family of its architectures[0] {arch!r}",)
+    return model_type, ()
+
+
+def _class_families(arch: str) -> tuple[str, ...]:
+    found = family_of_class(arch)
+    if not found:  # a class spelled differently from transformers' (PhiMoEForCausalLM vs PhimoeForCausalLM)
+        found = classes_folded().get(arch.lower(), ())
+    if not found:
+        for prefix, mt in sorted(_ARCH_PREFIX.items(), key=lambda kv: -len(kv[0])):
+            if arch.startswith(prefix) and mt in ADAPTERS:
+                return (mt,)
+    return found
+
+
+def _compatible(model_type: str, arch_types: tuple[str, ...]) -> bool:
+    """A composite config and its text-only sibling (gemma3 / gemma3_text) may name each other's class."""
+    return any(t.startswith(model_type) or model_type.startswith(t) for t in arch_types)
 
 
 def _default_architecture(model_type: str) -> str:

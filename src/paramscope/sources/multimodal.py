@@ -82,7 +82,7 @@ _SIGLIP_DEFAULTS = {
 
 def _defaults(c: Cfg, defaults: dict) -> Cfg:
     """``c`` with the config class's defaults filled in for keys the file leaves out."""
-    return Cfg({**defaults, **c.data}, c.origin, c.prefix)
+    return c.with_data({**defaults, **c.data})
 
 
 def gemma3(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
@@ -138,6 +138,6 @@ def _with_tie(text: Cfg, top: Cfg, default: bool) -> Cfg:
     data = dict(text.data)
     data["tie_word_embeddings"] = top.bool("tie_word_embeddings", text.bool("tie_word_embeddings", default))
     for key in ("torch_dtype", "dtype", "quantization_config"):  # stated once, at the top level
-        if key not in data and key in top.data:
-            data[key] = top.data[key]
-    return Cfg(data, text.origin, text.prefix)
+        if key not in data and top.raw(key) is not None:
+            data[key] = top.raw(key)
+    return text.with_data(data)

@@ -48,10 +48,12 @@ def t5(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> M
     act = proj.split("-")[-1]
     mlp = MlpSpec(c.int("d_ff"), gated=gated, activation=act)
     switch = model_type == "switch_transformers"
+    c.touch("add_cross_attention")  # T5 decoder layers always cross-attend (T5Block: is_decoder)
     moe = None
     if switch:
         moe = MoeSpec(num_experts=c.int("num_experts"), top_k=1,
-                      expert=MlpSpec(c.int("d_ff"), gated=False, activation=act))
+                      expert=MlpSpec(c.int("d_ff"), gated=False, activation=act),
+                      router_bias=c.bool("router_bias", False))
     norm = NormSpec("norm_attn_in", d)
 
     def stack(name: str, n: int, decoder: bool, step: int) -> StackSpec:
@@ -72,8 +74,8 @@ def t5(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> M
             layers.append(layer)
         return StackSpec(name, d, tuple(layers), final_norm=NormSpec("norm_final", d), causal=decoder)
 
-    enc_step = c.int("encoder_sparse_step", 1, minimum=0) if switch else 0
-    dec_step = c.int("decoder_sparse_step", 1, minimum=0) if switch else 0
+    enc_step = _sparse_step(c, "encoder", n_enc) if switch else 0
+    dec_step = _sparse_step(c, "decoder", n_dec) if switch else 0
     stacks = [stack("encoder", n_enc, False, enc_step)]
     if not architecture.endswith("EncoderModel"):
         stacks.append(stack("decoder", n_dec, True, dec_step))
@@ -92,6 +94,15 @@ def t5(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> M
         max_context=c.opt_int("n_positions"),
         **_common(c, model_type, name, architecture),
     )
+
+
+def _sparse_step(c: Cfg, which: str, n: int) -> int:
+    """Every how many layers a Switch stack has a sparse layer. SwitchTransformersConfig derives it from
+    num_sparse_<which>_layers (default 3: n // k, or n when k is 0), and a <which>_sparse_step stated in
+    the file overrides that (it is set after __post_init__)."""
+    k = c.int(f"num_sparse_{which}_layers", 3, minimum=0)
+    derived = n // k if k > 0 else n
+    return c.int(f"{which}_sparse_step", derived, minimum=0)
 
 
 def _dt_rank(c: Cfg, key: str, hidden: int) -> int:

@@ -1,0 +1,143 @@
+"""Walk every model type transformers ships with a language-model class and compare paramscope with it.
+
+For each model type in transformers' causal-LM, masked-LM and seq2seq-LM auto mappings (read from the
+installed transformers, so a new release shows what is missing), three configs are tried:
+
+  default   the config class's defaults, serialised with to_dict() (every key written)
+  diff      to_diff_dict(): only the keys that differ from the defaults, as save_pretrained writes a
+            config.json, so paramscope must know each class's defaults for the keys left out
+  small     widths, heads, layers, experts and vocabulary changed to small values (a perturbation that
+            moves every shape), when transformers accepts the changed config
+
+Each is built by transformers on the meta device and given to paramscope. The outcome is "exact" (same
+total), "refused" (paramscope raised one of its errors), "wrong" (a different total: never allowed),
+or "transformers-fails" (transformers itself cannot build that config; nothing to compare).
+
+    .venv/bin/python tests/transformers_walk.py      # prints the coverage table
+"""
+
+from __future__ import annotations
+
+import functools
+
+# Shape keys and the small values the perturbation gives them (only keys the config already has).
+SMALL = {
+    "hidden_size": 128, "d_model": 128, "n_embd": 128, "dim": 128,
+    "intermediate_size": 176, "d_ff": 176, "ffn_dim": 176, "n_inner": 176,
+    "num_attention_heads": 4, "num_heads": 4, "n_head": 4, "encoder_attention_heads": 4,
+    "decoder_attention_heads": 4,
+    "num_key_value_heads": 2, "num_kv_heads": 2, "head_dim": 32, "d_kv": 32,
+    "num_hidden_layers": 3, "num_layers": 3, "n_layer": 3, "num_decoder_layers": 2, "encoder_layers": 2,
+    "decoder_layers": 2,
+    "vocab_size": 512,
+    "num_local_experts": 4, "num_experts": 4, "n_routed_experts": 4, "num_experts_per_tok": 2,
+    "moe_intermediate_size": 48, "shared_expert_intermediate_size": 80, "n_shared_experts": 1,
+    "first_k_dense_replace": 1, "max_position_embeddings": 256, "n_positions": 256,
+    "kv_lora_rank": 32, "q_lora_rank": 48, "qk_rope_head_dim": 16, "qk_nope_head_dim": 16, "v_head_dim": 24,
+    "n_group": 2, "topk_group": 1,
+}
+PER_LAYER_LISTS = ("layer_types", "mlp_only_layers", "no_rope_layers", "layers_block_type")
+
+
+@functools.cache
+def transformers_lm_types() -> list[tuple[str, str, str]]:
+    """(mapping kind, model_type, class name) for every LM class transformers' auto mappings list."""
+    from transformers.models.auto import modeling_auto as ma
+
+    out = []
+    for kind, mapping in (("causal", ma.MODEL_FOR_CAUSAL_LM_MAPPING_NAMES),
+                          ("mlm", ma.MODEL_FOR_MASKED_LM_MAPPING_NAMES),
+                          ("s2s", ma.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES)):
+        for mt, names in mapping.items():
+            out.append((kind, mt, names if isinstance(names, str) else names[0]))
+    return out
+
+
+def _small(d: dict) -> dict:
+    small = dict(d)
+    for k, v in SMALL.items():
+        if isinstance(small.get(k), int) and not isinstance(small.get(k), bool):
+            small[k] = v
+    n = small.get("num_hidden_layers", small.get("num_layers"))
+    for key in PER_LAYER_LISTS:
+        if isinstance(n, int) and isinstance(small.get(key), list) and len(small[key]) >= n:
+            small[key] = small[key][:n]
+    for k, v in list(small.items()):  # ids must stay inside the smaller vocabulary
+        if k.endswith("_token_id") and isinstance(v, int) and v >= small.get("vocab_size", v + 1):
+            small[k] = 0
+    if isinstance(small.get("mlp_only_layers"), list):
+        small["mlp_only_layers"] = [i for i in small["mlp_only_layers"] if isinstance(n, int) and i < n]
+    return small
+
+
+def compare(mt: str, cls_name: str, variant: str) -> tuple[str, str]:
+    """(outcome, detail) for one model type and variant. paramscope runs first: a refusal needs no
+    model built."""
+    import torch
+    import transformers as tf
+
+    from paramscope.errors import ParamscopeError
+    from paramscope.inventory import build_inventory
+    from paramscope.params import count
+    from paramscope.sources.hf_config import spec_from_config
+
+    tf.logging.set_verbosity_error()
+    cfg_cls = tf.CONFIG_MAPPING[mt]
+    try:
+        cfg = cfg_cls()
+        if variant == "diff":
+            d = cfg.to_diff_dict()
+        elif variant == "small":
+            kwargs = _small({k: v for k, v in cfg.to_dict().items() if k not in _NOT_KWARGS})
+            cfg = cfg_cls(**kwargs)
+            d = cfg.to_dict()
+        else:
+            d = cfg.to_dict()
+    except Exception as exc:  # noqa: BLE001 - transformers' own failure: nothing to compare with
+        return "transformers-fails", f"{type(exc).__name__}: {str(exc)[:80]}"
+    d = dict(d, model_type=mt, architectures=[cls_name])
+    try:
+        total = count(build_inventory(spec_from_config(d, name=mt))).total
+    except ParamscopeError as exc:
+        return "refused", str(exc)[:160]
+    try:
+        with torch.device("meta"):
+            model = getattr(tf, cls_name)._from_config(cfg)
+        hf_total = sum(p.numel() for p in model.parameters())
+    except Exception as exc:  # noqa: BLE001
+        return "transformers-fails", f"{type(exc).__name__}: {str(exc)[:80]}"
+    if total == hf_total:
+        return "exact", ""
+    return "wrong", f"paramscope {total:,} vs transformers {hf_total:,} ({(total - hf_total) / hf_total:+.3%})"
+
+
+_NOT_KWARGS = ("transformers_version", "architectures", "model_type")
+
+
+def main() -> None:
+    import collections
+    import time
+
+    t0 = time.perf_counter()
+    outcomes = collections.Counter()
+    by_type = {}
+    for kind, mt, cls_name in transformers_lm_types():
+        res = {v: compare(mt, cls_name, v) for v in ("default", "diff", "small")}
+        by_type[(kind, mt)] = res
+        for v, (o, _) in res.items():
+            outcomes[(v, o)] += 1
+        if any(o == "wrong" for o, _ in res.values()):
+            print("WRONG", kind, mt, {v: d for v, (o, d) in res.items() if o == "wrong"})
+    exact_types = sum(1 for res in by_type.values() if res["default"][0] == "exact")
+    print(f"{len(by_type)} LM model types; exact at default config: {exact_types}; "
+          f"{time.perf_counter() - t0:.1f} s")
+    for (v, o), n in sorted(outcomes.items()):
+        print(f"  {v:8s} {o:20s} {n}")
+    print("exact:", ", ".join(sorted(f"{k}:{mt}" for (k, mt), r in by_type.items() if r["default"][0] == "exact")))
+    for (k, mt), r in sorted(by_type.items()):
+        if r["default"][0] == "exact" and any(o != "exact" for o, _ in r.values()):
+            print("  partial", k, mt, {v: (o, d[:100]) for v, (o, d) in r.items() if o != "exact"})
+
+
+if __name__ == "__main__":
+    main()
