@@ -13,6 +13,7 @@ A name no rule knows gets role ``other`` and is reported, never dropped.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -111,10 +112,36 @@ def _rules() -> list[tuple[re.Pattern, str]]:
 
 
 _RULES = _rules()
+_ANY_RULE = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _RULES), _R)  # one pass rejects unknown names
 
 
 def classify(name: str) -> NameInfo:
     """Component, stack, layer and role of one tensor name."""
+    matches = list(_LAYER.finditer(name))
+    m = matches[-1] if matches else None  # the innermost layer index
+    layer = int(m.group(1)) if m else None
+    e = _EXPERT.search(name)
+    expert = int(e.group(1)) if e else None
+    # The rules never look at layer or expert numbers: classify the name with those numbers blanked, once per
+    # distinct pattern (a checkpoint has thousands of tensors but a few dozen patterns).
+    spans = sorted([x.span(1) for x in matches] + ([e.span(1)] if e else []))
+    template, last = [], 0
+    for a, b in spans:
+        if a >= last:
+            template.append(name[last:a] + "0")
+            last = b
+    template.append(name[last:])
+    component, stack, role = _classify_template("".join(template), layer is not None)
+    return NameInfo(component, stack, layer, role, expert)
+
+
+def patterns_seen() -> int:
+    """Distinct name patterns classified so far (a checkpoint has a few hundred; see safetensors.MAX_PATTERNS)."""
+    return _classify_template.cache_info().misses
+
+
+@functools.lru_cache(maxsize=16384)
+def _classify_template(name: str, has_layer: bool) -> tuple[str, str, str]:
     if _PROJECTOR.search(name):
         component, stack = "projector", ""
     elif _VISION.search(name):
@@ -122,14 +149,10 @@ def classify(name: str) -> NameInfo:
     else:
         component = "language"
         stack = "encoder" if re.search(r"(?:^|\.)encoder\.", name) else "decoder"
-    matches = list(_LAYER.finditer(name))
-    m = matches[-1] if matches else None  # the innermost layer index
-    layer = int(m.group(1)) if m else None
-    if layer is None and component == "language":
+    if not has_layer and component == "language":
         stack = ""
-    e = _EXPERT.search(name)
-    expert = int(e.group(1)) if e else None
-    for pattern, role in _RULES:
-        if pattern.search(name):
-            return NameInfo(component, stack, layer, role, expert)
-    return NameInfo(component, stack, layer, "other", expert)
+    if _ANY_RULE.search(name):
+        for pattern, role in _RULES:
+            if pattern.search(name):
+                return component, stack, role
+    return component, stack, "other"

@@ -32,13 +32,14 @@ from ..errors import FileFormatError
 from ..inventory import Inventory, Tensor
 from ..render import clean
 from . import quant_config
-from .names import classify
+from .names import classify, patterns_seen
 from .safetensors_io import SafetensorsHeader, STensor, read_any
 
 _META_SUFFIX = re.compile(r"\.(?:qzeros|scales|g_idx|weight_scale_inv|weight_scale|input_scale|weight_zero_point|"
                           r"absmax|quant_map|nested_absmax|nested_quant_map|quant_state\.[\w.]+|"
                           r"weight\.absmax|weight\.quant_map|weight\.nested_absmax|weight\.nested_quant_map|"
                           r"weight\.quant_state\.[\w.]+|SCB|weight_format)$")
+MAX_PATTERNS = 10_000  # distinct tensor-name patterns per checkpoint (bounds the classification time)
 _MXFP4_SCALES = re.compile(r"_scales$")
 _MXFP4_BLOCKS = re.compile(r"_blocks$")
 
@@ -90,7 +91,11 @@ def file_inventory(tensors: dict[str, STensor], config: dict | None, origin: str
         method = "bitsandbytes"
     out: list[Tensor] = []
     experts: dict[tuple, list] = {}
+    seen_before = patterns_seen()
     for name, st in tensors.items():
+        if patterns_seen() - seen_before > MAX_PATTERNS:
+            raise FileFormatError(f"{origin}: tensor names: more than {MAX_PATTERNS:,} distinct name patterns "
+                                  "(layer and expert numbers aside); real checkpoints have a few hundred")
         nbytes = st.end - st.start
         if _is_meta(name, st):
             info = classify(name)

@@ -12,7 +12,7 @@ These readers read the 8-byte length and then exactly N header bytes; tensor dat
 check runs before anything large is allocated. Differences from the reference implementation, on purpose:
 holes between tensors and bytes after the last tensor are tolerated (they do not change any count);
 overlapping tensors are rejected; the header is capped at 32 MiB (not 100 MB: parsing 100 MB of JSON takes
-gigabytes; the largest real headers are a few MB) and at 200,000 tensors per file and 1,000,000 over an
+gigabytes; the largest real headers are a few MB) and at 100,000 tensors per file and 200,000 over an
 index, counted before the JSON is parsed; the file must be a regular file (a FIFO or device is refused
 before it is opened); JSON goes through :mod:`.jsonio` (bounded nesting, no NaN, no huge integers).
 
@@ -33,8 +33,9 @@ from . import jsonio
 
 MAX_HEADER_BYTES = 32 * 2**20  # ours; safetensors' MAX_HEADER_SIZE (tensor.rs) is 100,000,000
 MAX_INDEX_BYTES = 64 * 2**20  # our own cap for model.safetensors.index.json
-MAX_TENSORS = 200_000  # per file (real checkpoints: a few thousand per shard)
-MAX_INDEX_TENSORS = 1_000_000  # over every shard of an index
+MAX_DIMS = 64  # dimensions per tensor (real ones: 1 to 5)
+MAX_TENSORS = 100_000  # per file (real checkpoints: a few thousand per shard); ~20 us of work per tensor
+MAX_INDEX_TENSORS = 200_000  # over every shard of an index (DeepSeek-V3: ~92,000 with its FP8 scales)
 _I64_LIMIT = 2**63  # every size and offset must fit a signed 64-bit integer
 
 #: Bits per element of every safetensors dtype (enum Dtype and Dtype::bitsize in safetensors/src/tensor.rs,
@@ -116,18 +117,20 @@ def _parse_tensor(name: str, entry: object, origin: str) -> STensor:
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
     if not isinstance(dtype, str) or dtype not in DTYPE_BITS:
         raise _fail(origin, f"{where}: dtype", f"expected one of {', '.join(DTYPE_BITS)}, got {dtype!r}")
-    if not isinstance(shape, list) or not all(_is_int(d) and 0 <= d < _I64_LIMIT for d in shape):
-        raise _fail(origin, f"{where}: shape", "expected a list of integers in [0, 2^63)")
+    if type(shape) is not list or len(shape) > MAX_DIMS:
+        raise _fail(origin, f"{where}: shape", f"expected a list of at most {MAX_DIMS} integers in [0, 2^63)")
     bits = DTYPE_BITS[dtype]
     numel = 1
     for d in shape:  # stop as soon as the size cannot be represented (checked_mul in tensor.rs)
+        if type(d) is not int or not 0 <= d < _I64_LIMIT:
+            raise _fail(origin, f"{where}: shape", "expected a list of integers in [0, 2^63)")
         numel *= d
         if numel * bits >= 8 * _I64_LIMIT:
             raise _fail(origin, f"{where}: shape", "expected a size below 2^63 bytes")
     if (numel * bits) % 8:
         raise _fail(origin, f"{where}: shape", f"expected a whole number of bytes ({numel} x {bits} bits)")
-    if (not isinstance(offsets, list) or len(offsets) != 2
-            or not all(_is_int(o) and 0 <= o < _I64_LIMIT for o in offsets)):
+    if (type(offsets) is not list or len(offsets) != 2 or type(offsets[0]) is not int
+            or type(offsets[1]) is not int or not 0 <= offsets[0] < _I64_LIMIT or not 0 <= offsets[1] < _I64_LIMIT):
         raise _fail(origin, f"{where}: data_offsets", "expected [BEGIN, END], two integers in [0, 2^63)")
     start, end = offsets
     if start > end:
