@@ -50,7 +50,11 @@ def find(name: str) -> dict | None:
     # Fast path: the id is the file name; avoids reading the whole catalog on the CLI's hot path.
     if "/" not in key and key and all(ch.isalnum() or ch in "-._" for ch in key):
         path = MODELS_DIR / f"{key}.json"
-        if path.is_file():
+        try:
+            found = len(key) < 200 and path.is_file()
+        except OSError:
+            found = False
+        if found:
             return _read(path)
     return _index().get(key)
 

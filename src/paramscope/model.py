@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import catalog
-from .errors import ConfigError, InputError, UnknownModelError
+from .errors import ConfigError, InputError, ParamscopeError, UnknownModelError
 from .inventory import Inventory, build_inventory
 from .spec import ModelSpec
 
@@ -47,7 +47,12 @@ def from_config(config: dict, *, name: str = "", origin: str = "config.json", so
     from .sources.quant_config import validate
 
     validate(config, origin)
-    spec = spec_from_config(config, name=name, origin=origin)
+    try:
+        spec = spec_from_config(config, name=name, origin=origin)
+    except ParamscopeError as exc:  # every refusal names the file
+        if str(exc).startswith(origin):
+            raise
+        raise type(exc)(f"{origin}: {exc}") from None
     return Model(spec.name, source, spec, build_inventory(spec), record=record, origin=origin,
                  warnings=spec.warnings)
 

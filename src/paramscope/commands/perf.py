@@ -56,8 +56,8 @@ def run(args) -> int:
                         count=parse_count(args.count, what="--count", minimum=1),
                         tp=parse_count(args.tp, what="--tp") if args.tp else None, pp=parse_count(args.pp, what="--pp"),
                         weights=args.weights, kv_dtype=args.kv_dtype, engine=args.engine,
-                        bandwidth_efficiency=_eff(args.bandwidth_efficiency, "bandwidth efficiency"),
-                        compute_efficiency=_eff(args.compute_efficiency, "compute efficiency"))
+                        bandwidth_efficiency=_eff(args.bandwidth_efficiency, "--bandwidth-efficiency"),
+                        compute_efficiency=_eff(args.compute_efficiency, "--compute-efficiency"))
         reports.append(perf_report(model, hw, o))
     if args.plot:
         import sys
