@@ -51,6 +51,15 @@ class Traits:
     window_rule: str = "none"
     window_default: int | None = None  # class default of sliding_window when the key is absent
     activation: str = "silu"
+    norm_kind: str = "rmsnorm"  # rmsnorm | layernorm (with bias; Phi-MoE's nn.LayerNorm)
+    qk_norm_flag: str | None = None  # a config key that switches the q/k norms on (GLM-4.5 use_qk_norm)
+    lm_head_bias: str | bool = False  # a config key naming the output head's bias flag, or a fixed value
+    mtp: bool = False  # num_nextn_predict_layers multi-token-prediction modules (stored, not in total)
+    gated: bool = True  # gate/up/down (SwiGLU) or up/down (a plain MLP: Arcee's relu2, StarCoder2)
+    parallel: str | bool = False  # attention and MLP read one norm's output (Cohere); a key or a value
+    final_norm: bool = True  # OLMo-1's LayerNorms have no parameters: no final norm tensor
+    window_pattern_default: int = 6  # "pattern" rule: every Nth layer global (Gemma 3: 6, Cohere 2: 4)
+    layer_extra: tuple[tuple[str, str, str], ...] = ()  # per-layer tensors: (name, role, width key)
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -82,6 +91,44 @@ FAMILIES: dict[str, Traits] = {
     "deepseek_v3": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek"),
     "gpt_oss": Traits(head_dim_default=64, qkv_bias="attention_bias", o_bias="attention_bias", sinks=True,
                       moe="gpt_oss", window_rule="alternate", window_default=128),
+    # MoE families (transformers 5.23 modeling files)
+    "olmoe": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="full", moe="mixtral"),
+    "flex_olmo": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="full", moe="mixtral",
+                        norms=("norm_attn_out", "norm_mlp_out")),
+    "granitemoe": Traits(qkv_bias="attention_bias", o_bias="attention_bias", moe="mixtral"),
+    "minimax_m2": Traits(qk_norm="full", moe="mixtral"),
+    "phimoe": Traits(qkv_bias="attention_bias", o_bias="attention_bias", moe="mixtral", norm_kind="layernorm",
+                     lm_head_bias="lm_head_bias", window_rule="all"),
+    "glm4_moe": Traits(qkv_bias="attention_bias", moe="deepseek", qk_norm_flag="use_qk_norm", mtp=True),
+    "ernie4_5_moe": Traits(tie_default=True, qkv_bias="use_bias", o_bias="use_bias",
+                           mlp_bias="use_bias", lm_head_bias="use_bias", moe="ernie"),
+    # Llama-shaped families with their own norms, MLPs or blocks (transformers 5.23 modeling files)
+    "arcee": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", gated=False,
+                    activation="relu2"),
+    "apertus": Traits(qkv_bias="attention_bias", o_bias="attention_bias", gated=False, qk_norm="head",
+                      activation="xielu",
+                      layer_extra=(("mlp.act_fn.alpha_p", "other", "one"), ("mlp.act_fn.alpha_n", "other", "one"))),
+    "bitnet": Traits(qkv_bias="attention_bias", o_bias="attention_bias", activation="relu2",
+                     layer_extra=(("attn.sub_norm.weight", "norm_attn_out", "attn"),
+                                  ("mlp.sub_norm.weight", "norm_mlp_out", "intermediate"))),
+    "cohere": Traits(tie_default=True, qkv_bias="attention_bias", o_bias="attention_bias",
+                     norm_kind="layernorm_nobias", parallel=True, qk_norm="full", qk_norm_flag="use_qk_norm"),
+    "cohere2": Traits(tie_default=True, qkv_bias="attention_bias", o_bias="attention_bias",
+                      norm_kind="layernorm_nobias", parallel=True, window_rule="pattern", window_default=4096,
+                      window_pattern_default=4),
+    "glm": Traits(head_dim_default=128, qkv_bias="attention_bias", fused_gate_up=True),
+    "glm4": Traits(head_dim_default=128, qkv_bias="attention_bias", fused_gate_up=True, norms=_SANDWICH),
+    "olmo": Traits(qkv_bias="attention_bias", o_bias="attention_bias", norms=(), final_norm=False),
+    "olmo3": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="full",
+                    norms=("norm_attn_out", "norm_mlp_out"), window_rule="pattern", window_default=4096,
+                    window_pattern_default=4),
+    "exaone4": Traits(qk_norm="head", norms=("norm_attn_out", "norm_mlp_out"), window_rule="pattern",
+                      window_default=4096, window_pattern_default=4),
+    "seed_oss": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_out_bias",
+                       mlp_bias="mlp_bias"),
+    "starcoder2": Traits(tie_default=True, qkv_bias="use_bias", o_bias="use_bias", mlp_bias="use_bias",
+                         gated=False, norm_kind="layernorm", window_rule="all",
+                         activation="gelu_pytorch_tanh"),
     # Llama-shaped families that differ only in defaults and bias flags (transformers 5.23 modeling files;
     # internlm3 and iquestcoder have no modeling file of their own: their configs build LlamaForCausalLM)
     "granite": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias"),
@@ -100,7 +147,8 @@ FAMILIES: dict[str, Traits] = {
                          o_bias="attention_bias", window_default=4096, activation="gelu_pytorch_tanh"),
 }
 # A transformers config class whose attention_bias defaults to True.
-_BIAS_DEFAULT_TRUE = {"gpt_oss": {"attention_bias"}, "qwen2_moe": {"qkv_bias"}}
+_BIAS_DEFAULT_TRUE = {"gpt_oss": {"attention_bias"}, "qwen2_moe": {"qkv_bias"}, "glm": {"attention_bias"},
+                      "glm4": {"attention_bias"}, "seed_oss": {"attention_bias"}, "starcoder2": {"use_bias"}}
 
 
 def _flag(c: Cfg, traits_value: str | bool, model_type: str) -> bool:
@@ -117,6 +165,8 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
     if t.window_rule == "qwen":  # the family's own keys, read whether or not a window is set
         c.touch("use_sliding_window", "max_window_layers")
     layer_types = c.str_list("layer_types")
+    if layer_types is not None and t.window_rule == "pattern":
+        c.touch("sliding_window_pattern")  # the config class derived layer_types from it
     if layer_types is not None:
         if len(layer_types) != n:
             raise ConfigError(f"{c.origin}: {c.prefix}layer_types: has {len(layer_types)} entries for {n} layers")
@@ -144,7 +194,7 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
     if rule == "alternate":  # transformers: "sliding_attention" if (i + 1) % 2 else "full_attention"
         return [window if (i + 1) % 2 else None for i in range(n)]
     if rule == "pattern":
-        pattern = c.int("sliding_window_pattern", 6)
+        pattern = c.int("sliding_window_pattern", t.window_pattern_default)
         return [window if (i + 1) % pattern else None for i in range(n)]
     raise AssertionError(rule)
 
@@ -153,6 +203,13 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
     """Which layers have a routed-expert feed-forward."""
     if kind in ("mixtral", "gpt_oss"):
         return [True] * n
+    if kind == "ernie":  # Ernie4_5_MoeDecoderLayer: (i + 1) % interval == 0 and start <= i <= end
+        if c.int("moe_num_experts", 0, minimum=0) == 0:
+            return [False] * n
+        step = c.int("moe_layer_interval", 1)
+        start = c.int("moe_layer_start_index", 0, minimum=0)
+        end = c.int("moe_layer_end_index", n - 1, minimum=0)
+        return [(i + 1) % step == 0 and start <= i <= end for i in range(n)]
     if kind == "qwen":  # (i + 1) % decoder_sparse_step == 0 and i not in mlp_only_layers
         if c.int("num_experts", 0, minimum=0) == 0:
             return [False] * n
@@ -170,13 +227,22 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
 
 _MOE_KEYS = ("num_experts", "num_local_experts", "n_routed_experts", "num_experts_per_tok", "moe_intermediate_size",
              "shared_expert_intermediate_size", "n_shared_experts", "decoder_sparse_step", "mlp_only_layers",
-             "first_k_dense_replace", "moe_layer_freq", "topk_method", "scoring_func", "experts_per_token")
+             "first_k_dense_replace", "moe_layer_freq", "topk_method", "scoring_func", "experts_per_token",
+             "moe_num_experts", "moe_k", "moe_num_shared_experts", "moe_layer_interval", "moe_layer_start_index",
+             "moe_layer_end_index")
 
 
 def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str) -> MoeSpec:
-    if kind == "mixtral":
-        return MoeSpec(num_experts=c.int("num_local_experts"), top_k=c.int("num_experts_per_tok"),
+    if kind == "mixtral":  # OLMoE and FlexOlmo write the expert count as num_experts
+        return MoeSpec(num_experts=c.int(("num_local_experts", "num_experts")), top_k=c.int("num_experts_per_tok"),
                        expert=MlpSpec(c.int("intermediate_size"), gated=True, activation=act))
+    if kind == "ernie":  # shared experts: one MLP of moe_intermediate_size x moe_num_shared_experts
+        width = c.int("moe_intermediate_size")
+        n_shared = c.int("moe_num_shared_experts", 0, minimum=0)
+        shared = MlpSpec(width * n_shared, gated=True, bias=mlp_bias, activation=act) if n_shared else None
+        return MoeSpec(num_experts=c.int("moe_num_experts"), top_k=c.int("moe_k"),
+                       expert=MlpSpec(width, gated=True, bias=mlp_bias, activation=act),
+                       shared=shared, num_shared_experts=n_shared)
     if kind == "gpt_oss":
         return MoeSpec(num_experts=c.int("num_local_experts"),
                        top_k=c.int(("num_experts_per_tok", "experts_per_token")),
@@ -215,9 +281,10 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     elif t.head_dim_default is not None and not t.mla:
         head_dim = t.head_dim_default
     else:
-        if hidden % heads and not t.mla:
-            raise ConfigError(f"{c.origin}: {c.prefix}head_dim: missing, and hidden_size {hidden} is not "
-                              f"divisible by num_attention_heads {heads}")
+        if hidden % heads and not t.mla:  # transformers' attention classes floor the division
+            warnings = warnings + (f"head_dim is not stated and hidden_size {hidden} is not divisible by "
+                                   f"num_attention_heads {heads}; head_dim = {hidden // heads} (floored, as "
+                                   "transformers' attention classes compute it)",)
         head_dim = hidden // heads
     vocab = c.int("vocab_size")
     act = c.str("hidden_act", t.activation) or t.activation
@@ -233,10 +300,17 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         head_dim = nope + rope
         kv_heads = heads  # MLA expands the latent to per-head K/V
 
+    qk_norm = t.qk_norm
+    if t.qk_norm_flag is not None:  # the flag switches the family's kind of q/k norm on or off
+        qk_norm = t.qk_norm if c.bool(t.qk_norm_flag, False) else "none"
+    parallel = _flag(c, t.parallel, model_type)
+    norm_roles = t.norms[:1] if parallel else t.norms
+    widths = {"hidden": hidden, "intermediate": c.int("intermediate_size") if t.layer_extra else 0,
+              "one": 1, "attn": heads * head_dim}
     windows = _windows(c, n, t)
     moe_flags = _moe_layers(c, n, t.moe) if t.moe else [False] * n
-    norms = tuple(NormSpec(r, hidden) for r in t.norms)
-    dense = MlpSpec(c.int("intermediate_size"), gated=True, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
+    norms = tuple(_norm(t, r, hidden) for r in norm_roles)
+    dense = MlpSpec(c.int("intermediate_size"), gated=t.gated, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
                     activation=act) if not all(moe_flags) else None
     if dense is None and t.moe not in ("mixtral", "gpt_oss"):
         c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
@@ -251,14 +325,19 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         layer = cache.get(key)
         if layer is None:
             attn = AttentionSpec(num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
-                                 o_bias=o_bias, fused_qkv=t.fused_qkv, qk_norm=t.qk_norm, sinks=t.sinks,
+                                 o_bias=o_bias, fused_qkv=t.fused_qkv, qk_norm=qk_norm, sinks=t.sinks,
                                  window=windows[i], **mla)
-            layer = LayerSpec(attention=attn, ffn=moe if moe_flags[i] else dense, norms=norms)
+            extra = _layer_extra(t, widths)
+            if moe_flags[i] and t.moe == "ernie":  # Ernie4_5_MoeStatics: a learned [1, experts] parameter
+                extra = (ExtraTensor("mlp.gate.moe_statics.e_score_correction_bias", "router", (1, moe.num_experts)),)
+            layer = LayerSpec(attention=attn, ffn=moe if moe_flags[i] else dense, norms=norms, extra=extra,
+                              parallel=parallel)
             cache[key] = layer
         layers.append(layer)
 
-    stacks = [StackSpec(stack_name, hidden, tuple(layers), final_norm=NormSpec("norm_final", hidden))]
-    n_mtp = c.int("num_nextn_predict_layers", 0, minimum=0) if t.mla else 0
+    stacks = [StackSpec(stack_name, hidden, tuple(layers),
+                        final_norm=_norm(t, "norm_final", hidden) if t.final_norm else None)]
+    n_mtp = c.int("num_nextn_predict_layers", 0, minimum=0) if t.mla or t.mtp else 0
     if n_mtp:
         stacks.append(_mtp_stack(c, hidden, vocab, layers[-1], n_mtp))
     tied = c.bool("tie_word_embeddings", t.tie_default)
@@ -269,12 +348,25 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         hidden_size=hidden,
         embedding=EmbeddingSpec(vocab_size=vocab, width=hidden, tied_head=tied and head == "lm"),
         stacks=tuple(stacks),
-        head=HeadSpec(kind=head),
+        head=HeadSpec(kind=head, bias=head == "lm" and _flag(c, t.lm_head_bias, model_type)),
         max_context=c.opt_int("max_position_embeddings"),
         dtype=c.str("torch_dtype") or c.str("dtype"),
         quantization=c.raw("quantization_config"),
         warnings=warnings,
     )
+
+
+def _norm(t: Traits, role: str, width: int, c: Cfg | None = None) -> NormSpec:
+    if t.norm_kind == "layernorm":
+        return NormSpec(role, width, bias=True, kind="layernorm")
+    if t.norm_kind == "layernorm_nobias":  # Cohere's LayerNorm: a weight, no bias
+        return NormSpec(role, width, bias=False, kind="layernorm")
+    return NormSpec(role, width)
+
+
+def _layer_extra(t: Traits, widths: dict[str, int]) -> tuple[ExtraTensor, ...]:
+    """Per-layer tensors a family adds to the Llama layout (BitNet's sub-norms, Apertus' xIELU scalars)."""
+    return tuple(ExtraTensor(name, role, (widths[w],)) for name, role, w in t.layer_extra)
 
 
 def _mtp_stack(c: Cfg, hidden: int, vocab: int, last_layer: LayerSpec, n: int) -> StackSpec:
