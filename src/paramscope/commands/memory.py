@@ -75,7 +75,7 @@ def run(args) -> int:
         context=parse_count(args.context, what="--context", binary_k=True), kv_dtype=args.kv_dtype,
         prefill_chunk=None if args.prefill_chunk is None else
         parse_count(args.prefill_chunk, what="--prefill-chunk", binary_k=True, minimum=1),
-        tensor_parallel=parse_count(args.tp, what="--tp"), pipeline_parallel=parse_count(args.pp, what="--pp"))
+        tensor_parallel=parse_count(args.tp, what="--tp", minimum=1), pipeline_parallel=parse_count(args.pp, what="--pp", minimum=1))
     r = memory_report(model, opts)
     for w in r.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -134,11 +134,11 @@ def training_plan(args):
     from ..memory.training import TrainingPlan
 
     return TrainingPlan(
-        precision=args.precision, optimizer=args.optimizer, zero_stage=parse_count(args.zero, what="--zero"),
-        data_parallel=parse_count(args.dp, what="--dp"), tensor_parallel=parse_count(args.tp, what="--tp"),
-        pipeline_parallel=parse_count(args.pp, what="--pp"), expert_parallel=parse_count(args.ep, what="--ep"),
-        context_parallel=parse_count(args.cp, what="--cp"), sequence_parallel=args.sp, recompute=args.recompute,
-        micro_batch=parse_count(args.micro_batch or args.batch, what="--micro-batch"),
+        precision=args.precision, optimizer=args.optimizer, zero_stage=parse_count(args.zero, what="--zero", minimum=0),
+        data_parallel=parse_count(args.dp, what="--dp", minimum=1), tensor_parallel=parse_count(args.tp, what="--tp", minimum=1),
+        pipeline_parallel=parse_count(args.pp, what="--pp", minimum=1), expert_parallel=parse_count(args.ep, what="--ep", minimum=1),
+        context_parallel=parse_count(args.cp, what="--cp", minimum=1), sequence_parallel=args.sp, recompute=args.recompute,
+        micro_batch=parse_count(args.micro_batch or args.batch, what="--micro-batch", minimum=1),
         seq_len=parse_count(args.seq or args.context, what="--seq", binary_k=True),
         **_lora(args))
 
@@ -172,7 +172,7 @@ def _lora(args) -> dict:
         return {}
     from ..memory.training import LoraPlan
 
-    rank = parse_count(args.lora_rank or 16, what="--lora-rank")
+    rank = parse_count(args.lora_rank or 16, what="--lora-rank", minimum=1)
     if args.qlora:  # Dettmers et al. 2023: NF4 double-quantized base, bf16 adapters (qlora.py)
         return {"lora": LoraPlan(rank=rank, base="nf4-dq", adapter_dtype="bf16", targets=("all-linear",))}
     return {"lora": LoraPlan(rank=rank)}

@@ -54,7 +54,7 @@ def run(args) -> int:
         o = PerfOptions(batch=b, prompt_tokens=parse_count(args.prompt, what="--prompt", binary_k=True),
                         gen_tokens=parse_count(args.gen, what="--gen", binary_k=True),
                         count=parse_count(args.count, what="--count", minimum=1),
-                        tp=parse_count(args.tp, what="--tp") if args.tp else None, pp=parse_count(args.pp, what="--pp"),
+                        tp=parse_count(args.tp, what="--tp", minimum=1) if args.tp is not None else None, pp=parse_count(args.pp, what="--pp", minimum=1),
                         weights=args.weights, kv_dtype=args.kv_dtype, engine=args.engine,
                         bandwidth_efficiency=_eff(args.bandwidth_efficiency, "--bandwidth-efficiency"),
                         compute_efficiency=_eff(args.compute_efficiency, "--compute-efficiency"))

@@ -77,12 +77,12 @@ def run(args) -> int:
 
 
 def _fixed(args) -> dict:
-    out = {"micro_batch": parse_count(args.micro_batch, what="--micro-batch"), "precision": args.precision,
+    out = {"micro_batch": parse_count(args.micro_batch, what="--micro-batch", minimum=1), "precision": args.precision,
            "optimizer": args.optimizer}
     for flag, key in (("tp", "tensor_parallel"), ("pp", "pipeline_parallel"), ("dp", "data_parallel"),
                       ("cp", "context_parallel"), ("ep", "expert_parallel"), ("zero", "zero_stage")):
         if getattr(args, flag) is not None:
-            out[key] = parse_count(getattr(args, flag), what=f"--{flag}")
+            out[key] = parse_count(getattr(args, flag), what=f"--{flag}", minimum=0 if flag == "zero" else 1)
     if args.recompute is not None:
         out["recompute"] = args.recompute
     return out
