@@ -60,6 +60,8 @@ class Traits:
     final_norm: bool = True  # OLMo-1's LayerNorms have no parameters: no final norm tensor
     window_pattern_default: int = 6  # "pattern" rule: every Nth layer global (Gemma 3: 6, Cohere 2: 4)
     layer_extra: tuple[tuple[str, str, str], ...] = ()  # per-layer tensors: (name, role, width key)
+    flag_norms: tuple[str, tuple[str, ...]] | None = None  # (key, norm roles it adds; default on)
+    moe_shared: str | None = None  # key of a shared expert's width beside Mixtral-style experts (Granite)
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -129,6 +131,21 @@ FAMILIES: dict[str, Traits] = {
     "starcoder2": Traits(tie_default=True, qkv_bias="use_bias", o_bias="use_bias", mlp_bias="use_bias",
                          gated=False, norm_kind="layernorm", window_rule="all",
                          activation="gelu_pytorch_tanh"),
+    "granite_swa": Traits(tie_default=True, qkv_bias="attention_bias", o_bias="attention_bias",
+                          mlp_bias="mlp_bias", sinks=True, window_default=128),
+    "granitemoeshared": Traits(qkv_bias="attention_bias", o_bias="attention_bias", moe="mixtral",
+                               moe_shared="shared_intermediate_size"),
+    "granitemoe_swa": Traits(qkv_bias="attention_bias", o_bias="attention_bias", moe="mixtral",
+                             moe_shared="shared_intermediate_size", sinks=True, window_default=128),
+    "hyperclovax": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
+                          flag_norms=("use_post_norm", ("norm_attn_out", "norm_mlp_out"))),
+    "jais2": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", gated=False,
+                    norm_kind="layernorm", activation="relu2"),
+    "youtu": Traits(tie_default=True, qkv_bias="attention_bias", o_bias="attention_bias", mla=True),
+    "solar_open": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
+                         moe="deepseek"),
+    "diffllama": Traits(qkv_bias="attention_bias", o_bias="attention_bias",
+                        layer_extra=tuple((f"attn.lambda_{x}", "other", "head_dim") for x in ("q1", "k1", "q2", "k2"))),
     # Llama-shaped families that differ only in defaults and bias flags (transformers 5.23 modeling files;
     # internlm3 and iquestcoder have no modeling file of their own: their configs build LlamaForCausalLM)
     "granite": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias"),
@@ -148,7 +165,8 @@ FAMILIES: dict[str, Traits] = {
 }
 # A transformers config class whose attention_bias defaults to True.
 _BIAS_DEFAULT_TRUE = {"gpt_oss": {"attention_bias"}, "qwen2_moe": {"qkv_bias"}, "glm": {"attention_bias"},
-                      "glm4": {"attention_bias"}, "seed_oss": {"attention_bias"}, "starcoder2": {"use_bias"}}
+                      "glm4": {"attention_bias"}, "seed_oss": {"attention_bias"}, "starcoder2": {"use_bias"},
+                      "jais2": {"attention_bias", "mlp_bias"}}
 
 
 def _flag(c: Cfg, traits_value: str | bool, model_type: str) -> bool:
@@ -232,10 +250,13 @@ _MOE_KEYS = ("num_experts", "num_local_experts", "n_routed_experts", "num_expert
              "moe_layer_end_index")
 
 
-def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str) -> MoeSpec:
+def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_key: str | None = None) -> MoeSpec:
     if kind == "mixtral":  # OLMoE and FlexOlmo write the expert count as num_experts
+        shared_width = c.int(shared_key, 0, minimum=0) if shared_key else 0
         return MoeSpec(num_experts=c.int(("num_local_experts", "num_experts")), top_k=c.int("num_experts_per_tok"),
-                       expert=MlpSpec(c.int("intermediate_size"), gated=True, activation=act))
+                       expert=MlpSpec(c.int("intermediate_size"), gated=True, activation=act),
+                       shared=MlpSpec(shared_width, gated=True, activation=act) if shared_width else None,
+                       num_shared_experts=1 if shared_width else 0)
     if kind == "ernie":  # shared experts: one MLP of moe_intermediate_size x moe_num_shared_experts
         width = c.int("moe_intermediate_size")
         n_shared = c.int("moe_num_shared_experts", 0, minimum=0)
@@ -305,8 +326,10 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         qk_norm = t.qk_norm if c.bool(t.qk_norm_flag, False) else "none"
     parallel = _flag(c, t.parallel, model_type)
     norm_roles = t.norms[:1] if parallel else t.norms
+    if t.flag_norms is not None and c.bool(t.flag_norms[0], True):
+        norm_roles = tuple(sorted(norm_roles + t.flag_norms[1], key=_SANDWICH.index))
     widths = {"hidden": hidden, "intermediate": c.int("intermediate_size") if t.layer_extra else 0,
-              "one": 1, "attn": heads * head_dim}
+              "one": 1, "attn": heads * head_dim, "head_dim": head_dim}
     windows = _windows(c, n, t)
     moe_flags = _moe_layers(c, n, t.moe) if t.moe else [False] * n
     norms = tuple(_norm(t, r, hidden) for r in norm_roles)
@@ -314,7 +337,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
                     activation=act) if not all(moe_flags) else None
     if dense is None and t.moe not in ("mixtral", "gpt_oss"):
         c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
-    moe = _moe_spec(c, t.moe, hidden, mlp_bias, act) if any(moe_flags) else None
+    moe = _moe_spec(c, t.moe, hidden, mlp_bias, act, t.moe_shared) if any(moe_flags) else None
     if t.moe and moe is None:  # a family's expert keys are inert when it routes no layer
         c.touch(*_MOE_KEYS)
 
