@@ -15,7 +15,6 @@ import os
 import struct
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -107,29 +106,43 @@ def _in_process(capsys, argv) -> tuple[int, str, str]:
     return code, cap.out, cap.err
 
 
+# The child is started by a small wrapper process, which measures it with os.wait4: a child forked straight
+# from pytest would inherit pytest's (large) peak RSS in its own ru_maxrss.
+_WRAPPER = """
+import json, os, subprocess, sys, time
+result, limit, argv = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+start = time.monotonic()
+p = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+timed_out = False
+while True:
+    pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+    if pid:
+        break
+    if time.monotonic() - start > limit:
+        timed_out = True
+        p.kill()
+        pid, status, usage = os.wait4(p.pid, 0)
+        break
+    time.sleep(0.01)
+with open(result, "w") as f:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "seconds": time.monotonic() - start,
+               "rss_kb": usage.ru_maxrss, "timed_out": timed_out}, f)
+"""
+
+
 def _child(argv, timeout: float = LIMIT_S) -> tuple[int, str, str, float, int]:
     """Run the CLI in a child; returns (code, out, err, seconds, max RSS in KB). Kills it past ``timeout``."""
     import tempfile
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.monotonic()
-        p = subprocess.Popen([sys.executable, "-m", "paramscope", *argv], stdout=out, stderr=err,
-                             stdin=subprocess.DEVNULL)
-        while True:
-            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > timeout:
-                p.kill()
-                _, status, usage = os.wait4(p.pid, 0)
-                p.returncode = -9
-                pytest.fail(f"paramscope {' '.join(argv)}: still running after {timeout} s")
-            time.sleep(0.01)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.monotonic() - start
-        out.seek(0)
-        err.seek(0)
-        return p.returncode, out.read().decode(), err.read().decode(), seconds, usage.ru_maxrss
+    with tempfile.TemporaryDirectory() as tmp:
+        result = os.path.join(tmp, "result.json")
+        r = subprocess.run([sys.executable, "-c", _WRAPPER, result, str(timeout), sys.executable, "-m", "paramscope",
+                            *argv], capture_output=True, timeout=timeout + 30, stdin=subprocess.DEVNULL)
+        with open(result) as f:
+            res = json.load(f)
+    if res["timed_out"]:
+        pytest.fail(f"paramscope {' '.join(argv)}: still running after {timeout} s")
+    return res["code"], r.stdout.decode(), r.stderr.decode(), res["seconds"], res["rss_kb"]
 
 
 def _check(code, out, err, expect, needles) -> None:
