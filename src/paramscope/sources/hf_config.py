@@ -49,6 +49,27 @@ ADAPTERS.update({
     "qwen2_vl": multimodal.qwen2_vl,
 })
 
+# --- issue 10: classic decoders, BERT-like encoders, BART-like encoder-decoders and Whisper --------
+from . import gpt_classic  # noqa: E402
+
+ADAPTERS.update({
+    "gpt_neox": gpt_classic.gpt_neox,
+    "gpt_neox_japanese": gpt_classic.gpt_neox_japanese,
+    "bloom": gpt_classic.bloom,
+    "opt": gpt_classic.opt,
+    "gptj": gpt_classic.gptj,
+    "gpt_neo": gpt_classic.gpt_neo,
+    "gpt_bigcode": gpt_classic.gpt_bigcode,
+    "phi": gpt_classic.phi,
+    "mpt": gpt_classic.mpt,
+    "codegen": gpt_classic.codegen,
+    "persimmon": gpt_classic.persimmon,
+    "ctrl": gpt_classic.ctrl,
+    "xglm": gpt_classic.xglm,
+    "biogpt": gpt_classic.biogpt,
+})
+# --- end issue 10 ---------------------------------------------------------------------------------
+
 # architectures[0] prefix -> model_type, for configs that omit model_type.
 _ARCH_PREFIX = {
     "Llama": "llama", "Mistral": "mistral", "Mixtral": "mixtral", "Qwen2Moe": "qwen2_moe", "Qwen2VL": "qwen2_vl",
