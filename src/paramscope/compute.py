@@ -84,11 +84,20 @@ def attention_flops(spec, *, start: int, stop: int, batch: int = 1) -> float:
     return total * batch
 
 
+def recurrent_flops_per_token(spec) -> float:
+    """State update and read-out FLOPs per token of the linear-time mixers (RecurrentSpec), besides their
+    matrices: constant per token, whatever the context."""
+    return float(sum(layer.recurrent.state_flops_per_token for stack in spec.language_stacks if stack.causal
+                     for layer in stack.layers if layer.recurrent is not None))
+
+
 def forward_flops(model, *, start: int, stop: int, batch: int = 1) -> float:
-    """Forward FLOPs for query positions start+1..stop of ``batch`` sequences: matrices + attention."""
+    """Forward FLOPs for query positions start+1..stop of ``batch`` sequences: matrices + attention +
+    the recurrent mixers' state updates."""
     spec = model.require_spec("FLOPs")
     tokens = (stop - start) * batch
-    return 2 * matmul_params_per_token(model) * tokens + attention_flops(spec, start=start, stop=stop, batch=batch)
+    return (2 * matmul_params_per_token(model) * tokens + attention_flops(spec, start=start, stop=stop, batch=batch)
+            + recurrent_flops_per_token(spec) * tokens)
 
 
 def prefill_flops(model, prompt_tokens: int, batch: int = 1) -> float:

@@ -148,8 +148,8 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
         items += _linear(f"{p}.kv_b", r + "kv_b", nh * (a.qk_nope_head_dim + vd), a.kv_lora_rank, False)
     elif a.fused_qkv:
         items += _linear(f"{p}.qkv", r + "qkv", nh * hd + nkv * hd + nkv * vd, hidden, a.qkv_bias)
-    else:
-        items += _linear(f"{p}.q", r + "q", nh * hd, hidden, a.qkv_bias)
+    else:  # a gated attention's q_proj also emits the gate: 2 x heads x head_dim rows
+        items += _linear(f"{p}.q", r + "q", nh * hd * (2 if a.output_gate else 1), hidden, a.qkv_bias)
         items += _linear(f"{p}.k", r + "k", nkv * hd, kv_in, a.qkv_bias)
         items += _linear(f"{p}.v", r + "v", nkv * vd, kv_in, a.qkv_bias)
     items += _linear(f"{p}.o", r + "o", hidden, nh * vd, a.o_bias)
@@ -211,6 +211,8 @@ def layer_tensors(layer: LayerSpec, hidden: int) -> list[Tensor]:
         add(_attention(layer.cross_attention, hidden, first_norm))
     if layer.ssm is not None:
         add(_ssm(layer.ssm, hidden))
+    if layer.recurrent is not None:
+        add((e.name, e.role, e.shape) for e in layer.recurrent.tensors)
     ffn = layer.ffn
     if isinstance(ffn, MlpSpec):
         add(_mlp(ffn, hidden, "mlp", "mlp_"))

@@ -80,6 +80,12 @@ ROLE_GROUPS: dict[str, str] = {
     "ssm_d": "ssm",
     "ssm_out": "ssm",
     "ssm_inner_norm": "ssm",
+    # linear-time mixers described by RecurrentSpec (gated DeltaNet, lightning attention, short convolutions)
+    "lin_in": "linear_mixer",  # input projections (q/k/v/gates fused or apart)
+    "lin_conv": "linear_mixer",  # causal depthwise convolution
+    "lin_gate": "linear_mixer",  # per-head decay / step parameters (A_log, dt_bias, beta)
+    "lin_norm": "linear_mixer",  # the mixer's own output norm
+    "lin_out": "linear_mixer",  # output projection
     # multimodal pieces with no better name (patch embeddings, gates, projector matrices)
     "patch_embed": "other",
     "other": "other",
@@ -105,6 +111,7 @@ GROUP_ORDER = (
     "shared_experts",
     "router",
     "ssm",
+    "linear_mixer",
     "norm",
     "head",
     "other",

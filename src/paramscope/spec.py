@@ -92,6 +92,7 @@ class AttentionSpec:
     qk_rope_head_dim: int = 0
     qk_nope_head_dim: int = 0
     kv_input_width: int | None = None  # cross-attention: width of the keys' source (None = hidden)
+    output_gate: bool = False  # q_proj also produces a per-channel sigmoid gate on the output (Qwen3-Next)
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")
@@ -192,6 +193,39 @@ class SsmSpec:
         check_dim(self.dt_rank, "mamba dt_rank")
 
 
+@dataclass(frozen=True, slots=True)
+class RecurrentSpec:
+    """A token mixer whose per-sequence state does not grow with the context: Mamba-2 / SSD heads, gated
+    DeltaNet (Qwen3-Next, Kimi Linear), lightning attention, short convolutions (LFM2), RWKV, ...
+
+    The adapter lists the mixer's tensors (each with its role) and the size of the state it carries from
+    one token to the next; every analysis asks this object (tensors, state, FLOPs, activations) and none
+    branches on ``kind``, which only names the layer in reports.
+
+    State per sequence: a causal depthwise convolution keeps ``conv_channels`` x (kernel, or kernel - 1 in
+    engines that keep only the inputs the next step needs) values, and the recurrence keeps
+    ``state_elements`` values. ``state_dtype`` says how transformers stores the recurrent state ("model":
+    the model's dtype; "fp32": float32), as its cache class for the family does.
+    """
+    kind: str
+    tensors: tuple[ExtraTensor, ...]
+    conv_channels: int = 0
+    conv_kernel: int = 0
+    state_elements: int = 0
+    state_dtype: str = "model"
+    state_flops_per_token: int = 0  # FLOPs of the state update and read-out per token, besides matmuls
+    activation_width: int = 0  # elements per token of the mixer's widest intermediate (activation memory)
+
+    def __post_init__(self):
+        if not self.tensors:
+            raise ConfigError(f"{self.kind} mixer: no tensors")
+        check_dim(self.conv_channels, f"{self.kind} conv channels", minimum=0)
+        check_dim(self.conv_kernel, f"{self.kind} conv kernel", minimum=0)
+        check_dim(self.state_elements, f"{self.kind} state elements", minimum=0, maximum=2**48)
+        if self.state_dtype not in ("model", "fp32"):
+            raise ConfigError(f"{self.kind} mixer: state_dtype must be 'model' or 'fp32'")
+
+
 FeedForward = MlpSpec | MoeSpec
 
 
@@ -200,6 +234,7 @@ class LayerSpec:
     attention: AttentionSpec | None = None
     cross_attention: AttentionSpec | None = None
     ssm: SsmSpec | None = None
+    recurrent: RecurrentSpec | None = None
     ffn: FeedForward | None = None
     norms: tuple[NormSpec, ...] = ()
     extra: tuple[ExtraTensor, ...] = ()
@@ -215,6 +250,8 @@ class LayerSpec:
             return "attention"
         if self.ssm is not None:
             return "ssm"
+        if self.recurrent is not None:
+            return self.recurrent.kind
         return "none"
 
 

@@ -22,6 +22,7 @@ from .spec import (
     ModelSpec,
     MoeSpec,
     NormSpec,
+    RecurrentSpec,
     SsmSpec,
     StackSpec,
 )
@@ -88,7 +89,7 @@ def from_dict(d: dict, origin: str = "spec") -> ModelSpec:
 
 
 _CLASSES = {c.__name__: c for c in (AttentionSpec, EmbeddingSpec, ExtraTensor, HeadSpec, LayerSpec, MlpSpec,
-                                    MoeSpec, NormSpec, SsmSpec, StackSpec)}
+                                    MoeSpec, NormSpec, RecurrentSpec, SsmSpec, StackSpec)}
 
 
 def _build(cls, data, origin):

@@ -51,6 +51,9 @@ def describe_layer(layer: LayerSpec) -> str:
     if layer.ssm is not None:
         m = layer.ssm
         parts.append(f"Mamba d_inner {m.d_inner}, d_state {m.d_state}, conv {m.d_conv}, dt_rank {m.dt_rank}")
+    if layer.recurrent is not None:
+        r = layer.recurrent
+        parts.append(f"{r.kind}: state {r.state_elements:,} + conv {r.conv_channels} x {r.conv_kernel} per sequence")
     f = layer.ffn
     if isinstance(f, MoeSpec):
         s = f"MoE {f.num_experts} experts top-{f.top_k} x {f.expert.intermediate_size}"

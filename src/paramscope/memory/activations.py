@@ -66,6 +66,8 @@ def _layer_elems(layer: LayerSpec, hidden: int, tokens: int, tp: int) -> tuple[i
     if layer.ssm is not None:  # in_proj output (x and z), conv output, dt/B/C, scan output
         s = layer.ssm
         attn = max(attn, tokens * (2 * s.d_inner + s.d_inner + s.dt_rank + 2 * s.d_state + s.d_inner))
+    if layer.recurrent is not None:  # the adapter states the mixer's widest intermediate per token
+        attn = max(attn, tokens * layer.recurrent.activation_width)
     ffn = _ffn_elems(layer.ffn, tokens, tp)
     base = 2 * tokens * hidden
     return base + max(attn, ffn), ("attention" if attn >= ffn else "feed-forward")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, UnknownSchemeError
-from ..spec import AttentionSpec, ModelSpec, SsmSpec
+from ..spec import AttentionSpec, ModelSpec, RecurrentSpec
 from .formats import dtype_bits
 
 ENGINES = ("transformers", "vllm", "llama.cpp")
@@ -136,7 +136,25 @@ def _attention_widths(a: AttentionSpec, mla_layout: str, tp: int) -> tuple[int, 
     return kv * a.head_dim, kv * a.v_dim
 
 
-def _ssm_state_bytes(s: SsmSpec, engine: str, model_bits: float) -> int:
+def _recurrent_state_bytes(r: RecurrentSpec, engine: str, model_bits: float) -> int:
+    """Bytes of one linear-time mixer's state for one sequence (RecurrentSpec): transformers keeps the
+    whole convolution window [channels, kernel] in the model dtype and the recurrent state in the dtype its
+    cache class uses for the family (``state_dtype``); vLLM and llama.cpp keep the last kernel - 1 inputs
+    and the state in the dtypes engines.toml names."""
+    if engine == "transformers":
+        conv_bits, conv_width = model_bits, r.conv_kernel
+        state_bits = model_bits if r.state_dtype == "model" else dtype_bits("fp32")
+    else:
+        key = "mamba_state_dtype_default" if engine == "vllm" else "recurrent_state_type"
+        state = engine_const(engine, key)
+        conv_bits = state_bits = model_bits if state == "model" else dtype_bits(state)
+        conv_width = max(r.conv_kernel - 1, 0)
+    return math.ceil((r.conv_channels * conv_width * conv_bits + r.state_elements * state_bits) / 8)
+
+
+def _ssm_state_bytes(s, engine: str, model_bits: float) -> int:
+    if isinstance(s, RecurrentSpec):
+        return _recurrent_state_bytes(s, engine, model_bits)
     """Bytes of one layer's recurrent state for one sequence: the convolution window and the SSM state.
 
     transformers keeps conv_states [d_inner, d_conv] in the model dtype and recurrent_states
@@ -254,6 +272,8 @@ def _layer_entries(layer):
         yield ("cross", layer.cross_attention)
     if layer.ssm is not None:
         yield ("ssm", layer.ssm)
+    if layer.recurrent is not None:
+        yield ("ssm", layer.recurrent)
 
 
 def _window_tokens(engine: str, window: int, context: int, mnbt: int) -> int:

@@ -128,6 +128,8 @@ def _layer_terms(layer: LayerSpec, hidden: int, ctx: _Ctx) -> _LayerAct:
             total += rest
     if layer.ssm is not None:
         total += _ssm_terms(layer.ssm, ctx, hidden)
+    if layer.recurrent is not None:  # inputs kept for the backward pass: the mixer's intermediates
+        total += T * (hidden + layer.recurrent.activation_width) * act / ctx.sp
     if layer.ffn is not None:
         total += _ffn_terms(layer.ffn, ctx, hidden, with_input=not (layer.parallel and layer.attention is not None))
     if ctx.lora is not None:

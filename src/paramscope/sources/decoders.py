@@ -28,8 +28,10 @@ from ..spec import (
     StackSpec,
 )
 from .config_access import Cfg
+from .mixers import MIXERS
 
 _UNSET = object()
+LINEAR = -1  # a layer whose mixer is the family's linear-time mixer, in the per-layer window list
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,9 @@ class Traits:
     layer_extra: tuple[tuple[str, str, str], ...] = ()  # per-layer tensors: (name, role, width key)
     flag_norms: tuple[str, tuple[str, ...]] | None = None  # (key, norm roles it adds; default on)
     moe_shared: str | None = None  # key of a shared expert's width beside Mixtral-style experts (Granite)
+    linear: str | None = None  # mixer of layer_types "linear_attention" layers (sources/mixers.py MIXERS)
+    linear_default_interval: int = 4  # without layer_types: every Nth layer is full attention
+    attn_output_gate: bool = False  # q_proj also emits a sigmoid output gate (Qwen3-Next)
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -146,6 +151,9 @@ FAMILIES: dict[str, Traits] = {
                          moe="deepseek"),
     "diffllama": Traits(qkv_bias="attention_bias", o_bias="attention_bias",
                         layer_extra=tuple((f"attn.lambda_{x}", "other", "head_dim") for x in ("q1", "k1", "q2", "k2"))),
+    # hybrids of full attention and a linear-time mixer (sources/mixers.py)
+    "qwen3_next": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
+                         qk_norm="head", moe="qwen", linear="gated_deltanet", attn_output_gate=True),
     # Llama-shaped families that differ only in defaults and bias flags (transformers 5.23 modeling files;
     # internlm3 and iquestcoder have no modeling file of their own: their configs build LlamaForCausalLM)
     "granite": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias"),
@@ -192,6 +200,8 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
         for i, kind in enumerate(layer_types):
             if kind == "full_attention":
                 out.append(None)
+            elif kind == "linear_attention" and t.linear is not None:
+                out.append(LINEAR)
             elif kind == "sliding_attention":
                 if window is None:
                     raise ConfigError(f"{c.origin}: {c.prefix}sliding_window: layer {i} is sliding but no window is set")
@@ -200,6 +210,9 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
                 raise ConfigError(f"{c.origin}: {c.prefix}layer_types[{i}]: unsupported layer type {kind!r}")
         return out
     rule = t.window_rule
+    if t.linear is not None:  # Qwen3NextConfig: layer i is full attention when (i + 1) % interval == 0
+        every = c.int("full_attention_interval", t.linear_default_interval)
+        return [None if (i + 1) % every == 0 else LINEAR for i in range(n)]
     if rule == "none" or window is None:
         return [None] * n
     if rule == "all":
@@ -341,13 +354,17 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     if t.moe and moe is None:  # a family's expert keys are inert when it routes no layer
         c.touch(*_MOE_KEYS)
 
+    linear = MIXERS[t.linear](c, hidden) if t.linear is not None and LINEAR in windows else None
     cache: dict[tuple, LayerSpec] = {}
     layers = []
     for i in range(n):
         key = (windows[i], moe_flags[i])
         layer = cache.get(key)
+        if layer is None and windows[i] == LINEAR:
+            layer = LayerSpec(recurrent=linear, ffn=moe if moe_flags[i] else dense, norms=norms)
+            cache[key] = layer
         if layer is None:
-            attn = AttentionSpec(num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
+            attn = AttentionSpec(output_gate=t.attn_output_gate, num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
                                  o_bias=o_bias, fused_qkv=t.fused_qkv, qk_norm=qk_norm, sinks=t.sinks,
                                  window=windows[i], **mla)
             extra = _layer_extra(t, widths)

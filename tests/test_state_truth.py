@@ -1,0 +1,61 @@
+"""Cache and state bytes of the linear-time mixers (RecurrentSpec) against transformers' real cache objects.
+
+A tiny random model of each hybrid family runs one forward pass with use_cache=True on CPU; every tensor
+reachable from the returned cache is summed and must equal paramscope's kv_cache_bytes for engine
+"transformers" (attention K/V of the full-attention layers plus the convolution and recurrent states of
+the linear layers). Parameter totals are checked by the walk in tests/test_config_keys.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from test_kv_truth import _cache_bytes  # noqa: E402
+
+from paramscope.memory.kv import KvOptions, kv_cache  # noqa: E402
+from paramscope.sources.hf_config import spec_from_config  # noqa: E402
+
+transformers.logging.set_verbosity_error()
+
+HYBRIDS = {
+    "qwen3_next": dict(model_type="qwen3_next", architectures=["Qwen3NextForCausalLM"], hidden_size=64,
+                       intermediate_size=96, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
+                       head_dim=16, vocab_size=300, linear_num_key_heads=2, linear_num_value_heads=4,
+                       linear_key_head_dim=16, linear_value_head_dim=24, linear_conv_kernel_dim=4,
+                       num_experts=4, num_experts_per_tok=2, moe_intermediate_size=32,
+                       shared_expert_intermediate_size=48),
+}
+
+
+def _forward_cache_bytes(config: dict, batch: int, seq: int, dtype) -> int:
+    cfg_cls = transformers.CONFIG_MAPPING[config["model_type"]]
+    cfg = cfg_cls(**{k: v for k, v in config.items() if k != "architectures"})
+    model = getattr(transformers, config["architectures"][0])._from_config(cfg).to(dtype).eval()
+    with torch.no_grad():
+        out = model(input_ids=torch.randint(3, 90, (batch, seq)), use_cache=True)
+    return _cache_bytes(out.past_key_values)
+
+
+@pytest.mark.parametrize("family", sorted(HYBRIDS))
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
+                                                  (1, 23, torch.bfloat16, "bfloat16")])
+def test_hybrid_cache_bytes_match_transformers(family, batch, seq, dtype, name):
+    config = HYBRIDS[family]
+    real = _forward_cache_bytes(config, batch, seq, dtype)
+    spec = spec_from_config(dict(config, torch_dtype=name))
+    ours = kv_cache(spec, batch=batch, context=seq, options=KvOptions(engine="transformers")).total_bytes
+    assert ours == real
+
+
+def test_linear_layers_hold_constant_state():
+    """Doubling the context doubles only the full-attention layers' cache, never the linear layers' state."""
+    spec = spec_from_config(HYBRIDS["qwen3_next"])
+    a, b = (kv_cache(spec, batch=1, context=n, options=KvOptions(engine="vllm")) for n in (4096, 8192))
+    state = {x.kind: x for x in a.layers}["ssm"]
+    assert {x.kind: x for x in b.layers}["ssm"].state_bytes == state.state_bytes > 0
+    assert b.total_bytes - a.total_bytes == sum(x.bytes_per_sequence * len(x.layers) for x in b.layers
+                                                if x.kind != "ssm") - sum(
+        x.bytes_per_sequence * len(x.layers) for x in a.layers if x.kind != "ssm")
