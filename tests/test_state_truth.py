@@ -13,10 +13,9 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from test_kv_truth import _cache_bytes  # noqa: E402
-
 from paramscope.memory.kv import KvOptions, kv_cache  # noqa: E402
 from paramscope.sources.hf_config import spec_from_config  # noqa: E402
+from test_kv_truth import _cache_bytes  # noqa: E402
 
 transformers.logging.set_verbosity_error()
 
