@@ -3,6 +3,8 @@
 Each record is one device: an NVIDIA/AMD GPU, a TPU chip, an Apple SoC or a CPU. Figures carry their
 units in the field name (``memory_bytes``, ``memory_bandwidth_bytes_per_s``, ``peak_flops_per_s``,
 ``tdp_w``) and every figure has a source. Peaks are DENSE (never the "with sparsity" datasheet rows).
+``memory_bytes`` is the total the DRIVER reports (nvidia-smi memory.total, rocm-smi VRAM total, Metal's
+recommendedMaxWorkingSetSize), not the marketed "80 GB" (kept as ``memory_marketing_gb``); docs/hardware.md.
 
     >>> from paramscope.hardware import get_hardware, peak_flops
     >>> hw = get_hardware("H100")
@@ -51,6 +53,12 @@ _DTYPE_SPELLINGS = {
 }
 
 VENDORS = ("nvidia", "amd", "google", "apple", "intel", "aws", "generic", "other")
+
+#: Where a record's ``memory_bytes`` comes from (the tool or document that reports it). Driver-reported
+#: figures first; "vendor-doc" and "estimate" are for devices without a public driver figure (such records
+#: carry ``memory_uncertain = true``). "measured" is what `paramscope calibrate` writes.
+MEMORY_SOURCES = ("nvidia-smi", "deviceQuery", "torch", "rocm-smi", "metal", "os", "vendor-doc", "estimate",
+                  "measured")
 KINDS = ("gpu", "tpu", "apple", "cpu", "accelerator")
 
 # Sanity ranges: a value outside is almost always a unit mistake (GB/s typed as bytes/s, TFLOPS as FLOP/s).
@@ -72,6 +80,9 @@ _FIELDS: dict[str, tuple[bool, str | None]] = {
     "vendor": (True, None),
     "kind": (True, None),
     "memory_bytes": (True, "memory"),
+    "memory_marketing_gb": (False, None),
+    "memory_source": (False, None),
+    "memory_uncertain": (False, None),
     "memory_bandwidth_bytes_per_s": (True, "bandwidth"),
     "peak_flops_per_s": (True, "flops"),
     "interconnect": (False, None),
@@ -80,6 +91,7 @@ _FIELDS: dict[str, tuple[bool, str | None]] = {
     "tdp_w": (False, "tdp"),
     "price_per_hour_usd": (False, "price"),
     "year": (False, None),
+    "measured": (False, None),
     "sources": (True, None),
 }
 SOURCE_KEYS = ("memory", "bandwidth", "flops", "interconnect", "pcie", "tdp", "price", "notes")
@@ -108,6 +120,10 @@ class Hardware:
     tdp_w: float | None = None
     price_per_hour_usd: float | None = None
     year: int | None = None
+    memory_marketing_gb: float | None = None
+    memory_source: str | None = None
+    memory_uncertain: bool = False
+    measured: bool = False
     origin: str = ""
 
     @property
@@ -123,6 +139,14 @@ class Hardware:
             "vendor": self.vendor,
             "kind": self.kind,
             "memory_bytes": self.memory_bytes,
+        }
+        if self.memory_marketing_gb is not None:
+            out["memory_marketing_gb"] = self.memory_marketing_gb
+        if self.memory_source is not None:
+            out["memory_source"] = self.memory_source
+        if self.memory_uncertain:
+            out["memory_uncertain"] = True
+        out |= {
             "memory_bandwidth_bytes_per_s": self.memory_bandwidth_bytes_per_s,
             "peak_flops_per_s": dict(self.peak_flops_per_s),
         }
@@ -137,6 +161,8 @@ class Hardware:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        if self.measured:
+            out["measured"] = True
         out["sources"] = dict(self.sources)
         return out
 
@@ -157,12 +183,12 @@ def _where(origin: str, rec: Mapping, index: int | None) -> str:
     return f"{origin}: {label}"
 
 
-def _number(value, field: str, where: str, lo: float, hi: float, unit: str) -> float:
+def _number(value, field: str, where: str, lo: float, hi: float, unit: str, check_range: bool = True) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{where}: field {field!r}: expected a number in {unit}, got {value!r}")
     if not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{where}: field {field!r}: expected a positive number in {unit}, got {value!r}")
-    if not lo <= value <= hi:
+    if check_range and not lo <= value <= hi:
         raise ConfigError(
             f"{where}: field {field!r}: {value:g} {unit} is outside the plausible range "
             f"[{lo:g}, {hi:g}]; check the unit"
@@ -182,10 +208,19 @@ def validate_record(rec: Mapping, origin: str, *, index: int | None = None) -> H
     Raises ConfigError naming ``origin`` (a file), the record and the field: missing or unknown fields,
     wrong types, non-positive numbers, values outside the unit sanity ranges (memory 1e9-1e13 B,
     bandwidth 1e10-1e14 B/s, peaks 1e11-1e17 FLOP/s), unknown dtypes, and any figure without a source.
+
+    The sanity ranges catch unit mistakes in figures a person typed. A record with ``measured = true``
+    (what `paramscope calibrate` writes) is a measurement of a real machine, however slow or loaded: its
+    numbers must still be positive and finite, but no range is applied to them (see
+    :func:`range_warnings`, which the calibrate command prints instead).
     """
     where = _where(origin, rec, index)
     if not isinstance(rec, Mapping):
         raise ConfigError(f"{where}: expected a table of fields, got {type(rec).__name__}")
+    measured = rec.get("measured", False)
+    if not isinstance(measured, bool):
+        raise ConfigError(f"{where}: field 'measured': expected true or false, got {measured!r}")
+    ranged = not measured
     unknown = sorted(set(rec) - set(_FIELDS))
     if unknown:
         raise ConfigError(f"{where}: unknown field {unknown[0]!r} (known: {', '.join(_FIELDS)})")
@@ -217,7 +252,20 @@ def validate_record(rec: Mapping, origin: str, *, index: int | None = None) -> H
         raise ConfigError(
             f"{where}: field 'memory_bytes': expected an integer number of bytes, got {memory!r}"
         )
-    _number(memory, "memory_bytes", where, *MEMORY_RANGE_BYTES, "bytes")
+    _number(memory, "memory_bytes", where, *MEMORY_RANGE_BYTES, "bytes", ranged)
+
+    marketing = rec.get("memory_marketing_gb")
+    if marketing is not None:
+        marketing = _number(marketing, "memory_marketing_gb", where, 1.0, 1e4, "GB", ranged)
+    memory_source = rec.get("memory_source")
+    if memory_source is not None:
+        memory_source = _text(memory_source, "memory_source", where)
+        if memory_source not in MEMORY_SOURCES:
+            raise ConfigError(f"{where}: field 'memory_source': {memory_source!r} is not one of "
+                              f"{', '.join(MEMORY_SOURCES)}")
+    memory_uncertain = rec.get("memory_uncertain", False)
+    if not isinstance(memory_uncertain, bool):
+        raise ConfigError(f"{where}: field 'memory_uncertain': expected true or false, got {memory_uncertain!r}")
 
     bandwidth = _number(
         rec["memory_bandwidth_bytes_per_s"],
@@ -225,6 +273,7 @@ def validate_record(rec: Mapping, origin: str, *, index: int | None = None) -> H
         where,
         *BANDWIDTH_RANGE_BYTES_PER_S,
         "bytes/s",
+        ranged,
     )
 
     peaks_raw = rec["peak_flops_per_s"]
@@ -236,7 +285,8 @@ def validate_record(rec: Mapping, origin: str, *, index: int | None = None) -> H
             raise ConfigError(
                 f"{where}: field 'peak_flops_per_s': unknown dtype {dtype!r} (known: {', '.join(DTYPES)})"
             )
-        peaks[dtype] = _number(value, f"peak_flops_per_s.{dtype}", where, *PEAK_RANGE_FLOPS_PER_S, "FLOP/s")
+        peaks[dtype] = _number(value, f"peak_flops_per_s.{dtype}", where, *PEAK_RANGE_FLOPS_PER_S, "FLOP/s",
+                                ranged)
 
     interconnect = rec.get("interconnect")
     if interconnect is not None:
@@ -249,7 +299,7 @@ def validate_record(rec: Mapping, origin: str, *, index: int | None = None) -> H
         ("price_per_hour_usd", PRICE_RANGE_USD, "USD/h"),
     ):
         value = rec.get(field)
-        optional[field] = None if value is None else _number(value, field, where, *lo_hi, unit)
+        optional[field] = None if value is None else _number(value, field, where, *lo_hi, unit, ranged)
 
     year = rec.get("year")
     if year is not None and (
@@ -287,8 +337,42 @@ def validate_record(rec: Mapping, origin: str, *, index: int | None = None) -> H
         tdp_w=optional["tdp_w"],
         price_per_hour_usd=optional["price_per_hour_usd"],
         year=year,
+        memory_marketing_gb=marketing,
+        memory_source=memory_source,
+        memory_uncertain=memory_uncertain,
+        measured=measured,
         origin=origin,
     )
+
+
+def range_warnings(hw: Hardware) -> list[str]:
+    """One line per figure of ``hw`` outside the unit sanity ranges. For measured profiles these are
+    warnings (a slow or busy machine is still a real measurement), never errors."""
+    out = []
+    checks = [("memory_bytes", hw.memory_bytes, MEMORY_RANGE_BYTES, "bytes"),
+              ("memory_bandwidth_bytes_per_s", hw.memory_bandwidth_bytes_per_s, BANDWIDTH_RANGE_BYTES_PER_S,
+               "bytes/s")]
+    checks += [(f"peak_flops_per_s.{d}", v, PEAK_RANGE_FLOPS_PER_S, "FLOP/s") for d, v in hw.peak_flops_per_s.items()]
+    for field, value, (lo, hi), unit in checks:
+        if not lo <= value <= hi:
+            out.append(f"{hw.id}: {field} = {value:.3g} {unit} is outside the range typical of accelerators "
+                       f"[{lo:g}, {hi:g}]")
+    return out
+
+
+def memory_label(hw: Hardware) -> str:
+    """'80 GB marketed, 81,559 MiB = 79.65 GiB reported (nvidia-smi)' -- the capacity a record holds, said
+    both ways. Records without a marketed size print only the reported figure."""
+    b = hw.memory_bytes
+    mib = f"{b // 2**20:,} MiB = " if b % 2**20 == 0 else f"{b:,} bytes = "
+    reported = f"{mib}{b / 2**30:,.2f} GiB {'assumed' if hw.memory_uncertain else 'reported'}"
+    if hw.memory_source:
+        reported += f" ({hw.memory_source}{', uncertain' if hw.memory_uncertain else ''})"
+    elif hw.memory_uncertain:
+        reported += " (uncertain)"
+    if hw.memory_marketing_gb is None:
+        return reported
+    return f"{hw.memory_marketing_gb:g} GB marketed, {reported}"
 
 
 def _validate_all(records, origin: str) -> list[Hardware]:
