@@ -50,7 +50,7 @@ ADAPTERS.update({
 })
 
 # --- issue 10: classic decoders, BERT-like encoders, BART-like encoder-decoders and Whisper --------
-from . import gpt_classic  # noqa: E402
+from . import encoders, gpt_classic  # noqa: E402
 
 ADAPTERS.update({
     "gpt_neox": gpt_classic.gpt_neox,
@@ -68,6 +68,7 @@ ADAPTERS.update({
     "xglm": gpt_classic.xglm,
     "biogpt": gpt_classic.biogpt,
 })
+ADAPTERS.update({mt: encoders.encoder for mt in encoders.FAMILIES})
 # --- end issue 10 ---------------------------------------------------------------------------------
 
 # architectures[0] prefix -> model_type, for configs that omit model_type.
