@@ -1,7 +1,8 @@
 """Walk every model type transformers ships with a language-model class and compare paramscope with it.
 
 For each model type in transformers' causal-LM, masked-LM and seq2seq-LM auto mappings (read from the
-installed transformers, so a new release shows what is missing), three configs are tried:
+installed transformers, so a new release shows what is missing), and the speech seq2seq mapping
+(Whisper and other speech-to-text encoder-decoders), three configs are tried:
 
   default   the config class's defaults, serialised with to_dict() (every key written)
   diff      to_diff_dict(): only the keys that differ from the defaults, as save_pretrained writes a
@@ -47,7 +48,8 @@ def transformers_lm_types() -> list[tuple[str, str, str]]:
     out = []
     for kind, mapping in (("causal", ma.MODEL_FOR_CAUSAL_LM_MAPPING_NAMES),
                           ("mlm", ma.MODEL_FOR_MASKED_LM_MAPPING_NAMES),
-                          ("s2s", ma.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES)):
+                          ("s2s", ma.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES),
+                          ("speech", ma.MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES)):
         for mt, names in mapping.items():
             out.append((kind, mt, names if isinstance(names, str) else names[0]))
     return out

@@ -50,7 +50,7 @@ ADAPTERS.update({
 })
 
 # --- issue 10: classic decoders, BERT-like encoders, BART-like encoder-decoders and Whisper --------
-from . import encoders, gpt_classic  # noqa: E402
+from . import encoders, gpt_classic, seq2seq  # noqa: E402
 
 ADAPTERS.update({
     "gpt_neox": gpt_classic.gpt_neox,
@@ -69,6 +69,8 @@ ADAPTERS.update({
     "biogpt": gpt_classic.biogpt,
 })
 ADAPTERS.update({mt: encoders.encoder for mt in encoders.FAMILIES})
+ADAPTERS.update({mt: seq2seq.bart_like for mt in seq2seq.FAMILIES})
+ADAPTERS.update({"whisper": seq2seq.whisper})
 # --- end issue 10 ---------------------------------------------------------------------------------
 
 # architectures[0] prefix -> model_type, for configs that omit model_type.
