@@ -44,6 +44,7 @@ ADAPTERS.update({
     "t5": seq2seq_ssm.t5,
     "switch_transformers": seq2seq_ssm.t5,
     "mamba": seq2seq_ssm.mamba,
+    "mamba2": seq2seq_ssm.mamba2,
     "jamba": seq2seq_ssm.jamba,
     "gemma3": multimodal.gemma3,
     "qwen2_vl": multimodal.qwen2_vl,
@@ -70,6 +71,7 @@ ADAPTERS.update({
 })
 ADAPTERS.update({mt: encoders.encoder for mt in encoders.FAMILIES})
 ADAPTERS.update({mt: seq2seq.bart_like for mt in seq2seq.FAMILIES})
+ADAPTERS.update({mt: seq2seq.t5_like for mt in seq2seq.T5_FAMILIES})
 ADAPTERS.update({"whisper": seq2seq.whisper})
 # --- end issue 10 ---------------------------------------------------------------------------------
 

@@ -206,3 +206,88 @@ def whisper(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
         max_context=positions,
         **_common(c, model_type, name, architecture),
     )
+
+
+# ------------------------------------------------------------------ T5 relatives
+
+
+@dataclass(frozen=True, slots=True)
+class T5Traits:
+    source: str  # the transformers modeling file the row was read from
+    ffn_default: str  # the config class's default feed_forward_proj (a diff config leaves it out)
+    rel_bias_every_layer: bool = False  # UMT5: every self-attention owns a relative bias table
+    long: bool = False  # LongT5: encoder_attention_type local / transient-global
+
+
+T5_FAMILIES: dict[str, T5Traits] = {
+    "mt5": T5Traits("mt5/modeling_mt5.py", "gated-gelu"),
+    "umt5": T5Traits("umt5/modeling_umt5.py", "gated-gelu", rel_bias_every_layer=True),
+    "longt5": T5Traits("longt5/modeling_longt5.py", "relu", long=True),
+}
+
+
+def t5_like(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """mT5, UMT5 and LongT5: T5's layout (t5/modeling_t5.py; see seq2seq_ssm.t5) with the family's own
+    defaults. No biases; RMS-style LayerNorms without bias; a relative-position bias table [buckets,
+    heads] in the first self-attention of each stack (UMT5: in every one); decoder layers add
+    cross-attention (EncDecAttention). LongT5's transient-global encoder attention adds a
+    global_relative_attention_bias table in the first layer and a global_input_layer_norm in every layer
+    (longt5/modeling_longt5.py LongT5TransientGlobalAttention). The feed-forward is gated when
+    feed_forward_proj starts with "gated-" (is_gated_act is derived from it). MT5Config and UMT5Config
+    force tie_word_embeddings to true; a checkpoint that says false stores its own lm_head, which is
+    counted, with a warning."""
+    t = T5_FAMILIES[model_type]
+    d = c.int(("d_model", "hidden_size"))
+    d_kv = c.int(("d_kv", "head_dim"))
+    heads = c.int(("num_heads", "num_attention_heads"))
+    n_enc = c.int(("num_layers", "num_hidden_layers"), minimum=0)
+    n_dec = c.int("num_decoder_layers", n_enc, minimum=0)
+    buckets = c.int("relative_attention_num_buckets", 32)
+    proj = c.str("feed_forward_proj", t.ffn_default)
+    c.touch("is_gated_act", "add_cross_attention")
+    mlp = MlpSpec(c.int("d_ff"), gated=proj.startswith("gated-"), activation=proj.split("-")[-1])
+    tglobal = False
+    if t.long:
+        kind = c.str("encoder_attention_type", "local")
+        if kind not in ("local", "transient-global"):
+            raise ConfigError(f"{c.origin}: encoder_attention_type: expected 'local' or 'transient-global', got {kind!r}")
+        tglobal = kind == "transient-global"
+        c.touch("local_radius", "global_block_size")
+
+    def stack(which: str, n: int, decoder: bool) -> StackSpec:
+        cache: dict[bool, LayerSpec] = {}
+        layers = []
+        for i in range(n):
+            first = i == 0 or t.rel_bias_every_layer
+            if first not in cache:
+                attn = AttentionSpec(heads, heads, d_kv, rel_bias_buckets=buckets if first else 0)
+                extra: tuple[ExtraTensor, ...] = ()
+                if tglobal and not decoder:
+                    if first:
+                        extra += (ExtraTensor("attn.global_rel_bias.weight", "rel_bias", (buckets, heads)),)
+                    extra += (ExtraTensor("attn.global_input_norm.weight", "norm_attn_in", (d,)),)
+                cross = AttentionSpec(heads, heads, d_kv, cross=True) if decoder else None
+                roles = ("norm_attn_in", "norm_cross_in", "norm_mlp_in") if decoder else ("norm_attn_in", "norm_mlp_in")
+                cache[first] = LayerSpec(attention=attn, cross_attention=cross, ffn=mlp,
+                                         norms=tuple(NormSpec(r, d) for r in roles), extra=extra)
+            layers.append(cache[first])
+        return StackSpec(which, d, tuple(layers), final_norm=NormSpec("norm_final", d), causal=decoder)
+
+    stacks = [stack("encoder", n_enc, False)]
+    if not architecture.endswith("EncoderModel"):
+        stacks.append(stack("decoder", n_dec, True))
+    tied = c.bool("tie_word_embeddings", True)
+    warnings = ()
+    if not tied and head == "lm":
+        warnings = (f"transformers 5 ties {model_type}'s output head to the shared embedding whatever "
+                    "tie_word_embeddings says; the checkpoint (tie_word_embeddings: false) stores a separate head, "
+                    "which is counted here",)
+    return ModelSpec(
+        hidden_size=d,
+        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=tied and head == "lm", position="relative"),
+        stacks=tuple(stacks),
+        head=HeadSpec(kind=head),
+        max_context=c.opt_int("n_positions"),
+        warnings=warnings,
+        **_common(c, model_type, name, architecture),
+    )
