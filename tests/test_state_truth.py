@@ -26,6 +26,11 @@ HYBRIDS = {
                        linear_key_head_dim=16, linear_value_head_dim=24, linear_conv_kernel_dim=4,
                        num_experts=4, num_experts_per_tok=2, moe_intermediate_size=32,
                        shared_expert_intermediate_size=48),
+    "mamba2": dict(model_type="mamba2", architectures=["Mamba2ForCausalLM"], hidden_size=64, num_hidden_layers=2,
+                   vocab_size=300, num_heads=8, head_dim=16, expand=2, n_groups=2, state_size=8),
+    "bamba": dict(model_type="bamba", architectures=["BambaForCausalLM"], hidden_size=64, num_hidden_layers=3,
+                  vocab_size=300, num_attention_heads=4, num_key_value_heads=2, intermediate_size=96, mamba_n_heads=8,
+                  mamba_d_head=16, mamba_n_groups=2, mamba_d_state=8, attn_layer_indices=[1]),
 }
 
 
@@ -35,7 +40,8 @@ def _forward_cache_bytes(config: dict, batch: int, seq: int, dtype) -> int:
     model = getattr(transformers, config["architectures"][0])._from_config(cfg).to(dtype).eval()
     with torch.no_grad():
         out = model(input_ids=torch.randint(3, 90, (batch, seq)), use_cache=True)
-    return _cache_bytes(out.past_key_values)
+    cache = getattr(out, "past_key_values", None)
+    return _cache_bytes(cache if cache is not None else out.cache_params)
 
 
 @pytest.mark.parametrize("family", sorted(HYBRIDS))

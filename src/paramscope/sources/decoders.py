@@ -66,6 +66,7 @@ class Traits:
     moe_shared: str | None = None  # key of a shared expert's width beside Mixtral-style experts (Granite)
     linear: str | None = None  # mixer of layer_types "linear_attention" layers (sources/mixers.py MIXERS)
     linear_default_interval: int = 4  # without layer_types: every Nth layer is full attention
+    linear_pattern: str = "interval"  # interval (full_attention_interval) | indices (attn_layer_indices)
     attn_output_gate: bool = False  # q_proj also emits a sigmoid output gate (Qwen3-Next)
 
 
@@ -154,6 +155,8 @@ FAMILIES: dict[str, Traits] = {
     # hybrids of full attention and a linear-time mixer (sources/mixers.py)
     "qwen3_next": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
                          qk_norm="head", moe="qwen", linear="gated_deltanet", attn_output_gate=True),
+    "bamba": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
+                    linear="mamba2_bamba", linear_pattern="indices"),
     # Llama-shaped families that differ only in defaults and bias flags (transformers 5.23 modeling files;
     # internlm3 and iquestcoder have no modeling file of their own: their configs build LlamaForCausalLM)
     "granite": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias"),
@@ -210,6 +213,9 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
                 raise ConfigError(f"{c.origin}: {c.prefix}layer_types[{i}]: unsupported layer type {kind!r}")
         return out
     rule = t.window_rule
+    if t.linear is not None and t.linear_pattern == "indices":  # BambaConfig: attention at attn_layer_indices
+        attn = set(c.int_list("attn_layer_indices") or [])
+        return [None if i in attn else LINEAR for i in range(n)]
     if t.linear is not None:  # Qwen3NextConfig: layer i is full attention when (i + 1) % interval == 0
         every = c.int("full_attention_interval", t.linear_default_interval)
         return [None if (i + 1) % every == 0 else LINEAR for i in range(n)]

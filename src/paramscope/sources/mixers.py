@@ -43,4 +43,52 @@ def gated_deltanet(c: Cfg, hidden: int) -> RecurrentSpec:
                          activation_width=2 * key_dim + 2 * value_dim + 2 * nv)
 
 
-MIXERS = {"gated_deltanet": gated_deltanet}
+#: FLOPs per head_dim x state element of a Mamba-2 (SSD) step per token (the recurrent form,
+#: torch_forward's decode path in transformers' mamba2): 1 decay multiply exp(dt A) h, 2 for the input
+#: outer product dt B x, 2 for the read-out C h.
+SSD_FLOPS_PER_ELEMENT = 5
+
+#: Key names of the Mamba-2 mixer settings per family: (heads, head_dim, groups, state, kernel, expand,
+#: conv bias, projection bias), with the class defaults transformers uses when a key is absent.
+MAMBA2_KEYS = {
+    "mamba2": (("num_heads", 128), ("head_dim", 64), ("n_groups", 8), ("state_size", 128), ("conv_kernel", 4),
+               ("expand", 2), ("use_conv_bias", True), ("use_bias", False)),
+    "bamba": (("mamba_n_heads", 128), ("mamba_d_head", None), ("mamba_n_groups", 1), ("mamba_d_state", 256),
+              ("mamba_d_conv", 4), ("mamba_expand", 2), ("mamba_conv_bias", True), ("mamba_proj_bias", False)),
+}
+
+
+def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer") -> RecurrentSpec:
+    """Mamba-2 / SSD (Dao & Gu 2024, arXiv 2405.21060) as transformers builds it (mamba2/modeling_mamba2.py
+    Mamba2Mixer; bamba/modeling_bamba.py BambaMixer): in_proj to z, x, B, C and dt
+    (2 x intermediate + 2 x groups x state + heads), a depthwise causal convolution over x, B, C with
+    bias, per-head dt_bias, A_log and D, a gated RMSNorm over the intermediate width, out_proj.
+    intermediate = expand x hidden. transformers' cache holds conv_states [conv_dim, kernel] in the model
+    dtype and ssm_states [heads, head_dim, state] in float32 (checked in tests/test_state_truth.py)."""
+    (h_k, h_d), (d_k, d_d), (g_k, g_d), (s_k, s_d), (k_k, k_d), (e_k, e_d), (cb_k, cb_d), (pb_k, pb_d) = \
+        MAMBA2_KEYS[keys]
+    heads, groups, state, kernel = c.int(h_k, h_d), c.int(g_k, g_d), c.int(s_k, s_d), c.int(k_k, k_d)
+    intermediate = int(c.float(e_k, e_d) * hidden)
+    head_dim = c.int(d_k, d_d) if d_d is not None else c.int(d_k, intermediate // heads)
+    conv_bias, proj_bias = c.bool(cb_k, cb_d), c.bool(pb_k, pb_d)
+    conv_dim = intermediate + 2 * groups * state
+    p = prefix
+    tensors = [ExtraTensor(f"{p}.in_proj.weight", "ssm_in", (2 * intermediate + 2 * groups * state + heads, hidden)),
+               ExtraTensor(f"{p}.conv1d.weight", "ssm_conv", (conv_dim, 1, kernel))]
+    if conv_bias:
+        tensors.append(ExtraTensor(f"{p}.conv1d.bias", "ssm_conv", (conv_dim,)))
+    if proj_bias:
+        tensors.append(ExtraTensor(f"{p}.in_proj.bias", "ssm_in",
+                                   (2 * intermediate + 2 * groups * state + heads,)))
+    tensors += [ExtraTensor(f"{p}.dt_bias", "ssm_dt", (heads,)), ExtraTensor(f"{p}.A_log", "ssm_a", (heads,)),
+                ExtraTensor(f"{p}.D", "ssm_d", (heads,)), ExtraTensor(f"{p}.norm.weight", "ssm_inner_norm", (intermediate,)),
+                ExtraTensor(f"{p}.out_proj.weight", "ssm_out", (hidden, intermediate))]
+    if proj_bias:
+        tensors.append(ExtraTensor(f"{p}.out_proj.bias", "ssm_out", (hidden,)))
+    return RecurrentSpec("mamba2", tuple(tensors), conv_channels=conv_dim, conv_kernel=kernel,
+                         state_elements=heads * head_dim * state, state_dtype="fp32",
+                         state_flops_per_token=SSD_FLOPS_PER_ELEMENT * heads * head_dim * state,
+                         activation_width=2 * intermediate + 2 * groups * state + heads + conv_dim)
+
+
+MIXERS = {"gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}

@@ -166,3 +166,23 @@ def jamba(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -
         max_context=c.opt_int("max_position_embeddings"),
         **_common(c, model_type, name, architecture),
     )
+
+
+def mamba2(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Mamba-2 (Dao & Gu 2024): every layer is an RMSNorm + SSD mixer (sources/mixers.py mamba2); no
+    attention, no MLP; a final norm; head untied by default (Mamba2Config tie_word_embeddings False)."""
+    from .mixers import mamba2 as mixer
+
+    d = c.int("hidden_size")
+    n = c.int("num_hidden_layers", minimum=0)
+    c.touch("time_step_rank", "chunk_size", "time_step_limit", "time_step_min", "time_step_max", "time_step_floor",
+            "rms_norm", "residual_in_fp32", "norm_before_gate")
+    layer = LayerSpec(recurrent=mixer(c, d), norms=(NormSpec("norm_ssm", d),))
+    return ModelSpec(
+        hidden_size=d,
+        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=c.bool("tie_word_embeddings", False) and head == "lm",
+                                position="none"),
+        stacks=(StackSpec("decoder", d, (layer,) * n, final_norm=NormSpec("norm_final", d)),),
+        head=HeadSpec(kind=head),
+        **_common(c, model_type, name, architecture),
+    )
