@@ -23,48 +23,27 @@ may differ (MLA expanded, DeepSeek v_head_dim != qk dims).
 
 from __future__ import annotations
 
-import functools
 import math
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ..errors import InputError, UnknownSchemeError
+from ..engines import DEFAULT_ENGINE, ENGINES, engine_const, get_engine
+from ..errors import InputError
 from ..spec import AttentionSpec, ModelSpec, RecurrentSpec
 from .formats import dtype_bits
 
-ENGINES = ("transformers", "vllm", "llama.cpp")
-_DATA = Path(__file__).resolve().parent.parent / "data" / "engines.toml"
+__all__ = ["ENGINES", "KvOptions", "KvReport", "LayerKv", "LlamaCppContext", "check_engine", "engine_const",
+           "kv_cache", "llamacpp_context", "model_dtype"]
 
 
-@functools.lru_cache(maxsize=1)
-def _engine_data() -> dict:
-    with open(_DATA, "rb") as f:
-        return tomllib.load(f)
-
-
-def engine_const(engine: str, key: str):
-    """A named engine constant from data/engines.toml (``[engine.key] value = ..., source = ...``)."""
-    table = _engine_data().get(engine.replace(".", "_"), {})
-    rec = table.get(key)
-    if rec is None:
-        raise KeyError(f"engines.toml: [{engine}.{key}] is missing")
-    return rec["value"] if isinstance(rec, dict) else rec
-
-
-def check_engine(engine: str) -> str:
-    e = engine.lower()
-    if e in ("llamacpp", "llama-cpp", "gguf"):
-        e = "llama.cpp"
-    if e not in ENGINES:
-        raise UnknownSchemeError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
-    return e
+def check_engine(engine: str | None) -> str:
+    """The engine's canonical name (aliases such as ``llamacpp`` or ``gguf`` accepted)."""
+    return get_engine(engine).name
 
 
 @dataclass(frozen=True)
 class KvOptions:
-    engine: str = "transformers"
-    dtype: str = "auto"  # auto = the model's compute dtype (engine default); or bf16, fp16, fp8, int8, q8_0, ...
+    engine: str = DEFAULT_ENGINE
+    dtype: str = "auto"  # auto = the engine's default (the model's compute dtype; f16 in llama.cpp); or bf16, fp16, fp8, int8, q8_0, ...
     v_dtype: str | None = None  # llama.cpp: a separate V cache type
     mla: str | None = None  # "latent" | "expanded"; None = the engine's layout
     block_size: int | None = None  # vLLM page size (tokens)
@@ -136,35 +115,33 @@ def _attention_widths(a: AttentionSpec, mla_layout: str, tp: int) -> tuple[int, 
     return kv * a.head_dim, kv * a.v_dim
 
 
-def _recurrent_state_bytes(r: RecurrentSpec, engine: str, model_bits: float) -> int:
+def _recurrent_state_bytes(r: RecurrentSpec, policy, model_bits: float) -> int:
     """Bytes of one linear-time mixer's state for one sequence (RecurrentSpec): transformers keeps the
     whole convolution window [channels, kernel] in the model dtype and the recurrent state in the dtype its
     cache class uses for the family (``state_dtype``); vLLM and llama.cpp keep the last kernel - 1 inputs
     and the state in the dtypes engines.toml names."""
-    if engine == "transformers":
+    if policy.state == "transformers":
         conv_bits, conv_width = model_bits, r.conv_kernel
         state_bits = model_bits if r.state_dtype == "model" else dtype_bits("fp32")
     else:
-        key = "mamba_state_dtype_default" if engine == "vllm" else "recurrent_state_type"
-        state = engine_const(engine, key)
+        state = policy.state_dtype
         conv_bits = state_bits = model_bits if state == "model" else dtype_bits(state)
         conv_width = max(r.conv_kernel - 1, 0)
     return math.ceil((r.conv_channels * conv_width * conv_bits + r.state_elements * state_bits) / 8)
 
 
-def _ssm_state_bytes(s, engine: str, model_bits: float) -> int:
+def _ssm_state_bytes(s, policy, model_bits: float) -> int:
     if isinstance(s, RecurrentSpec):
-        return _recurrent_state_bytes(s, engine, model_bits)
+        return _recurrent_state_bytes(s, policy, model_bits)
     """Bytes of one layer's recurrent state for one sequence: the convolution window and the SSM state.
 
     transformers keeps conv_states [d_inner, d_conv] in the model dtype and recurrent_states
     [d_inner, d_state] in fp32 (modeling_mamba.py computes the scan in fp32); vLLM and llama.cpp keep the
     last d_conv - 1 inputs, in the dtypes engines.toml names."""
-    if engine == "transformers":
+    if policy.state == "transformers":
         conv_bits, ssm_bits, conv_width = model_bits, dtype_bits("fp32"), s.d_conv
     else:
-        key = "mamba_state_dtype_default" if engine == "vllm" else "recurrent_state_type"
-        state = engine_const(engine, key)
+        state = policy.state_dtype
         conv_bits = ssm_bits = model_bits if state == "model" else dtype_bits(state)
         conv_width = s.d_conv - 1
     return math.ceil((s.d_inner * conv_width * conv_bits + s.d_inner * s.d_state * ssm_bits) / 8)
@@ -175,33 +152,36 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
         raise InputError(f"batch must be >= 1, got {batch}")
     if context < 1:
         raise InputError(f"context must be >= 1 token, got {context}")
-    engine = check_engine(options.engine)
+    profile = get_engine(options.engine)
+    engine = profile.name
+    policy = profile.kv_policy()
     tp = options.tensor_parallel
     if tp < 1:
         raise InputError(f"tensor parallel size must be >= 1, got {tp}")
-    dtype = model_dtype(spec) if options.dtype == "auto" else options.dtype
-    if engine == "llama.cpp" and options.dtype == "auto":
-        dtype = engine_const("llama.cpp", "kv_type_default")
+    dtype = options.dtype
+    if dtype == "auto":
+        dtype = policy.default_dtype or model_dtype(spec)
     k_bits = dtype_bits(dtype)
     v_bits = dtype_bits(options.v_dtype) if options.v_dtype else k_bits
-    mla_layout = options.mla or ("latent" if engine in ("transformers", "vllm") else
-                                 engine_const("llama.cpp", "mla_layout"))
+    mla_layout = options.mla or policy.mla_layout
     if mla_layout not in ("latent", "expanded"):
         raise InputError(f"MLA cache layout must be 'latent' or 'expanded', got {mla_layout!r}")
     notes: list[str] = []
 
     block = 1
     mnbt = 0
-    if engine == "vllm":
-        block = options.block_size or engine_const("vllm", "block_size")
+    if policy.paged_block is not None:
+        block = options.block_size or policy.paged_block
+    if policy.window == "in_flight":
         mnbt = options.max_num_batched_tokens or engine_const("vllm", "max_num_batched_tokens_default")
     n_ctx = context
     lc = None
-    if engine == "llama.cpp":
+    cells = policy.cells == "llama.cpp"
+    if cells:
         lc = llamacpp_context(batch, context, options)
         n_ctx = lc.cells
     swa_full = options.swa_full if options.swa_full is not None else (
-        engine_const("llama.cpp", "swa_full_default") if engine == "llama.cpp" else False)
+        engine_const("llama.cpp", "swa_full_default") if policy.window == "iswa" else False)
     enc_tokens = options.encoder_tokens or context
 
     groups: dict[tuple, list[int]] = {}
@@ -221,34 +201,34 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
         payload = kinds[(stack_name, _, kind)]
         state_bytes = 0
         if kind == "ssm":
-            state_bytes = _ssm_state_bytes(payload, engine, dtype_bits(model_dtype(spec)) if options.dtype == "auto"
+            state_bytes = _ssm_state_bytes(payload, policy, dtype_bits(model_dtype(spec)) if options.dtype == "auto"
                                            else k_bits)
             tokens, per_token = 0, 0.0
         else:
             a: AttentionSpec = payload
             kw, vw = _attention_widths(a, mla_layout, tp)
             per_token = (kw * k_bits + vw * v_bits) / 8
-            if engine == "vllm" and a.kind == "mla" and dtype == "fp8_ds_mla":
-                per_token = engine_const("vllm", "fp8_ds_mla_bytes_per_token")
+            if policy.fp8_ds_mla_bytes is not None and a.kind == "mla" and dtype == "fp8_ds_mla":
+                per_token = policy.fp8_ds_mla_bytes
             if kind == "cross":
                 tokens = enc_tokens
             elif a.window is not None and not swa_full:
                 kind = "sliding"
-                tokens = lc.swa_cells(a.window) if lc else _window_tokens(engine, a.window, context, mnbt)
+                tokens = lc.swa_cells(a.window) if lc else _window_tokens(policy.window, a.window, context, mnbt)
             elif a.kind == "mla":
                 kind = "mla"
-                tokens = n_ctx if engine == "llama.cpp" else context
+                tokens = n_ctx if cells else context
             else:
-                tokens = n_ctx if engine == "llama.cpp" else context
-            if engine == "vllm":
+                tokens = n_ctx if cells else context
+            if policy.paged_block is not None:
                 pages = _cdiv(tokens, block) + (1 if kind == "sliding" else 0)
                 tokens = pages * block
         per_layer_seq = math.ceil(tokens * per_token) + state_bytes
-        if engine == "llama.cpp" and kind != "ssm":
+        if cells and kind != "ssm":
             per_layer_seq = math.ceil(tokens * per_token)  # already for all sequences; divided below
         layers_out.append(LayerKv(stack_name, tuple(idx), kind, tokens, per_token, state_bytes, per_layer_seq))
 
-    if engine == "llama.cpp":
+    if cells:
         # Attention caches are sized for all sequences at once (n_ctx tokens); states are per sequence.
         total = sum(x.bytes_per_sequence * len(x.layers) if x.kind != "ssm" else x.state_bytes * len(x.layers) * batch
                     for x in layers_out)
@@ -276,8 +256,8 @@ def _layer_entries(layer):
         yield ("ssm", layer.recurrent)
 
 
-def _window_tokens(engine: str, window: int, context: int, mnbt: int) -> int:
-    if engine == "transformers":
+def _window_tokens(rule: str, window: int, context: int, mnbt: int) -> int:
+    if rule == "last":
         return min(context, window - 1)
     # vLLM SlidingWindowSpec.max_admission_blocks_per_request: window - 1 plus every token that can be in
     # flight (async scheduling keeps max_concurrent_batches batches of max_num_batched_tokens).

@@ -1,0 +1,57 @@
+"""llama.cpp memory conventions: n_ctx = sequences x context padded to 256 cells, f16 K/V, physical
+micro-batch n_ubatch for the compute buffer, layers split across GPUs (--split-mode layer) by default,
+partial offload (--n-gpu-layers) keeps the other layers in host memory, and ``--fit`` (on by default)
+leaves a 1 GiB margin free on every device.
+
+Sources: data/engines.toml ([llama_cpp.*], llama.cpp@0c1e57098) and docs/engines.md section 2.
+"""
+
+from __future__ import annotations
+
+from ..errors import InputError
+from ._data import engine_const
+from .base import Capacity, EngineProfile, Knob, KvPolicy, cuda_context_bytes
+
+
+class LlamaCpp(EngineProfile):
+    name = "llama.cpp"
+    aliases = ("llama.cpp", "llamacpp", "llama-cpp", "gguf")
+    split = "layer"
+    split_modes = ("layer", "row")
+    why = "n_ctx cells padded to 256; layer split across GPUs; usable = total - CUDA context - --fit margin"
+    knobs = (Knob("n_ctx", "KV cells for all sequences (default: batch x context)"),
+             Knob("n_gpu_layers", "repeating layers offloaded to the GPUs (default: all, and the output layer)"),
+             Knob("split_mode", "layer (default: whole layers per GPU) or row (matrices split by rows)"))
+
+    def kv_policy(self) -> KvPolicy:
+        return KvPolicy(default_dtype=engine_const("llama.cpp", "kv_type_default"),
+                        mla_layout=engine_const("llama.cpp", "mla_layout"), paged_block=None, window="iswa",
+                        cells="llama.cpp", state="engine",
+                        state_dtype=engine_const("llama.cpp", "recurrent_state_type"))
+
+    def knob_defaults(self, gpu_memory_bytes, gpu_id) -> dict:
+        return {"split_mode": "layer"}
+
+    def check_knobs(self, knobs: dict) -> None:
+        if knobs.get("split_mode") not in (None, "layer", "row"):
+            raise InputError(f"split_mode must be 'layer' or 'row', got {knobs['split_mode']!r}")
+        if knobs.get("n_ctx") is not None and knobs["n_ctx"] < 1:
+            raise InputError(f"n_ctx must be >= 1, got {knobs['n_ctx']}")
+        if knobs.get("n_gpu_layers") is not None and knobs["n_gpu_layers"] < 0:
+            raise InputError(f"n_gpu_layers must be >= 0, got {knobs['n_gpu_layers']}")
+
+    def capacity(self, total_bytes: int, kind: str, knobs: dict) -> Capacity:
+        ctx = cuda_context_bytes(kind)
+        margin = engine_const("llama.cpp", "fit_margin_bytes")
+        reserved = {"cuda_context": ctx} if ctx else {}
+        reserved["fit_margin"] = margin
+        rule = (f"llama.cpp: usable = {total_bytes:,} B total - CUDA context {ctx:,} B - the {margin:,} B "
+                "margin --fit (on by default) keeps free per device (common/common.h fit_params_target)")
+        return Capacity(total_bytes, total_bytes - ctx - margin, reserved, rule)
+
+    def activation_plan(self, *, batch, context, prefill_chunk, knobs):
+        chunk = engine_const("llama.cpp", "n_ubatch_default") if prefill_chunk is None else prefill_chunk
+        return min(chunk, batch * context), batch, None, None
+
+
+PROFILE = LlamaCpp()
