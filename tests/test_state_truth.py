@@ -31,6 +31,9 @@ HYBRIDS = {
     "bamba": dict(model_type="bamba", architectures=["BambaForCausalLM"], hidden_size=64, num_hidden_layers=3,
                   vocab_size=300, num_attention_heads=4, num_key_value_heads=2, intermediate_size=96, mamba_n_heads=8,
                   mamba_d_head=16, mamba_n_groups=2, mamba_d_state=8, attn_layer_indices=[1]),
+    "lfm2": dict(model_type="lfm2", architectures=["Lfm2ForCausalLM"], hidden_size=64, intermediate_size=96,
+                 num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2, vocab_size=300,
+                 full_attn_idxs=[1, 3], conv_L_cache=3),
 }
 
 

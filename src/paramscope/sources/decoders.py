@@ -68,6 +68,8 @@ class Traits:
     linear_default_interval: int = 4  # without layer_types: every Nth layer is full attention
     linear_pattern: str = "interval"  # interval (full_attention_interval) | indices (attn_layer_indices)
     attn_output_gate: bool = False  # q_proj also emits a sigmoid output gate (Qwen3-Next)
+    linear_type: str = "linear_attention"  # the layer_types entry that names a linear-mixer layer
+    ffn_width: str | None = None  # a rule deriving the MLP width from intermediate_size (_FFN_WIDTH)
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -157,6 +159,8 @@ FAMILIES: dict[str, Traits] = {
                          qk_norm="head", moe="qwen", linear="gated_deltanet", attn_output_gate=True),
     "bamba": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
                     linear="mamba2_bamba", linear_pattern="indices"),
+    "lfm2": Traits(tie_default=True, qk_norm="head", linear="short_conv", linear_pattern="full_attn_idxs",
+                   linear_type="conv", ffn_width="lfm2"),
     # Llama-shaped families that differ only in defaults and bias flags (transformers 5.23 modeling files;
     # internlm3 and iquestcoder have no modeling file of their own: their configs build LlamaForCausalLM)
     "granite": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias"),
@@ -196,6 +200,8 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
     layer_types = c.str_list("layer_types")
     if layer_types is not None and t.window_rule == "pattern":
         c.touch("sliding_window_pattern")  # the config class derived layer_types from it
+    if layer_types is not None and t.linear_pattern == "full_attn_idxs":
+        c.touch("full_attn_idxs")
     if layer_types is not None:
         if len(layer_types) != n:
             raise ConfigError(f"{c.origin}: {c.prefix}layer_types: has {len(layer_types)} entries for {n} layers")
@@ -203,7 +209,7 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
         for i, kind in enumerate(layer_types):
             if kind == "full_attention":
                 out.append(None)
-            elif kind == "linear_attention" and t.linear is not None:
+            elif kind == t.linear_type and t.linear is not None:
                 out.append(LINEAR)
             elif kind == "sliding_attention":
                 if window is None:
@@ -215,6 +221,10 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
     rule = t.window_rule
     if t.linear is not None and t.linear_pattern == "indices":  # BambaConfig: attention at attn_layer_indices
         attn = set(c.int_list("attn_layer_indices") or [])
+        return [None if i in attn else LINEAR for i in range(n)]
+    if t.linear is not None and t.linear_pattern == "full_attn_idxs":  # Lfm2Config: default all attention
+        attn = c.int_list("full_attn_idxs")
+        attn = set(range(n) if attn is None else attn)
         return [None if i in attn else LINEAR for i in range(n)]
     if t.linear is not None:  # Qwen3NextConfig: layer i is full attention when (i + 1) % interval == 0
         every = c.int("full_attention_interval", t.linear_default_interval)
@@ -352,7 +362,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     windows = _windows(c, n, t)
     moe_flags = _moe_layers(c, n, t.moe) if t.moe else [False] * n
     norms = tuple(_norm(t, r, hidden) for r in norm_roles)
-    dense = MlpSpec(c.int("intermediate_size"), gated=t.gated, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
+    dense = MlpSpec(_FFN_WIDTH[t.ffn_width](c) if t.ffn_width else c.int("intermediate_size"), gated=t.gated, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
                     activation=act) if not all(moe_flags) else None
     if dense is None and t.moe not in ("mixtral", "gpt_oss"):
         c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
@@ -360,7 +370,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     if t.moe and moe is None:  # a family's expert keys are inert when it routes no layer
         c.touch(*_MOE_KEYS)
 
-    linear = MIXERS[t.linear](c, hidden) if t.linear is not None and LINEAR in windows else None
+    linear = _linear_mixer(c, t, hidden, LINEAR in windows)
     cache: dict[tuple, LayerSpec] = {}
     layers = []
     for i in range(n):
@@ -400,6 +410,40 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         quantization=c.raw("quantization_config"),
         warnings=warnings,
     )
+
+
+def _lfm2_width(c: Cfg) -> int:
+    """Lfm2MLP: with block_auto_adjust_ff_dim, int(2/3 x intermediate_size), then, unless
+    block_ffn_dim_multiplier is null (class default 1.0), int(multiplier x that) rounded up to a multiple
+    of block_multiple_of."""
+    width = c.int("intermediate_size")
+    multiple = c.int("block_multiple_of", 256)
+    explicit_null = c.present("block_ffn_dim_multiplier") and c.raw("block_ffn_dim_multiplier") is None
+    mult = c.float("block_ffn_dim_multiplier", 1.0)
+    if not c.bool("block_auto_adjust_ff_dim", True):
+        return width
+    width = int(2 * width / 3)
+    if explicit_null:
+        return width
+    width = int(mult * width)
+    return multiple * ((width + multiple - 1) // multiple)
+
+
+_FFN_WIDTH = {"lfm2": _lfm2_width}
+
+
+def _linear_mixer(c: Cfg, t: Traits, hidden: int, used: bool):
+    """The family's linear-time mixer. Its keys are the family's own, so they are read even when no layer
+    uses the mixer (a config of attention layers only still states them); a mixer that cannot be built
+    from them matters only when some layer uses it."""
+    if t.linear is None:
+        return None
+    try:
+        return MIXERS[t.linear](c, hidden)
+    except ConfigError:
+        if used:
+            raise
+        return None
 
 
 def _norm(t: Traits, role: str, width: int, c: Cfg | None = None) -> NormSpec:

@@ -91,4 +91,20 @@ def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer") -> 
                          activation_width=2 * intermediate + 2 * groups * state + heads + conv_dim)
 
 
-MIXERS = {"gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
+def short_conv(c: Cfg, hidden: int) -> RecurrentSpec:
+    """LFM2's gated short convolution (lfm2/modeling_lfm2.py Lfm2ShortConv): in_proj to B, C and x
+    (3 x hidden), a depthwise causal convolution of conv_L_cache taps over hidden channels, out_proj;
+    biases on all three when conv_bias. State: the convolution window only [hidden, kernel]."""
+    kernel, bias = c.int("conv_L_cache", 3), c.bool("conv_bias", False)
+    tensors = [ExtraTensor("conv.in_proj.weight", "lin_in", (3 * hidden, hidden)),
+               ExtraTensor("conv.conv.weight", "lin_conv", (hidden, 1, kernel)),
+               ExtraTensor("conv.out_proj.weight", "lin_out", (hidden, hidden))]
+    if bias:
+        tensors += [ExtraTensor("conv.in_proj.bias", "lin_in", (3 * hidden,)),
+                    ExtraTensor("conv.conv.bias", "lin_conv", (hidden,)),
+                    ExtraTensor("conv.out_proj.bias", "lin_out", (hidden,))]
+    return RecurrentSpec("short_conv", tuple(tensors), conv_channels=hidden, conv_kernel=kernel,
+                         activation_width=3 * hidden)
+
+
+MIXERS = {"short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
