@@ -284,6 +284,29 @@ BERT = [
     Rule(r"cls\.predictions\.decoder\.weight", "lm_head"),
 ]
 
+# RobertaForMaskedLM (modeling_roberta.py): RobertaEmbeddings as BertEmbeddings (word, position, token type,
+# LayerNorm), RobertaLayer as BertLayer, no pooler (add_pooling_layer=False), and RobertaLMHead:
+# dense -> gelu -> layer_norm -> decoder (tied to word_embeddings, so not listed) + bias.
+_RB = r"roberta\."
+ROBERTA = [
+    Rule(rf"{_RB}embeddings\.word_embeddings\.weight", "embed"),
+    Rule(rf"{_RB}embeddings\.position_embeddings\.weight", "pos_embed"),
+    Rule(rf"{_RB}embeddings\.token_type_embeddings\.weight", "type_embed"),
+    Rule(rf"{_RB}embeddings\.LayerNorm\.{WB}", "norm_embed"),
+    Rule(rf"{_RB}encoder\.layer\.{L}\.attention\.self\.query\.{WB}", "attn_q", "encoder"),
+    Rule(rf"{_RB}encoder\.layer\.{L}\.attention\.self\.key\.{WB}", "attn_k", "encoder"),
+    Rule(rf"{_RB}encoder\.layer\.{L}\.attention\.self\.value\.{WB}", "attn_v", "encoder"),
+    Rule(rf"{_RB}encoder\.layer\.{L}\.attention\.output\.dense\.{WB}", "attn_o", "encoder"),
+    Rule(rf"{_RB}encoder\.layer\.{L}\.attention\.output\.LayerNorm\.{WB}", "norm_attn_out", "encoder"),
+    Rule(rf"{_RB}encoder\.layer\.{L}\.intermediate\.dense\.{WB}", "mlp_up", "encoder"),
+    Rule(rf"{_RB}encoder\.layer\.{L}\.output\.dense\.{WB}", "mlp_down", "encoder"),
+    Rule(rf"{_RB}encoder\.layer\.{L}\.output\.LayerNorm\.{WB}", "norm_mlp_out", "encoder"),
+    Rule(rf"lm_head\.dense\.{WB}", "mlm_transform"),
+    Rule(rf"lm_head\.layer_norm\.{WB}", "mlm_transform"),
+    Rule(r"lm_head\.bias", "mlm_bias"),
+    Rule(r"lm_head\.decoder\.weight", "lm_head"),
+]
+
 # ALBERT: one group of one shared layer (every released checkpoint: num_hidden_groups = inner_group_num = 1);
 # the stored layer is layer 0, used by all num_hidden_layers. Other groupings are left unmapped on purpose.
 _AL = r"albert\.encoder\.albert_layer_groups\.(?P<layer>0)\.albert_layers\.0\."
@@ -435,6 +458,7 @@ TABLE: dict[str, list[Rule]] = {
     "falcon": FALCON,
     "bert": BERT,
     "albert": ALBERT,
+    "roberta": ROBERTA,
     "t5": _T5_SHELL + _t5_stack("encoder", _T5_FF) + _t5_stack("decoder", _T5_FF),
     "switch_transformers": _T5_SHELL + _t5_stack("encoder", _SWITCH_FF) + _t5_stack("decoder", _SWITCH_FF),
     "mamba": MAMBA,

@@ -178,3 +178,27 @@ def test_record_facts(rid, path, value, source):
     for key in path:
         node = node[key]
     assert node == value, f"{rid}: {'.'.join(path)} = {node!r}, expected {value!r} ({source})"
+
+
+# Published figures of records added for issue 10 item 5 against paramscope's exact count of the record's
+# config. (id, "total" or "active", published value, relative tolerance, why that tolerance)
+PUBLISHED_CHECKS = [
+    ("llama-3.3-70b-instruct", "total", 70e9, 0.01,
+     "the model card names the size class '70B'; the exact count is 70.55B (same as Llama 3.1 70B)"),
+    ("deepseek-v3.1", "total", 671e9, 0.001,
+     "model card table: 671B, rounded to 1B; MTP module (not in the config's model) excluded on both sides"),
+    ("deepseek-v3.1", "active", 37e9, 0.02,
+     "model card table: 37B activated, truncated to whole billions (exact 37.55B)"),
+]
+
+
+@pytest.mark.parametrize("rid,what,value,tol,why", PUBLISHED_CHECKS,
+                         ids=[f"{r[0]}:{r[1]}" for r in PUBLISHED_CHECKS])
+def test_published_figures_match_paramscope(rid, what, value, tol, why):
+    from paramscope.model import load_model
+    from paramscope.params import analyze
+
+    assert rid in RECORDS
+    report = analyze(load_model(rid))
+    got = report.total if what == "total" else report.active
+    assert got == pytest.approx(value, rel=tol), f"{rid}: {what} {got:,} vs published {value:,.0f} ({why})"
