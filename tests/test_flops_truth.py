@@ -126,3 +126,21 @@ def test_attention_flops_equal_the_masks_transformers_builds(name, window, seq):
         no_window = sum(2 * layer.attention.num_heads * (layer.attention.head_dim + layer.attention.v_dim)
                         * seq * (seq + 1) / 2 for layer in spec.stacks[0].layers)
         assert no_window > 1.5 * ours
+
+
+LLAMA4_TEXT = dict(model_type="llama4_text", architectures=["Llama4ForCausalLM"], hidden_size=64, intermediate_size=32,
+                   intermediate_size_mlp=96, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
+                   head_dim=16, vocab_size=300, num_local_experts=4, num_experts_per_tok=1,
+                   interleave_moe_layer_step=2, attention_chunk_size=8, no_rope_layer_interval=2)
+
+
+def test_chunked_attention_flops_equal_the_masks_transformers_builds():
+    """Llama 4's chunked local attention: a query sees only its own chunk, (t - 1) mod chunk + 1 keys."""
+    seq = 29
+    model = _build(LLAMA4_TEXT, attn="paramscope_counting").eval()
+    _PAIRS.clear()
+    with torch.no_grad():
+        model(input_ids=torch.randint(3, 250, (1, seq)), use_cache=False)
+    spec = from_config(LLAMA4_TEXT).spec
+    assert sum(1 for layer in spec.stacks[0].layers if layer.attention.chunked) == 2
+    assert attention_flops(spec, start=0, stop=seq) == sum(_PAIRS)

@@ -34,6 +34,12 @@ HYBRIDS = {
     "lfm2": dict(model_type="lfm2", architectures=["Lfm2ForCausalLM"], hidden_size=64, intermediate_size=96,
                  num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2, vocab_size=300,
                  full_attn_idxs=[1, 3], conv_L_cache=3),
+    # chunked local attention: transformers caches a chunked layer like a sliding window of the chunk size
+    "llama4_text": dict(model_type="llama4_text", architectures=["Llama4ForCausalLM"], hidden_size=64,
+                        intermediate_size=32, intermediate_size_mlp=96, num_hidden_layers=4, num_attention_heads=4,
+                        num_key_value_heads=2, head_dim=16, vocab_size=300, num_local_experts=4,
+                        num_experts_per_tok=1, interleave_moe_layer_step=2, attention_chunk_size=8,
+                        no_rope_layer_interval=2),
 }
 
 

@@ -32,6 +32,7 @@ class AttnLayer:
     d_qk: int
     d_v: int
     window: int | None
+    chunked: bool = False
 
 
 def matmul_params_per_token(model) -> float:
@@ -60,15 +61,19 @@ def attention_layers(spec) -> list[AttnLayer]:
             if a is None:
                 continue
             d_qk = a.head_dim
-            out.append(AttnLayer(a.num_heads, d_qk, a.v_dim, a.window))
+            out.append(AttnLayer(a.num_heads, d_qk, a.v_dim, a.window, a.chunked))
     return out
 
 
-def _attended_sum(start: int, stop: int, window: int | None) -> float:
-    """sum over positions t in (start, stop] of min(t, window): tokens attended by queries start+1..stop."""
+def _attended_sum(start: int, stop: int, window: int | None, chunked: bool = False) -> float:
+    """Tokens attended by queries start+1..stop: sum over t of min(t, window) (sliding window), or of the
+    position within its chunk, (t - 1) mod window + 1 (chunked local attention)."""
     def full(n: int) -> float:  # sum_{t=1..n} min(t, w)
         if window is None or n <= window:
             return n * (n + 1) / 2
+        if chunked:
+            q, r = divmod(n, window)
+            return q * window * (window + 1) / 2 + r * (r + 1) / 2
         return window * (window + 1) / 2 + (n - window) * window
     return full(stop) - full(start)
 
@@ -80,7 +85,7 @@ def attention_flops(spec, *, start: int, stop: int, batch: int = 1) -> float:
         raise InputError(f"attention span must satisfy 0 <= start < stop, got {start}..{stop}")
     total = 0.0
     for a in attention_layers(spec):
-        total += 2 * a.heads * (a.d_qk + a.d_v) * _attended_sum(start, stop, a.window)
+        total += 2 * a.heads * (a.d_qk + a.d_v) * _attended_sum(start, stop, a.window, a.chunked)
     return total * batch
 
 

@@ -93,6 +93,9 @@ class AttentionSpec:
     qk_nope_head_dim: int = 0
     kv_input_width: int | None = None  # cross-attention: width of the keys' source (None = hidden)
     output_gate: bool = False  # q_proj also produces a per-channel sigmoid gate on the output (Qwen3-Next)
+    # window is a chunk: a query attends only to keys of its own chunk of `window` tokens (Llama 4's chunked
+    # local attention) instead of the `window` keys before it; caches keep up to `window` keys either way
+    chunked: bool = False
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")

@@ -70,6 +70,7 @@ class Traits:
     attn_output_gate: bool = False  # q_proj also emits a sigmoid output gate (Qwen3-Next)
     linear_type: str = "linear_attention"  # the layer_types entry that names a linear-mixer layer
     ffn_width: str | None = None  # a rule deriving the MLP width from intermediate_size (_FFN_WIDTH)
+    chunked: bool = False  # its windowed layers are chunked local attention (Llama 4's attention_chunk_size)
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -161,6 +162,10 @@ FAMILIES: dict[str, Traits] = {
                     linear="mamba2_bamba", linear_pattern="indices"),
     "lfm2": Traits(tie_default=True, qk_norm="head", linear="short_conv", linear_pattern="full_attn_idxs",
                    linear_type="conv", ffn_width="lfm2"),
+    # Llama 4 text: chunked attention on the RoPE layers, MoE with a shared expert every Nth layer,
+    # parameter-free L2 q/k norms (transformers llama4/modeling_llama4.py)
+    "llama4_text": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
+                          moe="llama4", ffn_width="llama4", chunked=True, window_default=8192),
     # Llama-shaped families that differ only in defaults and bias flags (transformers 5.23 modeling files;
     # internlm3 and iquestcoder have no modeling file of their own: their configs build LlamaForCausalLM)
     "granite": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias"),
@@ -211,6 +216,8 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
                 out.append(None)
             elif kind == t.linear_type and t.linear is not None:
                 out.append(LINEAR)
+            elif kind == "chunked_attention" and t.chunked:  # Llama4TextConfig: the RoPE layers
+                out.append(c.int("attention_chunk_size"))
             elif kind == "sliding_attention":
                 if window is None:
                     raise ConfigError(f"{c.origin}: {c.prefix}sliding_window: layer {i} is sliding but no window is set")
@@ -219,6 +226,14 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
                 raise ConfigError(f"{c.origin}: {c.prefix}layer_types[{i}]: unsupported layer type {kind!r}")
         return out
     rule = t.window_rule
+    if t.chunked:  # Llama4TextConfig: RoPE layers (no_rope_layers[i] == 1) are chunked, NoPE layers global
+        rope = c.int_list("no_rope_layers")
+        every = c.int("no_rope_layer_interval", 4)
+        rope = rope if rope else [int((i + 1) % every != 0) for i in range(n)]
+        if len(rope) != n:
+            raise ConfigError(f"{c.origin}: {c.prefix}no_rope_layers: has {len(rope)} entries for {n} layers")
+        chunk = c.int("attention_chunk_size", None)
+        return [chunk if r and chunk else None for r in rope]
     if t.linear is not None and t.linear_pattern == "indices":  # BambaConfig: attention at attn_layer_indices
         attn = set(c.int_list("attn_layer_indices") or [])
         return [None if i in attn else LINEAR for i in range(n)]
@@ -250,6 +265,11 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
     """Which layers have a routed-expert feed-forward."""
     if kind in ("mixtral", "gpt_oss"):
         return [True] * n
+    if kind == "llama4":  # Llama4TextConfig: moe_layers, else every interleave_moe_layer_step-th layer
+        listed = c.int_list("moe_layers")
+        step = c.int("interleave_moe_layer_step", 1)
+        moe = set(listed if listed is not None else range(step - 1, n, step))
+        return [i in moe for i in range(n)]
     if kind == "ernie":  # Ernie4_5_MoeDecoderLayer: (i + 1) % interval == 0 and start <= i <= end
         if c.int("moe_num_experts", 0, minimum=0) == 0:
             return [False] * n
@@ -286,6 +306,11 @@ def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_k
                        expert=MlpSpec(c.int("intermediate_size"), gated=True, activation=act),
                        shared=MlpSpec(shared_width, gated=True, activation=act) if shared_width else None,
                        num_shared_experts=1 if shared_width else 0)
+    if kind == "llama4":  # Llama4TextMoe: stacked routed experts (fused gate_up) + one shared expert
+        width = c.int("intermediate_size")
+        return MoeSpec(num_experts=c.int("num_local_experts"), top_k=c.int("num_experts_per_tok"),
+                       expert=MlpSpec(width, gated=True, fused_gate_up=True, activation=act),
+                       shared=MlpSpec(width, gated=True, activation=act), num_shared_experts=1, stacked=True)
     if kind == "ernie":  # shared experts: one MLP of moe_intermediate_size x moe_num_shared_experts
         width = c.int("moe_intermediate_size")
         n_shared = c.int("moe_num_shared_experts", 0, minimum=0)
@@ -364,8 +389,10 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     norms = tuple(_norm(t, r, hidden) for r in norm_roles)
     dense = MlpSpec(_FFN_WIDTH[t.ffn_width](c) if t.ffn_width else c.int("intermediate_size"), gated=t.gated, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
                     activation=act) if not all(moe_flags) else None
-    if dense is None and t.moe not in ("mixtral", "gpt_oss"):
+    if dense is None and t.moe not in ("mixtral", "gpt_oss", "llama4"):
         c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
+    if dense is None and t.ffn_width:
+        _FFN_WIDTH[t.ffn_width](c)  # likewise: read, unused
     moe = _moe_spec(c, t.moe, hidden, mlp_bias, act, t.moe_shared) if any(moe_flags) else None
     if t.moe and moe is None:  # a family's expert keys are inert when it routes no layer
         c.touch(*_MOE_KEYS)
@@ -380,7 +407,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
             layer = LayerSpec(recurrent=linear, ffn=moe if moe_flags[i] else dense, norms=norms)
             cache[key] = layer
         if layer is None:
-            attn = AttentionSpec(output_gate=t.attn_output_gate, num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
+            attn = AttentionSpec(output_gate=t.attn_output_gate, chunked=t.chunked and windows[i] is not None, num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
                                  o_bias=o_bias, fused_qkv=t.fused_qkv, qk_norm=qk_norm, sinks=t.sinks,
                                  window=windows[i], **mla)
             extra = _layer_extra(t, widths)
@@ -429,7 +456,9 @@ def _lfm2_width(c: Cfg) -> int:
     return multiple * ((width + multiple - 1) // multiple)
 
 
-_FFN_WIDTH = {"lfm2": _lfm2_width}
+_FFN_WIDTH = {"lfm2": _lfm2_width,
+              # Llama4TextMLP of the dense layers: intermediate_size_mlp (the experts use intermediate_size)
+              "llama4": lambda c: c.int("intermediate_size_mlp")}
 
 
 def _linear_mixer(c: Cfg, t: Traits, hidden: int, used: bool):
