@@ -4,35 +4,27 @@ Everything here searches over the exact memory models (memory.report for inferen
 training); nothing is re-estimated. Inference memory grows monotonically with batch and context, and
 training memory with micro-batch and sequence length, so the largest values are found by bisection.
 
-Usable capacity per GPU: the device's memory; with ``--engine vllm`` only ``gpu_memory_utilization`` of it
-(vLLM's own budget, data/engines.toml). Multi-GPU inference layouts put tensor parallelism inside a node
-(at most 8 GPUs, a divisor of every layer's attention heads) and pipeline parallelism across.
+Usable capacity per GPU is the engine profile's rule applied to the driver-reported total (engines/:
+vLLM gpu_memory_utilization x total; llama.cpp total - CUDA context - its --fit margin; transformers total -
+CUDA context). Multi-GPU layouts are the engine's own (deployment.default_layout): tensor parallelism inside
+a node and pipeline stages across for vLLM and transformers, whole layers per GPU for llama.cpp.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from .deployment import MAX_TP, Layout, default_layout
+from .engines import get_engine
 from .errors import InputError
-from .memory.kv import check_engine, engine_const
 from .memory.report import MemoryOptions, memory_report
 
-MAX_TP = 8  # GPUs per node sharing NVLink; tensor parallelism beyond a node is not modelled
+__all__ = ["GPU_COUNTS", "MAX_TP", "FitReport", "Layout", "fit_deployment", "inference_fit", "inference_layout",
+           "training_fit", "usable_bytes"]
+
 GPU_COUNTS = (1, 2, 3, 4, 5, 6, 7, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 2048, 4096)
 MAX_BATCH = 1 << 20
 MAX_CONTEXT_WITHOUT_LIMIT = 1 << 24
-
-
-@dataclass(frozen=True)
-class Layout:
-    gpus: int
-    tensor_parallel: int
-    pipeline_parallel: int = 1
-    data_parallel: int = 1
-
-    def to_dict(self) -> dict:
-        return {"gpus": self.gpus, "tensor_parallel": self.tensor_parallel,
-                "pipeline_parallel": self.pipeline_parallel, "data_parallel": self.data_parallel}
 
 
 @dataclass(frozen=True)
@@ -49,6 +41,7 @@ class FitReport:
     max_batch: int | None
     context_limit: int | None  # the model's max_position_embeddings, if stated
     notes: list[str] = field(default_factory=list)
+    capacity: object | None = None  # engines.base.Capacity (inference)
 
     def to_dict(self) -> dict:
         return {"mode": self.mode, "model": self.model, "hardware": self.hardware,
@@ -58,33 +51,20 @@ class FitReport:
                 "fewest_gpus": None if self.fewest is None else self.fewest.gpus,
                 "fewest_layout": None if self.fewest is None else self.fewest.to_dict(),
                 "max_context": self.max_context, "max_batch": self.max_batch,
-                "context_limit": self.context_limit, "notes": list(self.notes)}
+                "context_limit": self.context_limit,
+                "capacity": None if self.capacity is None else self.capacity.to_dict(), "notes": list(self.notes)}
 
 
-def usable_bytes(hw, engine: str) -> int:
-    if check_engine(engine) == "vllm":
-        return int(hw.memory_bytes * engine_const("vllm", "gpu_memory_utilization"))
-    return hw.memory_bytes
+def usable_bytes(hw, engine: str | None = None, settings: dict | None = None) -> int:
+    """Usable bytes per GPU of ``hw`` under ``engine``'s rule (its default settings unless given)."""
+    profile = get_engine(engine)
+    knobs = profile.resolve_knobs(settings or {}, hw.memory_bytes, hw.id)
+    return profile.capacity(hw.memory_bytes, hw.kind, knobs).usable_bytes
 
 
-def _heads(spec) -> list[int]:
-    return [layer.attention.num_heads for s in spec.language_stacks for layer in s.layers if layer.attention]
-
-
-def inference_layout(spec, gpus: int, engine: str = "transformers") -> Layout | None:
-    """Tensor parallelism as wide as divides the heads (at most 8 and dividing ``gpus``), pipeline across.
-    llama.cpp splits by layers across GPUs by default (--split-mode layer), which is a pipeline split."""
-    if gpus < 1:
-        raise InputError(f"GPU count must be >= 1, got {gpus}")
-    if check_engine(engine) == "llama.cpp":
-        return Layout(gpus, 1, gpus) if gpus <= max(1, spec.num_layers) else None
-    heads = _heads(spec)
-    for tp in range(min(gpus, MAX_TP), 0, -1):
-        if gpus % tp == 0 and all(h % tp == 0 for h in heads):
-            pp = gpus // tp
-            if pp <= max(1, spec.num_layers):
-                return Layout(gpus, tp, pp)
-    return None
+def inference_layout(spec, gpus: int, engine: str | None = None, split_mode: str | None = None) -> Layout | None:
+    """The engine's own layout for ``gpus`` GPUs (deployment.default_layout)."""
+    return default_layout(spec, gpus, engine, split_mode)
 
 
 def _bisect(ok, lo: int, hi: int) -> int | None:
@@ -100,46 +80,63 @@ def _bisect(ok, lo: int, hi: int) -> int | None:
 
 
 def _hw_options(o: MemoryOptions, hw) -> MemoryOptions:
-    return replace(o, gpu_memory_bytes=hw.memory_bytes, gpu_is_a100=hw.id.startswith("a100"))
+    return replace(o, gpu_memory_bytes=hw.memory_bytes, gpu_id=hw.id, gpu_kind=hw.kind)
 
 
-def inference_fit(model, hw, gpus: int = 1, options: MemoryOptions | None = None) -> FitReport:
+def _with_layout(o: MemoryOptions, lay: Layout) -> MemoryOptions:
+    return replace(o, tensor_parallel=lay.tensor_parallel, pipeline_parallel=lay.pipeline_parallel,
+                   expert_parallel=lay.expert_parallel, split=lay.split)
+
+
+def fit_deployment(dep) -> FitReport:
+    """Fit for a :class:`paramscope.deployment.Deployment` (its hardware is required)."""
+    if dep.hardware is None:
+        raise InputError("a fit needs a device")
+    return inference_fit(dep.model, dep.hardware, dep.gpus, dep.memory_options(), layout=dep.layout)
+
+
+def inference_fit(model, hw, gpus: int = 1, options: MemoryOptions | None = None,
+                  layout: Layout | None = None) -> FitReport:
     spec = model.require_spec("fit")
     o = _hw_options(options or MemoryOptions(), hw)
-    cap = usable_bytes(hw, o.engine)
-    notes = [f"usable memory per GPU: {cap:,} bytes" + (" (vLLM gpu_memory_utilization)" if
-                                                         check_engine(o.engine) == "vllm" else "")]
+    split_mode = o.split if o.split == "row" else None
 
-    def per_gpu(layout: Layout, **kw) -> int:
-        return memory_report(model, replace(o, tensor_parallel=layout.tensor_parallel,
-                                            pipeline_parallel=layout.pipeline_parallel, **kw)).total_bytes
+    def report(lay: Layout, **kw):
+        return memory_report(model, replace(_with_layout(o, lay), **kw))
 
-    layout = inference_layout(spec, gpus, o.engine)
+    if layout is None:
+        layout = inference_layout(spec, gpus, o.engine or report(Layout(1)).engine, split_mode)
     if layout is None:
         raise InputError(f"{gpus} GPUs cannot be laid out for {spec.name}: no tensor-parallel size <= {MAX_TP} "
                          f"divides both {gpus} and the attention heads")
-    used = per_gpu(layout)
-    fits = used <= cap
+    r = report(layout)
+    cap = r.capacity
+    used = r.total_bytes
+    fits = used <= cap.usable_bytes
+    notes = [cap.rule]
 
     fewest = None
     for n in GPU_COUNTS:
-        lay = inference_layout(spec, n, o.engine)
-        if lay is not None and per_gpu(lay) <= cap:
+        lay = inference_layout(spec, n, r.engine, split_mode)
+        if lay is not None and report(lay).total_bytes <= cap.usable_bytes:
             fewest = lay
             break
     if fewest is None:
         notes.append(f"does not fit on {GPU_COUNTS[-1]} GPUs or fewer at this batch and context")
 
     limit = spec.max_context
-    max_context = max_batch = None
-    if fits:
-        hi = limit or MAX_CONTEXT_WITHOUT_LIMIT
-        max_context = _bisect(lambda c: per_gpu(layout, context=c) <= cap, 1, hi)
-        if limit and max_context == limit:
-            notes.append(f"the model's full context ({limit:,} tokens) fits at batch {o.batch}")
-        max_batch = _bisect(lambda b: per_gpu(layout, batch=b) <= cap, 1, MAX_BATCH)
-    return FitReport("inference", model.name, hw.id, cap, layout, fits, used, fewest, max_context, max_batch,
-                     limit, notes)
+    hi = limit or MAX_CONTEXT_WITHOUT_LIMIT
+    n_ctx_set = o.n_ctx is not None
+    max_context = None if n_ctx_set else _bisect(
+        lambda c: report(layout, context=c).total_bytes <= cap.usable_bytes, 1, hi)
+    if limit and max_context == limit:
+        notes.append(f"the model's full context ({limit:,} tokens) fits at batch {o.batch}")
+    if max_context is None and not n_ctx_set:
+        notes.append(f"nothing fits at batch {o.batch}: the weights and fixed buffers alone exceed the usable memory")
+    max_batch = None if n_ctx_set else _bisect(
+        lambda b: report(layout, batch=b).total_bytes <= cap.usable_bytes, 1, MAX_BATCH)
+    return FitReport("inference", model.name, hw.id, cap.usable_bytes, layout, fits, used, fewest, max_context,
+                     max_batch, limit, notes, cap)
 
 
 def training_fit(model, hw, gpus: int, plan) -> FitReport:

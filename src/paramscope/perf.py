@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .compute import attention_flops, matmul_params_per_token
 from .errors import DoesNotFitError, InputError
-from .memory.report import MemoryOptions, memory_report
+from .memory.report import memory_report
 
 _DATA = Path(__file__).resolve().parent / "data" / "efficiency.toml"
 _WEIGHT_ONLY = ("gguf", "gptq", "awq", "nf4", "hqq", "exl2", "int4", "q2", "q3", "q4", "q5", "q6", "iq", "tq")
@@ -52,14 +52,26 @@ class PerfOptions:
     batch: int = 1
     prompt_tokens: int = 512
     gen_tokens: int = 128
-    count: int = 1
-    tp: int | None = None  # default: count (pipeline 1)
-    pp: int = 1
+    count: int | None = None  # GPUs; None = tp x pp x dp, or 1
+    tp: int | None = None  # None (with pp None): the engine's own layout for ``count`` GPUs
+    pp: int | None = None
     weights: str = "native"
     kv_dtype: str = "auto"
-    engine: str = "vllm"
+    engine: str | None = None  # None = engines.default_engine's rule
     bandwidth_efficiency: float | None = None
     compute_efficiency: float | None = None
+    context: int | None = None  # tokens the cache holds per sequence (None = prompt + gen)
+    dp: int | None = None
+    ep: int | None = None
+    settings: tuple = ()  # ((name, value), ...) engine settings, e.g. (("max_num_seqs", 256),)
+
+    def deployment(self, model, hw):
+        from .deployment import build_deployment
+
+        return build_deployment(model, hw, engine=self.engine, gpus=self.count, tp=self.tp, pp=self.pp,
+                                dp=self.dp, ep=self.ep, weights=self.weights, kv_dtype=self.kv_dtype,
+                                batch=self.batch, context=self.context, prompt_tokens=self.prompt_tokens,
+                                gen_tokens=self.gen_tokens, **dict(self.settings))
 
 
 @dataclass(frozen=True)
@@ -77,16 +89,24 @@ class PerfReport:
     max_concurrent_sequences: int
     parts: dict = field(default_factory=dict)
     assumptions: list[str] = field(default_factory=list)
+    deployment: object | None = field(default=None, repr=False, compare=False)
+    per_gpu_bytes: int = 0
+    capacity_bytes: int = 0
 
     def to_dict(self) -> dict:
-        o = self.options
+        dep = self.deployment
+        lay = dep.layout
+        w = dep.workload
         return {"model": self.model, "hardware": self.hardware, "ttft_s": self.ttft_s, "tpot_s": self.tpot_s,
                 "decode_tokens_per_s": self.decode_tokens_per_s, "prefill_tokens_per_s": self.prefill_tokens_per_s,
                 "bound": self.bound, "bound_prefill": self.bound_prefill, "knee_batch": self.knee_batch,
                 "max_concurrent_sequences": self.max_concurrent_sequences,
-                "options": {"batch": o.batch, "prompt_tokens": o.prompt_tokens, "gen_tokens": o.gen_tokens,
-                            "count": o.count, "tp": o.tp, "pp": o.pp, "weights": o.weights, "engine": o.engine},
-                "parts": self.parts, "assumptions": list(self.assumptions)}
+                "per_gpu_bytes": self.per_gpu_bytes, "capacity_bytes": self.capacity_bytes,
+                "layout": lay.to_dict(), "engine": dep.engine,
+                "options": {"batch": w.batch, "prompt_tokens": w.prompt_tokens, "gen_tokens": w.gen_tokens,
+                            "context": w.context, "count": lay.gpus, "tp": lay.tensor_parallel,
+                            "pp": lay.pipeline_parallel, "weights": dep.weights, "engine": dep.engine},
+                "deployment": dep.to_dict(), "parts": self.parts, "assumptions": list(self.assumptions)}
 
 
 def is_weight_only(scheme: str, description: str = "") -> bool:
@@ -123,35 +143,38 @@ def _moe_shape(spec) -> tuple[int, int] | None:
     return None
 
 
-def _layout(o: PerfOptions, spec) -> tuple[int, int]:
-    tp = o.tp if o.tp is not None else max(1, o.count // o.pp)
-    if tp * o.pp != o.count:
-        raise InputError(f"--count {o.count} must equal tp x pp = {tp} x {o.pp}")
-    return tp, o.pp
-
-
 def perf_report(model, hw, options: PerfOptions | None = None) -> PerfReport:
     o = options or PerfOptions()
-    spec = model.require_spec("performance")
-    for name, v in (("batch", o.batch), ("prompt", o.prompt_tokens), ("count", o.count), ("pp", o.pp)):
+    for name, v in (("batch", o.batch), ("prompt", o.prompt_tokens)):
         if v < 1:
             raise InputError(f"{name} must be >= 1, got {v}")
     if o.gen_tokens < 1:
         raise InputError(f"gen must be >= 1 token, got {o.gen_tokens}")
-    tp, pp = _layout(o, spec)
-    context = o.prompt_tokens + o.gen_tokens
-    mo = MemoryOptions(weights=o.weights, engine=o.engine, batch=o.batch, context=context, kv_dtype=o.kv_dtype,
-                       tensor_parallel=tp, pipeline_parallel=pp, gpu_memory_bytes=hw.memory_bytes,
-                       gpu_is_a100=hw.id.startswith("a100"))
-    mem = memory_report(model, mo)
-    from .fit import usable_bytes
+    return perf_deployment(o.deployment(model, hw), bandwidth_efficiency=o.bandwidth_efficiency,
+                           compute_efficiency=o.compute_efficiency, options=o)
 
-    cap = usable_bytes(hw, o.engine)
+
+def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_efficiency: float | None = None,
+                    options: PerfOptions | None = None) -> PerfReport:
+    """Roofline speed of a :class:`paramscope.deployment.Deployment` (its hardware is required); the memory
+    check is the same memory_report that ``memory`` and ``fit`` print."""
+    model, hw = dep.model, dep.hardware
+    if hw is None:
+        raise InputError("a speed estimate needs a device")
+    spec = model.require_spec("performance")
+    wl = dep.workload
+    o = replace(options or PerfOptions(), batch=wl.batch, prompt_tokens=wl.prompt_tokens, gen_tokens=wl.gen_tokens,
+                bandwidth_efficiency=bandwidth_efficiency, compute_efficiency=compute_efficiency)
+    tp, pp = dep.layout.tensor_parallel, dep.layout.pipeline_parallel
+    context = wl.context
+    mo = dep.memory_options()
+    mem = memory_report(model, mo)
+    cap = mem.capacity_bytes
     if mem.total_bytes > cap:
         raise DoesNotFitError(f"{mem.model} needs {mem.total_bytes / 1e9:.2f} GB per GPU at batch {o.batch}, context "
-                              f"{context}, but {hw.id} offers {cap / 1e9:.2f} GB (short by "
+                              f"{context:,} ({dep.engine}), but {hw.id} offers {cap / 1e9:.2f} GB usable (short by "
                               f"{(mem.total_bytes - cap) / 1e9:.2f} GB); try more GPUs or a smaller scheme")
-    per_seq_kv = memory_report(model, replace(mo, batch=1)).kv_cache_bytes
+    per_seq_kv = memory_report(model, replace(mo, batch=1, n_ctx=None)).kv_cache_bytes
     fixed = mem.total_bytes - mem.kv_cache_bytes
     max_seqs = max(0, (cap - fixed) // max(1, per_seq_kv))
 
@@ -234,9 +257,15 @@ def perf_report(model, hw, options: PerfOptions | None = None) -> PerfReport:
              "kv_bytes_per_sequence": per_seq_kv, "decode_compute_s": t_c, "decode_memory_s": t_m,
              "memory_total_bytes_per_gpu": mem.total_bytes, "usable_bytes_per_gpu": cap, "tp": tp, "pp": pp,
              "compute_dtype": dtype}
+    if dep.layout.data_parallel > 1:
+        assumptions.append(f"figures are per replica; {dep.layout.data_parallel} data-parallel replicas serve "
+                           f"{dep.layout.data_parallel}x the sequences")
+    if dep.layout.split == "layer" and pp > 1:
+        assumptions.append(f"{dep.engine} splits whole layers over the {pp} GPUs: they run one after another "
+                           "for each token (no tensor parallelism)")
     return PerfReport(mem.model, hw.id, o, ttft, tpot, o.batch / tpot, o.batch * o.prompt_tokens / ttft,
                       "compute" if t_c >= t_m else "memory", bound_prefill, knee, int(max_seqs), parts,
-                      assumptions)
+                      assumptions, dep, mem.total_bytes, cap)
 
 
 def roofline_tokens_per_s(weight_bytes: float, bandwidth_bytes_per_s: float) -> float:

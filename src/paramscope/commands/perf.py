@@ -1,4 +1,4 @@
-"""paramscope perf MODEL --gpu NAME [--count N] [--weights S] [--batch B] [--prompt P] [--gen G] [--json]"""
+"""paramscope perf MODEL --gpu NAME [deployment options, shared with memory and fit] [--json]"""
 
 from __future__ import annotations
 
@@ -8,24 +8,16 @@ from ..units import parse_count, parse_float
 
 def register(sub) -> None:
     from ..cli import _add_json, _add_model, _lazy
+    from . import COUNT_RULE, add_deployment_args
 
     p = sub.add_parser("perf", help="time to first token, time per output token, tokens/s on given hardware "
-                                    "(roofline over exact FLOPs and bytes)")
+                                    "(roofline over exact FLOPs and bytes)", epilog=COUNT_RULE)
     _add_model(p)
-    p.add_argument("--gpu", required=True, metavar="NAME", help="accelerator from `paramscope hardware`")
-    p.add_argument("--count", default="1", help="GPUs (default 1)")
-    p.add_argument("--tp", default=None, help="tensor-parallel size (default: count / pp)")
-    p.add_argument("--pp", default="1", help="pipeline stages (default 1)")
-    p.add_argument("--hardware-file", action="append", default=[], metavar="TOML", help="extra hardware definitions")
-    p.add_argument("--weights", default="native", metavar="SCHEME", help="weight scheme (see `memory --list-schemes`)")
-    p.add_argument("--kv-dtype", default="auto", help="KV cache dtype")
-    p.add_argument("--engine", default="vllm", help="vllm | transformers | llama.cpp (memory conventions)")
-    p.add_argument("--batch", default="1", help="concurrent sequences; a comma list compares several")
-    p.add_argument("--prompt", default="512", help="prompt tokens (default 512)")
-    p.add_argument("--gen", default="128", help="generated tokens (default 128)")
+    add_deployment_args(p, require_gpu=True, batch_list=True)
     p.add_argument("--bandwidth-efficiency", default=None, help="override data/efficiency.toml (0-1]")
     p.add_argument("--compute-efficiency", default=None, help="override data/efficiency.toml (0-1]")
-    p.add_argument("--plot", metavar="FILE", help="throughput vs batch and a roofline chart (PNG or SVG)")
+    p.add_argument("--plot", metavar="FILE", help="throughput vs batch (the --batch values marked) and a roofline "
+                                                  "chart (PNG or SVG)")
     _add_json(p)
     p.set_defaults(func=_lazy("perf"))
 
@@ -42,41 +34,42 @@ def _eff(text, what):
 
 
 def run(args) -> int:
-    from ..hardware import get_hardware
-    from ..perf import PerfOptions, perf_report
-    from . import load
+    from ..perf import perf_deployment
+    from . import deployment_from_args, deployment_lines, hardware_from_args, load
 
-    hw = get_hardware(args.gpu, args.hardware_file)
+    hw = hardware_from_args(args)
     model = load(args.model)
-    batches = [parse_count(b, what="--batch") for b in str(args.batch).split(",")]
-    reports = []
-    for b in batches:
-        o = PerfOptions(batch=b, prompt_tokens=parse_count(args.prompt, what="--prompt", binary_k=True),
-                        gen_tokens=parse_count(args.gen, what="--gen", binary_k=True),
-                        count=parse_count(args.count, what="--count", minimum=1),
-                        tp=parse_count(args.tp, what="--tp", minimum=1) if args.tp is not None else None, pp=parse_count(args.pp, what="--pp", minimum=1),
-                        weights=args.weights, kv_dtype=args.kv_dtype, engine=args.engine,
-                        bandwidth_efficiency=_eff(args.bandwidth_efficiency, "--bandwidth-efficiency"),
-                        compute_efficiency=_eff(args.compute_efficiency, "--compute-efficiency"))
-        reports.append(perf_report(model, hw, o))
+    batches = [parse_count(b, what="--batch", minimum=1) for b in str(args.batch).split(",")]
+    bw = _eff(args.bandwidth_efficiency, "--bandwidth-efficiency")
+    ce = _eff(args.compute_efficiency, "--compute-efficiency")
+    reports = [perf_deployment(deployment_from_args(args, model, hw, batch=b), bandwidth_efficiency=bw,
+                               compute_efficiency=ce) for b in batches]
+    r0 = reports[0]
     if args.plot:
         import sys
 
         from ..plots.perf import perf_plot
 
-        print(f"wrote {perf_plot(model, hw, reports[0].options, args.plot)}", file=sys.stderr)
+        print(f"wrote {perf_plot(model, hw, r0.options, args.plot, deployment=r0.deployment, batches=batches)}",
+              file=sys.stderr)
     if args.json:
-        render.emit_json(reports[0].to_dict() if len(reports) == 1 else {"runs": [r.to_dict() for r in reports]})
+        d = r0.to_dict()
+        d["runs"] = [r.to_dict() for r in reports]
+        render.emit_json(d)
         return 0
-    r0 = reports[0]
-    o = r0.options
-    print(f"{r0.model} on {o.count} x {hw.id} ({args.weights} weights, prompt {o.prompt_tokens}, gen {o.gen_tokens}, "
-          f"tp {r0.parts['tp']}, pp {r0.parts['pp']})")
-    rows = [[str(r.options.batch), f"{r.ttft_s * 1e3:,.1f}", f"{r.tpot_s * 1e3:,.2f}",
+    dep = r0.deployment
+    w = dep.workload
+    print(f"{r0.model} on {dep.gpus} x {hw.id}: {dep.weights} weights, prompt {w.prompt_tokens:,}, gen "
+          f"{w.gen_tokens:,}, context {w.context:,}")
+    rows = [[f"{r.options.batch:,}", f"{r.ttft_s * 1e3:,.1f}", f"{r.tpot_s * 1e3:,.2f}",
              f"{r.decode_tokens_per_s:,.1f}", f"{r.prefill_tokens_per_s:,.0f}", r.bound] for r in reports]
-    print(render.table(rows, ["batch", "TTFT ms", "TPOT ms", "decode tok/s (all seqs)", "prefill tok/s", "decode bound"],
+    print(render.table(rows, ["batch", "TTFT ms", "TPOT ms", "decode tok/s", "prefill tok/s", "bound"],
                        align="rrrrrl"))
-    print(f"\nKV capacity: {r0.max_concurrent_sequences:,} sequences of {o.prompt_tokens + o.gen_tokens:,} tokens; "
+    print("(decode tok/s: all sequences together; bound: what limits decode)")
+    for line in deployment_lines(dep, None):
+        print(line)
+    print(f"memory per GPU: {r0.per_gpu_bytes / 1e9:,.2f} GB of {r0.capacity_bytes / 1e9:,.2f} GB usable")
+    print(f"KV capacity: {r0.max_concurrent_sequences:,} sequences of {w.context:,} tokens; "
           + (f"decode turns compute-bound at batch ~{r0.knee_batch:,}" if r0.knee_batch else
              "decode stays memory-bound at every batch (the KV read grows with the batch)"))
     for a in r0.assumptions:

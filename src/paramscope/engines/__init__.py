@@ -41,10 +41,17 @@ def get_engine(engine: str | None) -> EngineProfile:
 def default_engine(*, weights: str = "native", model_source: str | None = None, device_kind: str | None = None
                    ) -> tuple[str, str]:
     """(engine, why): vLLM on GPUs; llama.cpp for GGUF weights or on Apple/CPU devices."""
-    from ..quant import gguf_mix
-
-    if model_source == "gguf" or gguf_mix.is_ftype(weights.strip()):
+    if model_source == "gguf" or is_gguf_preset(weights):
         return "llama.cpp", "default for GGUF weights"
     if device_kind is not None and device_kind != "gpu":
         return "llama.cpp", f"default on {device_kind} devices (vLLM targets GPUs)"
     return DEFAULT_ENGINE, "default"
+
+
+def is_gguf_preset(weights: str) -> bool:
+    """A llama.cpp quantization preset (Q4_K_M, IQ2_XXS, F16...), not a generic dtype scheme (bf16, fp16)."""
+    from ..memory.formats import scheme_names
+    from ..quant import gguf_mix
+
+    w = weights.strip()
+    return gguf_mix.is_ftype(w) and w.lower() not in {n.lower() for n in scheme_names()}

@@ -54,6 +54,7 @@ class KvOptions:
     kv_unified: bool | None = None  # llama.cpp: one stream for all sequences (None = the engine default, false)
     n_batch: int | None = None  # llama.cpp: logical batch (None = default 2048); caps n_ubatch
     n_ubatch: int | None = None  # llama.cpp: physical micro-batch (None = default 512); sizes the SWA cache
+    n_ctx: int | None = None  # llama.cpp: cells for all sequences (None = batch x context)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,8 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
             a: AttentionSpec = payload
             kw, vw = _attention_widths(a, mla_layout, tp)
             per_token = (kw * k_bits + vw * v_bits) / 8
+            if a.index_heads:  # DSA: one indexer key of index_head_dim per token (DynamicIndexedLayer)
+                per_token += a.index_head_dim * k_bits / 8
             if policy.fp8_ds_mla_bytes is not None and a.kind == "mla" and dtype == "fp8_ds_mla":
                 per_token = policy.fp8_ds_mla_bytes
             if kind == "cross":
@@ -296,7 +299,7 @@ def llamacpp_context(batch: int, context: int, options: KvOptions = KvOptions())
     pad = engine_const("llama.cpp", "n_ctx_pad")
     unified = options.kv_unified if options.kv_unified is not None else engine_const("llama.cpp",
                                                                                      "kv_unified_default")
-    requested = batch * context
+    requested = options.n_ctx or batch * context
     n_batch = min(requested, options.n_batch or engine_const("llama.cpp", "n_batch_default"))
     n_ubatch = min(n_batch, options.n_ubatch or engine_const("llama.cpp", "n_ubatch_default"))
     n_ctx = _cdiv(requested, pad) * pad

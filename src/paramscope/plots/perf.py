@@ -7,24 +7,36 @@ from pathlib import Path
 from ._common import check_path, pyplot, save
 
 
-def perf_plot(model, hw, options, path: str | Path) -> Path:
+def perf_plot(model, hw, options, path: str | Path, deployment=None, batches=()) -> Path:
+    """Throughput at batch 1, 2, 4, ... (and at every requested batch, marked) for ``deployment`` (or
+    ``options`` when no deployment is given)."""
     from dataclasses import replace
 
     from ..errors import DoesNotFitError
-    from ..perf import perf_report
+    from ..perf import perf_deployment, perf_report
 
     check_path(path)
     points = []
-    b = 1
-    while b <= 4096:
+    wanted = sorted(set(batches))
+    sizes = sorted({2 ** i for i in range(13)} | set(wanted))
+    for b in sizes:
         try:
-            points.append(perf_report(model, hw, replace(options, batch=b)))
+            if deployment is not None:
+                points.append(perf_deployment(replace(deployment, workload=replace(deployment.workload, batch=b)),
+                                              bandwidth_efficiency=options.bandwidth_efficiency,
+                                              compute_efficiency=options.compute_efficiency))
+            else:
+                points.append(perf_report(model, hw, replace(options, batch=b)))
         except DoesNotFitError:
             break
-        b *= 2
     plt = pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     ax1.plot([p.options.batch for p in points], [p.decode_tokens_per_s for p in points], marker="o")
+    marked = [p for p in points if p.options.batch in wanted]
+    if marked:
+        ax1.scatter([p.options.batch for p in marked], [p.decode_tokens_per_s for p in marked], s=60,
+                    color="red", zorder=3, label="--batch")
+        ax1.legend(fontsize=7)
     ax1.set_xscale("log", base=2)
     ax1.set_xlabel("batch (concurrent sequences)")
     ax1.set_ylabel("decode tokens/s (all sequences)")
