@@ -1,0 +1,86 @@
+"""Published speed measurements (src/paramscope/data/measurements.toml) and the harness that compares them with
+paramscope perf (src/paramscope/validation.py).
+
+Checks the data (every record sourced, on a catalog device and model, a positive value in the phase's unit, a
+set that follows the file's split rule) and that the harness gives an outcome for every record: a prediction,
+or paramscope's refusal with its reason (counted as a failure, never dropped). Error bounds are NOT asserted:
+the constants are about to be refitted on the calibration set; the summary is printed for the record
+(docs/validation.md, "Speed: published measurements (before fitting)").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from paramscope.catalog import all_records
+from paramscope.hardware import get_hardware
+from paramscope.validation import (PHASES, REQUIRED, SETS, UNITS, evaluate, format_summary, load_measurements,
+                                   split_rule, summarize)
+
+RECORDS = load_measurements()
+CATALOG_IDS = {m["id"] for m in all_records()}
+
+
+def test_enough_records_in_each_set():
+    assert len(RECORDS) >= 80
+    assert sum(r["set"] == "validation" for r in RECORDS) >= 60
+    assert len({r["engine"] for r in RECORDS}) >= 2
+    assert len({r["phase"] for r in RECORDS}) >= 3
+
+
+def test_ids_unique():
+    ids = [r["id"] for r in RECORDS]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("r", RECORDS, ids=[r["id"] for r in RECORDS])
+def test_record(r):
+    missing = [k for k in REQUIRED if k not in r]
+    assert not missing, missing
+    assert re.match(r"https://\S+$", r["source"]), r["source"]
+    get_hardware(r["hardware"])  # raises for an unknown device
+    assert r["model"] in CATALOG_IDS
+    assert r["phase"] in PHASES and r["unit"] == UNITS[r["phase"]]
+    assert isinstance(r["value"], (int, float)) and r["value"] > 0 and math.isfinite(r["value"])
+    assert r["set"] in SETS
+    assert r["count"] >= 1 and r["tp"] * r["pp"] == r["count"]
+    assert r["batch"] >= 0 and r["prompt_tokens"] >= 0 and r["output_tokens"] >= 0
+    assert r["prompt_tokens"] + r["output_tokens"] > 0
+    if r["batch"] == 0:
+        assert r["phase"] == "throughput"  # "maximum load" only means something for an offline throughput run
+
+
+def test_split_follows_the_stated_rule():
+    rule = split_rule(RECORDS)
+    moved = [r["id"] for r in RECORDS if r["set"] != rule[r["id"]]]
+    assert not moved, f"records not in the set the header's rule gives: {moved}"
+
+
+def test_harness_runs_for_every_record(capsys):
+    outcomes = evaluate(RECORDS)
+    assert len(outcomes) == len(RECORDS)
+    for o in outcomes:
+        assert (o.predicted is None) != (o.refused is None), o
+        if o.predicted is not None:
+            assert o.predicted > 0 and math.isfinite(o.predicted) and o.batch >= 1
+        else:
+            assert o.refused.strip()
+    summary = summarize(outcomes)
+    totals = {r["set"]: r for r in summary if r["engine"] == "all"}
+    assert sum(t["records"] for t in totals.values()) == len(RECORDS)
+    with capsys.disabled():
+        print("\nspeed vs published measurements (before fitting):\n" + format_summary(summary))
+        for o in outcomes:
+            if o.refused:
+                print(f"refused: {o.record['id']}: {o.refused}")
+
+
+def test_refusals_are_counted_not_dropped():
+    bad = dict(RECORDS[0], id="x", weights="no-such-scheme")
+    (o,) = evaluate([bad])
+    assert o.predicted is None and o.refused and o.error is None
+    (row, *_), = [summarize([o])]
+    assert row["records"] == 1 and row["refused"] == 1 and math.isnan(row["median_abs_error"])
