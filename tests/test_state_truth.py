@@ -40,6 +40,13 @@ HYBRIDS = {
                         num_key_value_heads=2, head_dim=16, vocab_size=300, num_local_experts=4,
                         num_experts_per_tok=1, interleave_moe_layer_step=2, attention_chunk_size=8,
                         no_rope_layer_interval=2),
+    # indexed sparse attention: the MLA latent + rotary key, plus one indexer key per token
+    "deepseek_v32": dict(model_type="deepseek_v32", architectures=["DeepseekV32ForCausalLM"], hidden_size=64,
+                         intermediate_size=96, moe_intermediate_size=32, num_hidden_layers=3, num_attention_heads=4,
+                         num_key_value_heads=4, n_routed_experts=4, n_shared_experts=1, num_experts_per_tok=2,
+                         first_k_dense_replace=1, n_group=2, topk_group=1, q_lora_rank=24, kv_lora_rank=16,
+                         qk_rope_head_dim=8, qk_nope_head_dim=8, v_head_dim=12, head_dim=8, index_topk=4,
+                         index_head_dim=16, index_n_heads=2, vocab_size=300),
 }
 
 

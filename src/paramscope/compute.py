@@ -33,6 +33,7 @@ class AttnLayer:
     d_v: int
     window: int | None
     chunked: bool = False
+    index_score: int = 0  # indexer FLOPs per (query, cached token) pair: 2 x index heads x index head dim
 
 
 def matmul_params_per_token(model) -> float:
@@ -61,7 +62,9 @@ def attention_layers(spec) -> list[AttnLayer]:
             if a is None:
                 continue
             d_qk = a.head_dim
-            out.append(AttnLayer(a.num_heads, d_qk, a.v_dim, a.window, a.chunked))
+            # indexed sparse attention reads at most index_topk tokens: a cap like a window's
+            window = a.window if a.index_topk is None else min(a.window or a.index_topk, a.index_topk)
+            out.append(AttnLayer(a.num_heads, d_qk, a.v_dim, window, a.chunked, 2 * a.index_heads * a.index_head_dim))
     return out
 
 
@@ -86,6 +89,8 @@ def attention_flops(spec, *, start: int, stop: int, batch: int = 1) -> float:
     total = 0.0
     for a in attention_layers(spec):
         total += 2 * a.heads * (a.d_qk + a.d_v) * _attended_sum(start, stop, a.window, a.chunked)
+        if a.index_score:  # the indexer scores every earlier token of every query (causal, no cap)
+            total += a.index_score * _attended_sum(start, stop, None)
     return total * batch
 
 

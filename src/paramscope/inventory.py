@@ -159,6 +159,13 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
         items += _norm(NormSpec("norm_k", kw, norm_bias, norm_kind), f"{p}.")
     if a.sinks:
         items.append((f"{p}.sinks", r + "sinks", (nh,)))
+    if a.index_heads:  # DeepseekV32Indexer: wq_b from the q latent, wk, a LayerNorm on keys, head weights
+        q_in = a.q_lora_rank if a.q_lora_rank is not None else hidden
+        items += _linear(f"{p}.indexer.wq_b", "attn_indexer", a.index_heads * a.index_head_dim, q_in, False)
+        items += _linear(f"{p}.indexer.wk", "attn_indexer", a.index_head_dim, hidden, False)
+        items += [(f"{p}.indexer.k_norm.weight", "attn_indexer", (a.index_head_dim,)),
+                  (f"{p}.indexer.k_norm.bias", "attn_indexer", (a.index_head_dim,))]
+        items += _linear(f"{p}.indexer.weights_proj", "attn_indexer", a.index_heads, hidden, False)
     if a.rel_bias_buckets:
         items.append((f"{p}.rel_bias.weight", "rel_bias", (a.rel_bias_buckets, nh)))
     return items

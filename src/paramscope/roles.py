@@ -25,6 +25,7 @@ ROLE_GROUPS: dict[str, str] = {
     "attn_o": "attention",
     "attn_qkv": "attention",  # fused q/k/v (GPT-2 c_attn, Phi-3 qkv_proj, Falcon query_key_value)
     "attn_sinks": "attention",  # per-head attention sink logits (gpt-oss)
+    "attn_indexer": "attention",  # the lightning indexer of indexed sparse attention (DeepSeek-V3.2)
     # MLA sub-projections (DeepSeek-V2/V3)
     "attn_q_a": "attention",
     "attn_q_b": "attention",

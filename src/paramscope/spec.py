@@ -96,6 +96,12 @@ class AttentionSpec:
     # window is a chunk: a query attends only to keys of its own chunk of `window` tokens (Llama 4's chunked
     # local attention) instead of the `window` keys before it; caches keep up to `window` keys either way
     chunked: bool = False
+    # indexed sparse attention (DeepSeek-V3.2 DSA): a lightning indexer of index_heads x index_head_dim
+    # scores every cached token and the attention reads only the index_topk best; the cache keeps all
+    # tokens plus one index_head_dim indexer key per token
+    index_topk: int | None = None
+    index_heads: int = 0
+    index_head_dim: int = 0
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")

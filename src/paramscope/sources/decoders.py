@@ -71,6 +71,7 @@ class Traits:
     linear_type: str = "linear_attention"  # the layer_types entry that names a linear-mixer layer
     ffn_width: str | None = None  # a rule deriving the MLP width from intermediate_size (_FFN_WIDTH)
     chunked: bool = False  # its windowed layers are chunked local attention (Llama 4's attention_chunk_size)
+    indexed: bool = False  # indexed sparse attention with a lightning indexer (DeepSeek-V3.2 DSA)
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -162,6 +163,8 @@ FAMILIES: dict[str, Traits] = {
                     linear="mamba2_bamba", linear_pattern="indices"),
     "lfm2": Traits(tie_default=True, qk_norm="head", linear="short_conv", linear_pattern="full_attn_idxs",
                    linear_type="conv", ffn_width="lfm2"),
+    "deepseek_v32": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
+                           moe="deepseek", indexed=True),
     # Llama 4 text: chunked attention on the RoPE layers, MoE with a shared expert every Nth layer,
     # parameter-free L2 q/k norms (transformers llama4/modeling_llama4.py)
     "llama4_text": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
@@ -218,6 +221,8 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
                 out.append(LINEAR)
             elif kind == "chunked_attention" and t.chunked:  # Llama4TextConfig: the RoPE layers
                 out.append(c.int("attention_chunk_size"))
+            elif kind == "indexed_attention" and t.indexed:  # DSA layers: full attention plus the indexer
+                out.append(None)
             elif kind == "sliding_attention":
                 if window is None:
                     raise ConfigError(f"{c.origin}: {c.prefix}sliding_window: layer {i} is sliding but no window is set")
@@ -286,6 +291,12 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
     if kind == "deepseek":  # i >= first_k_dense_replace and i % moe_layer_freq == 0
         if c.int("n_routed_experts", 0, minimum=0) == 0:
             return [False] * n
+        types = c.str_list("mlp_layer_types")  # DeepseekV32Config writes the derived list: dense | sparse
+        if types is not None:
+            if len(types) != n or not set(types) <= {"dense", "sparse"}:
+                raise ConfigError(f"{c.origin}: {c.prefix}mlp_layer_types: expected {n} entries of dense/sparse")
+            c.touch("first_k_dense_replace", "moe_layer_freq")
+            return [x == "sparse" for x in types]
         first = c.int("first_k_dense_replace", 0, minimum=0)
         freq = c.int("moe_layer_freq", 1)
         return [i >= first and i % freq == 0 for i in range(n)]
@@ -385,6 +396,10 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     widths = {"hidden": hidden, "intermediate": c.int("intermediate_size") if t.layer_extra else 0,
               "one": 1, "attn": heads * head_dim, "head_dim": head_dim}
     windows = _windows(c, n, t)
+    indexer = {}
+    if t.indexed:
+        indexer = dict(index_topk=c.int("index_topk"), index_heads=c.int("index_n_heads"),
+                       index_head_dim=c.int("index_head_dim"))
     moe_flags = _moe_layers(c, n, t.moe) if t.moe else [False] * n
     norms = tuple(_norm(t, r, hidden) for r in norm_roles)
     dense = MlpSpec(_FFN_WIDTH[t.ffn_width](c) if t.ffn_width else c.int("intermediate_size"), gated=t.gated, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
@@ -407,7 +422,8 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
             layer = LayerSpec(recurrent=linear, ffn=moe if moe_flags[i] else dense, norms=norms)
             cache[key] = layer
         if layer is None:
-            attn = AttentionSpec(output_gate=t.attn_output_gate, chunked=t.chunked and windows[i] is not None, num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
+            attn = AttentionSpec(output_gate=t.attn_output_gate, chunked=t.chunked and windows[i] is not None,
+                                 **indexer, num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
                                  o_bias=o_bias, fused_qkv=t.fused_qkv, qk_norm=qk_norm, sinks=t.sinks,
                                  window=windows[i], **mla)
             extra = _layer_extra(t, widths)
