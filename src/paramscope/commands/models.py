@@ -42,8 +42,11 @@ def run(args) -> int:
         render.emit_json({"models": entries})
         return 0
     if not entries:
-        print("no catalog model matches " + " ".join(args.search))
-        return 1
+        import sys
+
+        print("paramscope: no catalog model matches " + " ".join(args.search) + " (try fewer words)",
+              file=sys.stderr)
+        return 0
     table = []
     for e in entries:
         total = human_count(e["total"]) if e.get("total") else "?"

@@ -53,7 +53,8 @@ def _tensor_dict(t) -> dict:
 def text(model: Model, r: ParamReport, *, by_layer: bool = False) -> str:
     out = []
     arch = model.spec.architecture if model.spec else model.source
-    out.append(f"{render.clean(model.name)}  ({model.source}: {render.clean(model.origin)}; {arch})")
+    origin = render.clean(model.origin).removeprefix(f"{model.source}:")
+    out.append(f"{render.clean(model.name)}  ({model.source}: {origin}; {arch})")
     rows = [
         ["total", *render.count_cell(r.total), ""],
         ["active per token", *render.count_cell(r.active), render.pct(r.active, r.total)],
@@ -103,6 +104,9 @@ def text(model: Model, r: ParamReport, *, by_layer: bool = False) -> str:
         out.append(f"published: {pub['total_params']}"
                    + (f", active {pub['active_params']}" if pub.get("active_params") else "")
                    + (f" ({pub['source']})" if pub.get("source") else ""))
+        definition = published_active_definition(r, pub.get("active_params"))
+        if definition:
+            out.append(f"  published active = {definition}")
     if by_layer and r.by_layer:
         out.append("")
         rows = [[f"{x['stack']}.{x['layer']}", *render.count_cell(x["params"])] for x in r.by_layer]
@@ -142,6 +146,34 @@ def _rumour(model: Model, args) -> int:
     if rec.get("notes"):
         print(f"  notes: {rec['notes']}")
     return 0
+
+
+def _published_count(v) -> float | None:
+    from ..units import parse_float
+
+    try:
+        return parse_float(v, what="published count") if v is not None else None
+    except Exception:
+        return None
+
+
+def published_active_definition(r: ParamReport, published) -> str | None:
+    """Which definition of "active" a published figure uses, when it is not paramscope's (all parameters a token
+    touches, embeddings and head included): the figure is matched to 2 significant digits or better."""
+    value = _published_count(published)
+    if not value or r.active == r.total:
+        return None
+    embed = r.by_role.get("embedding", 0)
+    head = r.by_role.get("head", 0)
+    candidates = [("active per token", r.active),
+                  ("active per token excluding the input embedding", r.active - embed),
+                  ("active per token excluding the embedding and the output head", r.active - embed - head)]
+    digits = len(str(published).rstrip("KMBTkmbt").replace(".", "").lstrip("0")) or 1
+    tol = 0.5 * 10 ** (len(str(int(value))) - digits)
+    for name, n in candidates:
+        if abs(n - value) <= tol:
+            return None if name == "active per token" else f"{name} ({n:,})"
+    return None
 
 
 def _int(v):

@@ -11,12 +11,13 @@ DEFAULT_MFU = 0.40  # the middle of published large-run MFUs, 38-46% (facts.md s
 def register(sub) -> None:
     from ..cli import _add_json, _add_model, _lazy
 
+    from . import COUNT_RULE, add_deployment_args
+
     p = sub.add_parser("train", help="training FLOPs, days, GPU-hours, cost and energy (or the MFU reported GPU-hours "
-                                     "imply), with the per-GPU memory plan of a parallel layout")
+                                     "imply), with the per-GPU memory plan of a parallel layout", epilog=COUNT_RULE)
     _add_model(p)
-    p.add_argument("--tokens", required=True, help="training tokens (2T = 2e12)")
-    p.add_argument("--gpu", required=True, metavar="NAME", help="accelerator from `paramscope hardware`")
-    p.add_argument("--count", required=True, help="number of GPUs (or TPU chips)")
+    p.add_argument("--tokens", required=True, help="training tokens (k = 1,000: 32k = 32,000; 2T = 2e12)")
+    add_deployment_args(p, require_gpu=True, workload=False)  # the device part of the shared deployment options
     p.add_argument("--mfu", default=None, help=f"model FLOPs utilization in (0, 1] (default {DEFAULT_MFU} unless "
                                                "--gpu-hours is given)")
     p.add_argument("--gpu-hours", default=None, help="reported GPU-hours: back-solve the MFU they imply")
@@ -49,6 +50,8 @@ def run(args) -> int:
     tokens = parse_float(args.tokens, what="--tokens")
     if not tokens > 0:
         raise InputError(f"tokens must be > 0, got {args.tokens}")
+    if args.count is None:
+        raise InputError("train: give the number of GPUs (--count)")
     count = parse_count(args.count, what="--count", minimum=1)
     seq = parse_count(args.seq_len, what="--seq-len", binary_k=True)
     if args.mfu is not None and args.gpu_hours is not None:
@@ -56,7 +59,7 @@ def run(args) -> int:
     gpu_hours = None if args.gpu_hours is None else parse_float(args.gpu_hours, what="--gpu-hours")
     mfu = DEFAULT_MFU if args.mfu is None and gpu_hours is None else \
         (None if args.mfu is None else parse_float(args.mfu, what="--mfu"))
-    hw = get_hardware(args.gpu)
+    hw = get_hardware(args.gpu, args.hardware_file)
     model = load(args.model)
     r = train_report(model, hw, tokens=tokens, gpus=count, mfu=mfu, gpu_hours=gpu_hours, seq_len=seq,
                      dtype=args.dtype or default_dtype(hw),

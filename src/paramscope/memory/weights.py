@@ -68,7 +68,8 @@ def native_scheme(spec) -> tuple[Scheme, list[str]]:
         base = "bf16" if method else "fp32"
         said = f"torch_dtype {spec.dtype!r} is not a dtype paramscope knows" if dtype else \
             "the config states no torch_dtype"
-        warnings.append(f"{said}; unquantized tensors are assumed to be stored in {base}")
+        if method != "mxfp4":  # gpt-oss (the MXFP4 checkpoints) states no dtype; its other tensors are bf16
+            warnings.append(f"{said}; unquantized tensors are assumed to be stored in {base}")
     keep_rules = (Rule("keep", ndim=1), Rule("keep", roles=("embed*", "lm_head", "pos_embed", "type_embed", "router",
                                                              "rel_bias", "norm*")),
                   Rule("keep", components=("vision", "projector")))

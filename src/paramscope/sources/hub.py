@@ -22,8 +22,32 @@ def _hub():
     return huggingface_hub
 
 
+PROBE_TIMEOUT_S = 2.0  # one TCP connect to the Hub before any download: no network fails in seconds, not retries
+
+
 def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on") or not _reachable()
+
+
+_REACHABLE: dict[str, bool] = {}
+
+
+def _reachable() -> bool:
+    """Whether the Hub endpoint accepts a TCP connection within PROBE_TIMEOUT_S (checked once per process).
+    Without this, huggingface_hub retries for ~20 s and prints a message per retry before failing."""
+    from urllib.parse import urlparse
+
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    if endpoint not in _REACHABLE:
+        import socket
+
+        u = urlparse(endpoint)
+        try:
+            with socket.create_connection((u.hostname or "huggingface.co", u.port or 443), timeout=PROBE_TIMEOUT_S):
+                _REACHABLE[endpoint] = True
+        except OSError:
+            _REACHABLE[endpoint] = False
+    return _REACHABLE[endpoint]
 
 
 def _file(hub, repo_id: str, filename: str, required: bool):
@@ -34,8 +58,9 @@ def _file(hub, repo_id: str, filename: str, required: bool):
             return None
         kind = type(exc).__name__
         if _offline():
-            raise InputError(f"{repo_id}: {filename} is not in the local Hugging Face cache and HF_HUB_OFFLINE is "
-                             "set; download it once online or give a local path") from None
+            why = "HF_HUB_OFFLINE is set" if os.environ.get("HF_HUB_OFFLINE") else "the Hub is unreachable"
+            raise InputError(f"{repo_id}: {filename} is not in the local Hugging Face cache and {why}; download it "
+                             "once online or give a local path") from None
         if "Gated" in kind:
             raise InputError(f"{repo_id}: gated repository; accept its licence on huggingface.co and log in "
                              "(HF_TOKEN)") from None
