@@ -117,3 +117,17 @@ def deployment_lines(dep, capacity=None) -> list[str]:
         lines.append(f"usable per GPU: {capacity.usable_bytes / 1e9:,.2f} GB of {capacity.total_bytes / 1e9:,.2f} GB"
                      f"; {capacity.rule}")
     return [w for line in lines for w in textwrap.wrap(line, 79, subsequent_indent="  ", break_on_hyphens=False)]
+
+
+def wrap80(text: str) -> str:
+    """Wrap prose lines to 80 columns (continuations indented); tables are already narrower."""
+    import textwrap
+
+    out = []
+    for line in text.splitlines():
+        if len(line) <= 80:
+            out.append(line)
+        else:
+            lead = len(line) - len(line.lstrip(" "))
+            out += textwrap.wrap(line, 80, subsequent_indent=" " * (lead + 2), break_on_hyphens=False)
+    return "\n".join(out)

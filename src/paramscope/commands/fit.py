@@ -45,7 +45,9 @@ def run(args) -> int:
             d["deployment"] = dep.to_dict()
         render.emit_json(d)
     else:
-        print(text(r, dep))
+        from . import wrap80
+
+        print(wrap80(text(r, dep)))
     if not r.fits:
         print(f"paramscope: {r.model} does not fit on {r.layout.gpus} x {r.hardware} (exit code 4)", file=sys.stderr)
     return 0 if r.fits else 4

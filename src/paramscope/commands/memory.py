@@ -99,7 +99,9 @@ def run(args) -> int:
     if args.json:
         render.emit_json(memory_json(r, dep))
         return 0
-    print(text(r, dep))
+    from . import wrap80
+
+    print(wrap80(text(r, dep)))
     return 0
 
 

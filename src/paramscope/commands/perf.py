@@ -57,21 +57,24 @@ def run(args) -> int:
         d["runs"] = [r.to_dict() for r in reports]
         render.emit_json(d)
         return 0
+    from . import wrap80
+
     dep = r0.deployment
+    lines: list[str] = []
     w = dep.workload
-    print(f"{r0.model} on {dep.gpus} x {hw.id}: {dep.weights} weights, prompt {w.prompt_tokens:,}, gen "
+    lines.append(f"{r0.model} on {dep.gpus} x {hw.id}: {dep.weights} weights, prompt {w.prompt_tokens:,}, gen "
           f"{w.gen_tokens:,}, context {w.context:,}")
     rows = [[f"{r.options.batch:,}", f"{r.ttft_s * 1e3:,.1f}", f"{r.tpot_s * 1e3:,.2f}",
              f"{r.decode_tokens_per_s:,.1f}", f"{r.prefill_tokens_per_s:,.0f}", r.bound] for r in reports]
-    print(render.table(rows, ["batch", "TTFT ms", "TPOT ms", "decode tok/s", "prefill tok/s", "bound"],
+    lines.append(render.table(rows, ["batch", "TTFT ms", "TPOT ms", "decode tok/s", "prefill tok/s", "bound"],
                        align="rrrrrl"))
-    print("(decode tok/s: all sequences together; bound: what limits decode)")
-    for line in deployment_lines(dep, None):
-        print(line)
-    print(f"memory per GPU: {r0.per_gpu_bytes / 1e9:,.2f} GB of {r0.capacity_bytes / 1e9:,.2f} GB usable")
-    print(f"KV capacity: {r0.max_concurrent_sequences:,} sequences of {w.context:,} tokens; "
+    lines.append("(decode tok/s: all sequences together; bound: what limits decode)")
+    lines += deployment_lines(dep, None)
+    lines.append(f"memory per GPU: {r0.per_gpu_bytes / 1e9:,.2f} GB of {r0.capacity_bytes / 1e9:,.2f} GB usable")
+    lines.append(f"KV capacity: {r0.max_concurrent_sequences:,} sequences of {w.context:,} tokens; "
           + (f"decode turns compute-bound at batch ~{r0.knee_batch:,}" if r0.knee_batch else
              "decode stays memory-bound at every batch (the KV read grows with the batch)"))
     for a in r0.assumptions:
-        print(f"assumption: {a}")
+        lines.append(f"assumption: {a}")
+    print(wrap80("\n".join(lines)))
     return 0
