@@ -23,7 +23,6 @@ from pathlib import Path
 
 from .errors import DependencyError, InputError
 
-
 WARMUP_RUNS = 2
 MIN_RUNS = 5
 MAX_RUNS = 1000

@@ -71,6 +71,9 @@ class Traits:
     linear_type: str = "linear_attention"  # the layer_types entry that names a linear-mixer layer
     ffn_width: str | None = None  # a rule deriving the MLP width from intermediate_size (_FFN_WIDTH)
     chunked: bool = False  # its windowed layers are chunked local attention (Llama 4's attention_chunk_size)
+    # keys announcing stored modules transformers does not build and paramscope does not describe:
+    # accepted with a warning that names them (MiniMax-M2's multi-token-prediction modules)
+    undescribed: tuple[str, ...] = ()
     indexed: bool = False  # indexed sparse attention with a lightning indexer (DeepSeek-V3.2 DSA)
 
 
@@ -108,7 +111,8 @@ FAMILIES: dict[str, Traits] = {
     "flex_olmo": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="full", moe="mixtral",
                         norms=("norm_attn_out", "norm_mlp_out")),
     "granitemoe": Traits(qkv_bias="attention_bias", o_bias="attention_bias", moe="mixtral"),
-    "minimax_m2": Traits(qk_norm="full", moe="mixtral"),
+    "minimax_m2": Traits(qk_norm="full", moe="mixtral",
+                         undescribed=("use_mtp", "num_mtp_modules", "mtp_transformer_layers")),
     "phimoe": Traits(qkv_bias="attention_bias", o_bias="attention_bias", moe="mixtral", norm_kind="layernorm",
                      lm_head_bias="lm_head_bias", window_rule="all"),
     "glm4_moe": Traits(qkv_bias="attention_bias", moe="deepseek", qk_norm_flag="use_qk_norm", mtp=True),
@@ -386,6 +390,10 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         head_dim = nope + rope
         kv_heads = heads  # MLA expands the latent to per-head K/V
 
+    stated = {k: c.raw(k) for k in t.undescribed if c.raw(k)}
+    if stated:
+        warnings = warnings + (f"{', '.join(f'{k}={v}' for k, v in stated.items())}: the checkpoint stores modules "
+                               "transformers does not build and paramscope does not describe; they are not counted",)
     qk_norm = t.qk_norm
     if t.qk_norm_flag is not None:  # the flag switches the family's kind of q/k norm on or off
         qk_norm = t.qk_norm if c.bool(t.qk_norm_flag, False) else "none"
