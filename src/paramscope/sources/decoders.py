@@ -169,6 +169,10 @@ FAMILIES: dict[str, Traits] = {
                    linear_type="conv", ffn_width="lfm2"),
     "deepseek_v32": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
                            moe="deepseek", indexed=True),
+    "qwen3_5_text": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
+                           qk_norm="head", linear="gated_deltanet", attn_output_gate=True),
+    "qwen3_5_moe_text": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
+                               qk_norm="head", moe="qwen", linear="gated_deltanet", attn_output_gate=True),
     # Llama 4 text: chunked attention on the RoPE layers, MoE with a shared expert every Nth layer,
     # parameter-free L2 q/k norms (transformers llama4/modeling_llama4.py)
     "llama4_text": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
