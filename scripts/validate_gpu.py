@@ -106,7 +106,7 @@ def main() -> int:
             p = perf_report(m, hw, PerfOptions(batch=b, prompt_tokens=a.prompt, gen_tokens=a.gen, weights="bf16",
                                                engine="transformers"))
             # torch.cuda.max_memory_allocated excludes the CUDA context: compare without it
-            mem = memory_report(m, MemoryOptions(weights="bf16", batch=b, context=a.prompt + a.gen,
+            mem = memory_report(m, MemoryOptions(weights="bf16", engine="transformers", batch=b, context=a.prompt + a.gen,
                                                  cuda_context_bytes=0))
             meas = _measure(mid, b, a.prompt, a.gen, torch, transformers) if torch is not None else None
 

@@ -46,6 +46,7 @@ class MemoryOptions:
     split: str | None = None  # tensor | layer | row; None = from tensor/pipeline sizes
     extra_overhead_bytes: int = 0
     include_mtp: bool = False
+    cuda_context_bytes: int | None = None  # overrides [runtime.cuda_context_bytes] in the usable-memory rule
     # engine settings (None = the engine's default for the device; a setting of another engine is refused)
     gpu_memory_utilization: float | None = None  # vLLM
     max_num_seqs: int | None = None  # vLLM
@@ -295,6 +296,12 @@ def memory_report(model, options: MemoryOptions = MemoryOptions()) -> MemoryRepo
     capacity = None
     if o.gpu_memory_bytes is not None:
         capacity = profile.capacity(o.gpu_memory_bytes, o.gpu_kind or "gpu", settings)
+        if o.cuda_context_bytes is not None and "cuda_context" in capacity.reserved:
+            from dataclasses import replace as _replace
+
+            delta = capacity.reserved["cuda_context"] - o.cuda_context_bytes
+            capacity = _replace(capacity, usable_bytes=capacity.usable_bytes + delta,
+                                reserved=capacity.reserved | {"cuda_context": o.cuda_context_bytes})
     parts = {"weights": w.to_dict() | w_parts, "kv_cache": kv.to_dict(), "activations": act.to_dict(),
              "overhead": over}
     name = spec.name if not model.record else model.record.get("name", spec.name)
