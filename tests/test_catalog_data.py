@@ -180,8 +180,12 @@ def test_record_facts(rid, path, value, source):
     assert node == value, f"{rid}: {'.'.join(path)} = {node!r}, expected {value!r} ({source})"
 
 
-# Published figures of records added for issue 10 item 5 against paramscope's exact count of the record's
-# config. (id, "total" or "active", published value, relative tolerance, why that tolerance)
+# Published figures of records added for issue 10 item 5 (and the pending configs turned into records later)
+# against paramscope's exact count of the record's config. (id, what, published value, relative tolerance,
+# why that tolerance). `what`: "total"; "active" (every parameter a token touches, embedding and head
+# included); "active_body" (active minus the input embedding and the output head, the definition some cards
+# use); "total_with_mtp" (total plus the MTP modules paramscope reports apart, for a hub size that counts
+# the whole checkpoint).
 PUBLISHED_CHECKS = [
     ("llama-3.3-70b-instruct", "total", 70e9, 0.01,
      "the model card names the size class '70B'; the exact count is 70.55B (same as Llama 3.1 70B)"),
@@ -189,6 +193,10 @@ PUBLISHED_CHECKS = [
      "model card table: 671B, rounded to 1B; MTP module (not in the config's model) excluded on both sides"),
     ("deepseek-v3.1", "active", 37e9, 0.02,
      "model card table: 37B activated, truncated to whole billions (exact 37.55B)"),
+    ("qwen3-coder-480b-a35b-instruct", "total", 480e9, 0.0011,
+     "model card: 480B, rounded to whole billions (+-0.5B = 0.1%); exact 480.15B"),
+    ("qwen3-coder-480b-a35b-instruct", "active", 35e9, 0.0143,
+     "model card: 35B activated, rounded to whole billions (+-0.5B = 1.43%); exact 35.47B"),
 ]
 
 
@@ -200,5 +208,7 @@ def test_published_figures_match_paramscope(rid, what, value, tol, why):
 
     assert rid in RECORDS
     report = analyze(load_model(rid))
-    got = report.total if what == "total" else report.active
+    embed_head = report.by_role.get("embedding", 0) + report.by_role.get("head", 0)
+    got = {"total": report.total, "active": report.active, "active_body": report.active - embed_head,
+           "total_with_mtp": report.total + report.mtp}[what]
     assert got == pytest.approx(value, rel=tol), f"{rid}: {what} {got:,} vs published {value:,.0f} ({why})"
