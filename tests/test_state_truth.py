@@ -47,6 +47,12 @@ HYBRIDS = {
                          first_k_dense_replace=1, n_group=2, topk_group=1, q_lora_rank=24, kv_lora_rank=16,
                          qk_rope_head_dim=8, qk_nope_head_dim=8, v_head_dim=12, head_dim=8, index_topk=4,
                          index_head_dim=16, index_n_heads=2, vocab_size=300),
+    "kimi_linear": dict(model_type="kimi_linear", architectures=["KimiLinearForCausalLM"], hidden_size=64,
+                        num_hidden_layers=4, vocab_size=300, pad_token_id=0, num_attention_heads=4,
+                        num_key_value_heads=4, linear_num_heads=4, linear_head_dim=16, intermediate_size=96,
+                        moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2, kv_lora_rank=32,
+                        qk_nope_head_dim=16, qk_rope_head_dim=8, v_head_dim=16,
+                        layer_types=["linear_attention"] * 3 + ["full_attention"]),
 }
 
 

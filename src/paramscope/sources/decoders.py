@@ -173,6 +173,9 @@ FAMILIES: dict[str, Traits] = {
                            qk_norm="head", linear="gated_deltanet", attn_output_gate=True),
     "qwen3_5_moe_text": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
                                qk_norm="head", moe="qwen", linear="gated_deltanet", attn_output_gate=True),
+    # Kimi Linear: Kimi Delta Attention layers and MLA layers (layer_types), DeepSeek-style MoE
+    "kimi_linear": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek",
+                          linear="kimi_delta_attention"),
     # Llama 4 text: chunked attention on the RoPE layers, MoE with a shared expert every Nth layer,
     # parameter-free L2 q/k norms (transformers llama4/modeling_llama4.py)
     "llama4_text": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
@@ -297,7 +300,7 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
         only_mlp = set(c.int_list("mlp_only_layers") or [])
         return [(i + 1) % step == 0 and i not in only_mlp for i in range(n)]
     if kind == "deepseek":  # i >= first_k_dense_replace and i % moe_layer_freq == 0
-        if c.int("n_routed_experts", 0, minimum=0) == 0:
+        if c.int(("n_routed_experts", "num_experts"), 0, minimum=0) == 0:
             return [False] * n
         types = c.str_list("mlp_layer_types")  # DeepseekV32Config writes the derived list: dense | sparse
         if types is not None:
@@ -351,12 +354,12 @@ def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_k
                        shared=shared, num_shared_experts=1 if shared else 0, shared_expert_gate=shared is not None)
     if kind == "deepseek":
         width = c.int("moe_intermediate_size")
-        n_shared = c.int("n_shared_experts", 0, minimum=0)
+        n_shared = c.int(("n_shared_experts", "num_shared_experts"), 0, minimum=0)  # Kimi Linear: num_shared_experts
         # transformers builds the shared experts as one MLP of width moe_intermediate_size * n_shared_experts
         shared = MlpSpec(width * n_shared, gated=True, bias=mlp_bias, activation=act) if n_shared else None
         # DeepSeek-V3's sigmoid router carries a per-expert score-correction bias (a buffer in transformers)
         score_bias = c.str("topk_method", "noaux_tc") == "noaux_tc" and c.str("scoring_func", "sigmoid") == "sigmoid"
-        return MoeSpec(num_experts=c.int("n_routed_experts"), top_k=c.int("num_experts_per_tok"),
+        return MoeSpec(num_experts=c.int(("n_routed_experts", "num_experts")), top_k=c.int("num_experts_per_tok"),
                        expert=MlpSpec(width, gated=True, bias=mlp_bias, activation=act),
                        shared=shared, num_shared_experts=n_shared, score_correction_bias=score_bias)
     raise AssertionError(kind)

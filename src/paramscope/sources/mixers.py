@@ -107,4 +107,34 @@ def short_conv(c: Cfg, hidden: int) -> RecurrentSpec:
                          activation_width=3 * hidden)
 
 
-MIXERS = {"short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
+def kimi_delta_attention(c: Cfg, hidden: int) -> RecurrentSpec:
+    """Kimi Delta Attention (Kimi Linear; kimi_linear/modeling_kimi_linear.py KimiLinearDeltaAttention):
+    q, k, v projections of heads x head_dim, one depthwise causal convolution over q, k and v (no bias), a
+    low-rank per-channel forget gate (f_a [head_dim, hidden], f_b [heads x head_dim, head_dim], dt_bias,
+    A_log per head), a per-head beta (b_proj), a low-rank output gate (g_a, g_b), a gated RMSNorm over the
+    head width and o_proj. State: the convolution window and a [heads, head_dim, head_dim] delta-rule state."""
+    heads, hd, kernel = c.int("linear_num_heads"), c.int("linear_head_dim"), c.int("linear_conv_kernel_dim", 4)
+    width = heads * hd
+    p = "self_attn"
+    tensors = (
+        ExtraTensor(f"{p}.q_proj.weight", "lin_in", (width, hidden)),
+        ExtraTensor(f"{p}.k_proj.weight", "lin_in", (width, hidden)),
+        ExtraTensor(f"{p}.v_proj.weight", "lin_in", (width, hidden)),
+        ExtraTensor(f"{p}.conv1d.weight", "lin_conv", (3 * width, 1, kernel)),
+        ExtraTensor(f"{p}.forget_gate.dt_bias", "lin_gate", (width,)),
+        ExtraTensor(f"{p}.forget_gate.A_log", "lin_gate", (1, 1, heads, 1)),
+        ExtraTensor(f"{p}.forget_gate.f_a_proj.weight", "lin_gate", (hd, hidden)),
+        ExtraTensor(f"{p}.forget_gate.f_b_proj.weight", "lin_gate", (width, hd)),
+        ExtraTensor(f"{p}.b_proj.weight", "lin_gate", (heads, hidden)),
+        ExtraTensor(f"{p}.g_a_proj.weight", "lin_gate", (hd, hidden)),
+        ExtraTensor(f"{p}.g_b_proj.weight", "lin_gate", (width, hd)),
+        ExtraTensor(f"{p}.o_norm.weight", "lin_norm", (hd,)),
+        ExtraTensor(f"{p}.o_proj.weight", "lin_out", (hidden, width)),
+    )
+    return RecurrentSpec("kimi_delta_attention", tensors, conv_channels=3 * width, conv_kernel=kernel,
+                         state_elements=heads * hd * hd, state_dtype="fp32",
+                         state_flops_per_token=DELTA_RULE_FLOPS_PER_ELEMENT * heads * hd * hd,
+                         activation_width=3 * width + 2 * width + heads)
+
+
+MIXERS = {"kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
