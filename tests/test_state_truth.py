@@ -53,6 +53,11 @@ HYBRIDS = {
                         moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2, kv_lora_rank=32,
                         qk_nope_head_dim=16, qk_rope_head_dim=8, v_head_dim=16,
                         layer_types=["linear_attention"] * 3 + ["full_attention"]),
+    "nemotron_h": dict(model_type="nemotron_h", architectures=["NemotronHForCausalLM"], hidden_size=64, vocab_size=300,
+                       num_attention_heads=4, num_key_value_heads=2, head_dim=16, intermediate_size=96,
+                       mamba_num_heads=8, mamba_head_dim=16, n_groups=2, ssm_state_size=8,
+                       layers_block_type=["mamba", "attention", "mlp", "moe", "mamba"], n_routed_experts=4,
+                       num_experts_per_tok=2, moe_intermediate_size=32, moe_shared_expert_intermediate_size=48),
 }
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from ..errors import ConfigError, UnsupportedArchitectureError
 from ..spec import ModelSpec
-from . import classic, multimodal, seq2seq_ssm
+from . import classic, hybrids, multimodal, seq2seq_ssm
 from .config_access import Cfg
 from .config_keys import (
     alias_map,
@@ -45,6 +45,7 @@ ADAPTERS.update({
     "switch_transformers": seq2seq_ssm.t5,
     "mamba": seq2seq_ssm.mamba,
     "mamba2": seq2seq_ssm.mamba2,
+    "nemotron_h": hybrids.nemotron_h,
     "jamba": seq2seq_ssm.jamba,
     "gemma3": multimodal.gemma3,
     "qwen2_vl": multimodal.qwen2_vl,

@@ -53,12 +53,15 @@ SSD_FLOPS_PER_ELEMENT = 5
 MAMBA2_KEYS = {
     "mamba2": (("num_heads", 128), ("head_dim", 64), ("n_groups", 8), ("state_size", 128), ("conv_kernel", 4),
                ("expand", 2), ("use_conv_bias", True), ("use_bias", False)),
+    "nemotron_h": (("mamba_num_heads", 128), ("mamba_head_dim", 64), ("n_groups", 8), ("ssm_state_size", 128),
+                   ("conv_kernel", 4), ("expand", 2), ("use_conv_bias", True), ("mamba_proj_bias", False)),
     "bamba": (("mamba_n_heads", 128), ("mamba_d_head", None), ("mamba_n_groups", 1), ("mamba_d_state", 256),
               ("mamba_d_conv", 4), ("mamba_expand", 2), ("mamba_conv_bias", True), ("mamba_proj_bias", False)),
 }
 
 
-def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer") -> RecurrentSpec:
+def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer", *,
+           heads_x_head_dim: bool = False, state_dtype: str = "fp32") -> RecurrentSpec:
     """Mamba-2 / SSD (Dao & Gu 2024, arXiv 2405.21060) as transformers builds it (mamba2/modeling_mamba2.py
     Mamba2Mixer; bamba/modeling_bamba.py BambaMixer): in_proj to z, x, B, C and dt
     (2 x intermediate + 2 x groups x state + heads), a depthwise causal convolution over x, B, C with
@@ -70,6 +73,8 @@ def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer") -> 
     heads, groups, state, kernel = c.int(h_k, h_d), c.int(g_k, g_d), c.int(s_k, s_d), c.int(k_k, k_d)
     intermediate = int(c.float(e_k, e_d) * hidden)
     head_dim = c.int(d_k, d_d) if d_d is not None else c.int(d_k, intermediate // heads)
+    if heads_x_head_dim:  # NemotronHMamba2Mixer: intermediate = mamba_num_heads x mamba_head_dim
+        intermediate = heads * head_dim
     conv_bias, proj_bias = c.bool(cb_k, cb_d), c.bool(pb_k, pb_d)
     conv_dim = intermediate + 2 * groups * state
     p = prefix
@@ -86,7 +91,7 @@ def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer") -> 
     if proj_bias:
         tensors.append(ExtraTensor(f"{p}.out_proj.bias", "ssm_out", (hidden,)))
     return RecurrentSpec("mamba2", tuple(tensors), conv_channels=conv_dim, conv_kernel=kernel,
-                         state_elements=heads * head_dim * state, state_dtype="fp32",
+                         state_elements=heads * head_dim * state, state_dtype=state_dtype,
                          state_flops_per_token=SSD_FLOPS_PER_ELEMENT * heads * head_dim * state,
                          activation_width=2 * intermediate + 2 * groups * state + heads + conv_dim)
 

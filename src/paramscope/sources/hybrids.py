@@ -1,0 +1,97 @@
+"""config.json -> ModelSpec for hybrids whose layers each hold ONE block (a Mamba-2 mixer, attention, an
+MLP or a mixture of experts), as NVIDIA's Nemotron-H lays them out.
+
+Layout from transformers 5.23 nemotron_h/modeling_nemotron_h.py and configuration_nemotron_h.py: every
+layer is an RMSNorm and one block chosen by layers_block_type (or the legacy hybrid_override_pattern
+string: M = Mamba-2, * = attention, - = MLP, E = MoE); MLPs and experts are not gated (relu2); the MoE
+has a shared expert and a sigmoid router whose score-correction bias is a buffer.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError, UnsupportedArchitectureError
+from ..spec import (
+    AttentionSpec,
+    EmbeddingSpec,
+    HeadSpec,
+    LayerSpec,
+    MlpSpec,
+    ModelSpec,
+    MoeSpec,
+    NormSpec,
+    StackSpec,
+)
+from .config_access import Cfg
+from .mixers import mamba2
+
+_PATTERN = {"M": "linear_attention", "E": "moe", "*": "full_attention", "-": "mlp"}
+_LEGACY = {"mamba": "linear_attention", "attention": "full_attention"}
+
+
+def _block_types(c: Cfg) -> list[str]:
+    types = c.str_list("layers_block_type")  # "layer_types" is the same setting (attribute_map)
+    pattern = c.str("hybrid_override_pattern")
+    if types is None and pattern is not None:
+        bad = sorted(set(pattern) - set(_PATTERN))
+        if bad:
+            raise ConfigError(f"{c.origin}: hybrid_override_pattern: unknown block symbols {bad}")
+        types = [_PATTERN[ch] for ch in pattern]
+    if types is None:  # NemotronHConfig's default
+        types = ["linear_attention", "moe", "full_attention", "mlp"]
+    types = [_LEGACY.get(x, x) for x in types]
+    bad = sorted(set(types) - set(_PATTERN.values()))
+    if bad:
+        raise ConfigError(f"{c.origin}: layers_block_type: unknown block types {bad}")
+    c.touch("num_hidden_layers")  # deprecated: transformers uses len(layers_block_type)
+    return types
+
+
+def nemotron_h(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    d = c.int("hidden_size")
+    types = _block_types(c)
+    if c.raw("moe_latent_size") is not None:
+        raise UnsupportedArchitectureError(f"{c.origin}: moe_latent_size={c.raw('moe_latent_size')} (experts in a "
+                                           "latent space) is not described")
+    act = c.str("mlp_hidden_act", "relu2")
+    mlp_bias = c.bool("mlp_bias", False)
+    heads = c.int("num_attention_heads")
+    kv = c.int("num_key_value_heads", heads)
+    head_dim = c.int("head_dim", d // heads)
+    attn_bias = c.bool("attention_bias", False)
+    c.touch("expand", "chunk_size", "time_step_min", "time_step_max", "time_step_limit", "time_step_floor",
+            "mamba_hidden_act", "use_bias", "mamba_ssm_cache_dtype", "moe_shared_expert_overlap")
+    norm = NormSpec("norm_attn_in", d)
+    blocks: dict[str, LayerSpec] = {}
+    if "linear_attention" in types:
+        state = "fp32" if c.str("mamba_ssm_cache_dtype", "float32") == "float32" else "model"
+        blocks["linear_attention"] = LayerSpec(
+            recurrent=mamba2(c, d, "nemotron_h", heads_x_head_dim=True, state_dtype=state),
+            norms=(NormSpec("norm_ssm", d),))
+    if "full_attention" in types:
+        blocks["full_attention"] = LayerSpec(
+            attention=AttentionSpec(heads, kv, head_dim, qkv_bias=attn_bias, o_bias=attn_bias,
+                                    window=c.opt_int("sliding_window")), norms=(norm,))
+    if "mlp" in types:
+        blocks["mlp"] = LayerSpec(ffn=MlpSpec(c.int("intermediate_size"), gated=False, bias=mlp_bias, activation=act),
+                                  norms=(NormSpec("norm_mlp_in", d),))
+    if "moe" in types:
+        shared_width = c.int("moe_shared_expert_intermediate_size", 0, minimum=0)
+        c.touch("n_shared_experts")  # NemotronHMoE builds one shared MLP of the shared width
+        moe = MoeSpec(num_experts=c.int("n_routed_experts"), top_k=c.int("num_experts_per_tok"),
+                      expert=MlpSpec(c.int("moe_intermediate_size"), gated=False, bias=mlp_bias, activation=act),
+                      shared=MlpSpec(shared_width, gated=False, bias=mlp_bias, activation=act) if shared_width else None,
+                      num_shared_experts=1 if shared_width else 0, score_correction_bias=True, stacked=True)
+        blocks["moe"] = LayerSpec(ffn=moe, norms=(NormSpec("norm_mlp_in", d),))
+    warnings = ()
+    n_mtp = c.int("num_nextn_predict_layers", 0, minimum=0)
+    c.touch("mtp_layers_block_type", "mtp_hybrid_override_pattern")
+    if n_mtp:
+        warnings = (f"num_nextn_predict_layers={n_mtp}: the checkpoint stores multi-token-prediction layers "
+                    "(mtp.*) that transformers does not build and paramscope does not describe; not counted",)
+    return ModelSpec(
+        name=name, architecture=architecture, model_type=model_type, hidden_size=d,
+        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=c.bool("tie_word_embeddings", False) and head == "lm",
+                                position="none"),
+        stacks=(StackSpec("decoder", d, tuple(blocks[x] for x in types), final_norm=NormSpec("norm_final", d)),),
+        head=HeadSpec(kind=head), max_context=c.opt_int("max_position_embeddings"),
+        dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"), warnings=warnings)
