@@ -26,14 +26,43 @@ def _transformers():
     return transformers
 
 
+def _arch_model_type(arch: str) -> str | None:
+    """The transformers model_type whose auto-mapped class is `arch` (causal-LM mapping first), or None.
+    Several model_types can share a class; the one the class is named after wins."""
+    from transformers.models.auto import modeling_auto
+
+    tables = [modeling_auto.MODEL_FOR_CAUSAL_LM_MAPPING_NAMES]
+    tables += [v for k, v in sorted(vars(modeling_auto).items())
+               if k.endswith("_MAPPING_NAMES") and isinstance(v, dict) and v is not tables[0]]
+    for table in tables:
+        hits = [mt for mt, cls in table.items() if arch in ((cls,) if isinstance(cls, str) else tuple(cls))]
+        if hits:
+            folded = arch.lower()
+            return sorted(hits, key=lambda t: (not folded.startswith(t.replace("_", "")), t))[0]
+    return None
+
+
+def build_model_type(config: dict) -> str | None:
+    """The model_type whose config class builds `config`: its own when transformers knows it, else (a
+    remote-code release such as Kimi-K2's "kimi_k2" naming DeepseekV3ForCausalLM) the model_type of its
+    architectures[0] class, as paramscope describes it."""
+    tf = _transformers()
+    model_type = config.get("model_type")
+    if model_type in tf.CONFIG_MAPPING:
+        return model_type
+    arch = (config.get("architectures") or [""])[0]
+    return _arch_model_type(arch) if arch else None
+
+
 def build_meta(config: dict):
     """Instantiate config['architectures'][0] exactly as transformers builds it, on the meta device."""
     import torch
 
     tf = _transformers()
-    model_type = config["model_type"]
+    model_type = build_model_type(config)
     cfg_cls = tf.CONFIG_MAPPING[model_type]
-    kwargs = {k: v for k, v in config.items() if k not in ("transformers_version", "architectures", "auto_map")}
+    kwargs = {k: v for k, v in config.items()
+              if k not in ("transformers_version", "architectures", "auto_map", "model_type")}
     cfg = cfg_cls(**kwargs)
     arch = config["architectures"][0]
     cls = getattr(tf, arch)
@@ -67,7 +96,7 @@ def catalog_truth_config(rec: dict) -> tuple[dict | None, str]:
     config = dict(cfg)
     arch = (config.get("architectures") or [""])[0]
     arch = {"T5WithLMHeadModel": "T5ForConditionalGeneration"}.get(arch, arch)
-    if not hasattr(tf, arch) or config.get("model_type") not in tf.CONFIG_MAPPING:
+    if not hasattr(tf, arch) or build_model_type(config) is None:
         return None, f"transformers {tf.__version__} has no {arch or config.get('model_type')}"
     config["architectures"] = [arch]
     return config, ""

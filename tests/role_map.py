@@ -64,6 +64,9 @@ GROUP: dict[str, str] = {
     "lm_head": "head", "mlm_transform": "head", "mlm_bias": "head", "pooler": "head",
     "ssm_in": "ssm", "ssm_conv": "ssm", "ssm_x": "ssm", "ssm_dt": "ssm", "ssm_a": "ssm", "ssm_d": "ssm",
     "ssm_out": "ssm", "ssm_inner_norm": "ssm",
+    "attn_indexer": "attention",  # DeepSeek-V3.2's lightning indexer only chooses which keys attention reads
+    "lin_in": "linear_mixer", "lin_conv": "linear_mixer", "lin_gate": "linear_mixer", "lin_norm": "linear_mixer",
+    "lin_out": "linear_mixer",
     "patch_embed": "other", "other": "other",
 }
 
@@ -170,6 +173,38 @@ GEMMA3_TEXT = _llama_shell(M) + _llama_attention(M) + _llama_mlp(M) + _sandwich_
 
 DEEPSEEK = (_llama_shell(M) + _mla(M) + _llama_mlp(M) + _pre_norms(M) + _fused_experts(M)
             + _shared_experts(M, "shared_experts"))
+
+# DeepseekV32Attention (modeling_deepseek_v32.py) is DeepSeek-V3's MLA plus `self.indexer`, a
+# DeepseekV32Indexer: wq_b (from the q-LoRA latent), wk, k_norm (nn.LayerNorm: weight and bias) and
+# weights_proj (per-head scoring weights). It only picks the index_topk keys MLA attends to.
+DEEPSEEK_V32 = DEEPSEEK + [
+    Rule(rf"{M}layers\.{L}\.self_attn\.indexer\.(?:wq_b|wk|weights_proj)\.weight", "attn_indexer", "decoder"),
+    Rule(rf"{M}layers\.{L}\.self_attn\.indexer\.k_norm\.{WB}", "attn_indexer", "decoder"),
+]
+
+# Qwen3NextDecoderLayer (modeling_qwen3_next.py): input_layernorm before the token mixer -- `linear_attn`
+# (Qwen3NextGatedDeltaNet) or `self_attn` (Qwen3NextAttention, a gated attention: q_proj yields the query
+# and the output gate, so its rows are 2 x heads x head_dim; QK-norm) -- and post_attention_layernorm
+# before the MLP (Qwen3NextSparseMoeBlock: router `gate`, fused experts, `shared_expert`, and
+# `shared_expert_gate` scaling it by a sigmoid; or a dense Qwen3NextMLP in mlp_only_layers).
+# Qwen3NextGatedDeltaNet: in_proj_qkvz (q, k, v and the output gate z) and in_proj_ba (beta and the decay
+# input a) read the hidden state; conv1d is the causal depthwise convolution over q/k/v; dt_bias and A_log
+# are the per-value-head decay parameters; norm is the gated RMSNorm of the mixer's output; out_proj.
+_LA = rf"{M}layers\.{L}\.linear_attn\."
+QWEN3_NEXT = QWEN3 + _fused_experts(M) + _shared_experts(M, "shared_expert") + [
+    Rule(rf"{M}layers\.{L}\.mlp\.shared_expert_gate\.weight", "shared_expert_gate", "decoder"),
+    Rule(rf"{_LA}in_proj_qkvz\.{WB}", "lin_in", "decoder"),
+    Rule(rf"{_LA}in_proj_ba\.{WB}", "lin_in", "decoder"),
+    Rule(rf"{_LA}conv1d\.{WB}", "lin_conv", "decoder"),
+    Rule(rf"{_LA}(?:dt_bias|A_log)", "lin_gate", "decoder"),
+    Rule(rf"{_LA}norm\.weight", "lin_norm", "decoder"),
+    Rule(rf"{_LA}out_proj\.{WB}", "lin_out", "decoder"),
+]
+
+# MiniMaxM2DecoderLayer (modeling_minimax_m2.py): Llama's pre-norm block; MiniMaxM2Attention's q_norm and
+# k_norm normalize the whole q / k projection (num_heads x head_dim wide, not per head); the MoE block has
+# the router `gate` (its e_score_correction_bias is a buffer) and fused experts, no shared expert.
+MINIMAX_M2 = _llama_shell(M) + _llama_attention(M) + _qk_norms(M) + _pre_norms(M) + _fused_experts(M)
 
 # ---------------------------------------------------------------------------------------------------
 # Vision towers of the multimodal families.
@@ -444,6 +479,12 @@ TABLE: dict[str, list[Rule]] = {
     ],
     "deepseek_v2": DEEPSEEK,
     "deepseek_v3": DEEPSEEK,
+    # Kimi-K2's remote-code model_type; transformers builds its architectures[0], DeepseekV3ForCausalLM
+    # (tests/hf_truth.py build_model_type), so the names are DeepSeek-V3's
+    "kimi_k2": DEEPSEEK,
+    "deepseek_v32": DEEPSEEK_V32,
+    "qwen3_next": QWEN3_NEXT,
+    "minimax_m2": MINIMAX_M2,
     "gpt_oss": _llama_shell(M) + _llama_attention(M) + _pre_norms(M) + [
         Rule(rf"{M}layers\.{L}\.self_attn\.sinks", "attn_sinks", "decoder"),
         Rule(rf"{M}layers\.{L}\.mlp\.router\.{WB}", "router", "decoder"),

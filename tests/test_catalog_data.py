@@ -197,6 +197,27 @@ PUBLISHED_CHECKS = [
      "model card: 480B, rounded to whole billions (+-0.5B = 0.1%); exact 480.15B"),
     ("qwen3-coder-480b-a35b-instruct", "active", 35e9, 0.0143,
      "model card: 35B activated, rounded to whole billions (+-0.5B = 1.43%); exact 35.47B"),
+    ("qwen3-next-80b-a3b-thinking", "total", 80e9, 0.00625,
+     "model card: 80B, rounded to whole billions (+-0.5B = 0.625%); exact 79.67B, MTP layer not in the model"),
+    ("qwen3-next-80b-a3b-thinking", "active_body", 3e9, 0.167,
+     "model card: 3B activated, one significant digit (+-0.5B = 16.7%); exact 3.25B without embedding and "
+     "head (3.87B with them, which would round to 4B)"),
+    ("minimax-m2.5", "total", 230e9, 0.022,
+     "M2 model card: 230B, two significant digits (+-5B = 2.2%); exact 228.69B, MTP modules not counted"),
+    ("minimax-m2.5", "active_body", 10e9, 0.05,
+     "M2 model card: 10B active, two significant digits (+-0.5B = 5%); exact 9.80B without embedding and head "
+     "(10.42B without the input embedding only; 11.03B with both)"),
+    ("deepseek-v3.2", "total_with_mtp", 685e9, 0.00073,
+     "hub size 685B, whole billions (+-0.5B = 0.073%), counts the checkpoint: 671,877,929,216 (model, DSA "
+     "indexer included) + 13,477,385,472 (MTP module, reported apart) = 685.36B"),
+    ("kimi-k2-instruct", "total", 1e12, 0.03,
+     "model card: 1T, the size class; exact 1.026T (+2.6%)"),
+    ("kimi-k2-instruct", "active", 32e9, 0.031,
+     "model card: 32B activated, truncated to whole billions (< 1B = 3.1%) as DeepSeek-V3's 37B; exact 32.86B"),
+    ("roberta-base", "total", 125e6, 0.004,
+     "fairseq release: 125M, whole millions (+-0.5M = 0.4%); exact 124.70M"),
+    ("roberta-large", "total", 355e6, 0.0015,
+     "fairseq release: 355M, whole millions (+-0.5M = 0.14%); exact 355.41M"),
 ]
 
 

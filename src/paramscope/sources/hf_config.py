@@ -44,6 +44,7 @@ ADAPTERS.update({
     "t5": seq2seq_ssm.t5,
     "switch_transformers": seq2seq_ssm.t5,
     "mamba": seq2seq_ssm.mamba,
+    "falcon_mamba": seq2seq_ssm.mamba,  # Mamba-1 whose B, C and dt RMSNorms have no weights
     "mamba2": seq2seq_ssm.mamba2,
     "nemotron_h": hybrids.nemotron_h,
     "jamba": seq2seq_ssm.jamba,

@@ -47,6 +47,10 @@ def _rules() -> list[tuple[re.Pattern, str]]:
         (r"(?:^|\.)(?:lm_head|embed_out)\.(?:weight|bias)$|^output\.weight$|predictions\.decoder\.weight$", "lm_head"),
         (r"predictions\.(?:decoder\.)?bias$", "mlm_bias"),
         (r"predictions\.(?:transform\.)?(?:dense|LayerNorm)\.(?:weight|bias)$", "mlm_transform"),
+        # RoBERTa-style MLM head (RobertaLMHead and its copies: dense -> gelu -> layer_norm -> decoder + bias)
+        (r"(?:^|\.)lm_head\.(?:dense|layer_norm)\.(?:weight|bias)$", "mlm_transform"),
+        (r"(?:^|\.)lm_head\.decoder\.weight$", "lm_head"),
+        (r"(?:^|\.)lm_head\.decoder\.bias$", "mlm_bias"),
         (r"(?:^|\.)(?:pooler|seq_relationship)(?:\.dense)?\.(?:weight|bias)$", "pooler"),
         # cross-attention
         (r"cross_attn_(?:attn|mlp)_gate$", "xattn_gate"),
@@ -65,6 +69,8 @@ def _rules() -> list[tuple[re.Pattern, str]]:
         (r"shared_experts?\.(?:up_proj|w3)\.(?:weight|bias)$", "shared_up"),
         (r"shared_experts?\.(?:down_proj|w2)\.(?:weight|bias)$", "shared_down"),
         (r"(?:mlp|block_sparse_moe|feed_forward|moe)\.(?:gate|router)(?:\.classifier)?\.(?:weight|bias)$", "router"),
+        # the lightning indexer of indexed sparse attention (DeepSeek-V3.2): before the q/k rules (wk, k_norm)
+        (r"(?:self_attn|attn|attention)\.indexer\.(?:wq_b|wk|weights_proj|k_norm)\.(?:weight|bias)$", "attn_indexer"),
         # MLA sub-projections and their norms
         (r"q_a_proj\.(?:weight|bias)$", "attn_q_a"),
         (r"q_b_proj\.(?:weight|bias)$", "attn_q_b"),
@@ -75,6 +81,12 @@ def _rules() -> list[tuple[re.Pattern, str]]:
         (r"(?:q_norm|query_layernorm)\.(?:weight|bias)$", "norm_q"),
         (r"(?:k_norm|key_layernorm)\.(?:weight|bias)$", "norm_k"),
         (r"(?:self_attn|attn|attention)\.sinks$", "attn_sinks"),
+        # gated DeltaNet linear attention (Qwen3-Next `linear_attn`): before the fused/separate attention rules
+        (r"linear_attn\.in_proj_(?:qkvz|ba)\.(?:weight|bias)$", "lin_in"),
+        (r"linear_attn\.conv1d\.(?:weight|bias)$", "lin_conv"),
+        (r"linear_attn\.(?:dt_bias|A_log)$", "lin_gate"),
+        (r"linear_attn\.norm\.weight$", "lin_norm"),
+        (r"linear_attn\.out_proj\.(?:weight|bias)$", "lin_out"),
         # state-space mixers (before attention: Mamba also has in_proj/out_proj)
         (r"(?:mixer|mamba)\.in_proj\.(?:weight|bias)$", "ssm_in"),
         (r"(?:mixer|mamba)\.conv1d\.(?:weight|bias)$", "ssm_conv"),
