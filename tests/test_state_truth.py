@@ -58,6 +58,9 @@ HYBRIDS = {
                        mamba_num_heads=8, mamba_head_dim=16, n_groups=2, ssm_state_size=8,
                        layers_block_type=["mamba", "attention", "mlp", "moe", "mamba"], n_routed_experts=4,
                        num_experts_per_tok=2, moe_intermediate_size=32, moe_shared_expert_intermediate_size=48),
+    "falcon_h1": dict(model_type="falcon_h1", architectures=["FalconH1ForCausalLM"], hidden_size=64, num_hidden_layers=2,
+                      vocab_size=300, num_attention_heads=4, num_key_value_heads=2, intermediate_size=96,
+                      mamba_d_ssm=128, mamba_n_heads=8, mamba_n_groups=1, mamba_d_state=8, mamba_d_conv=4),
 }
 
 

@@ -67,6 +67,7 @@ class Traits:
     linear: str | None = None  # mixer of layer_types "linear_attention" layers (sources/mixers.py MIXERS)
     linear_default_interval: int = 4  # without layer_types: every Nth layer is full attention
     linear_pattern: str = "interval"  # interval (full_attention_interval) | indices (attn_layer_indices)
+    # | parallel (every layer runs attention and the mixer side by side, Falcon-H1)
     attn_output_gate: bool = False  # q_proj also emits a sigmoid output gate (Qwen3-Next)
     linear_type: str = "linear_attention"  # the layer_types entry that names a linear-mixer layer
     ffn_width: str | None = None  # a rule deriving the MLP width from intermediate_size (_FFN_WIDTH)
@@ -173,6 +174,8 @@ FAMILIES: dict[str, Traits] = {
                            qk_norm="head", linear="gated_deltanet", attn_output_gate=True),
     "qwen3_5_moe_text": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
                                qk_norm="head", moe="qwen", linear="gated_deltanet", attn_output_gate=True),
+    "falcon_h1": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
+                        linear="mamba2_falcon_h1", linear_pattern="parallel"),
     # Kimi Linear: Kimi Delta Attention layers and MLA layers (layer_types), DeepSeek-style MoE
     "kimi_linear": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek",
                           linear="kimi_delta_attention"),
@@ -257,7 +260,7 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
         attn = c.int_list("full_attn_idxs")
         attn = set(range(n) if attn is None else attn)
         return [None if i in attn else LINEAR for i in range(n)]
-    if t.linear is not None:  # Qwen3NextConfig: layer i is full attention when (i + 1) % interval == 0
+    if t.linear is not None and t.linear_pattern == "interval":  # Qwen3NextConfig: (i + 1) % interval == 0 is full
         every = c.int("full_attention_interval", t.linear_default_interval)
         return [None if (i + 1) % every == 0 else LINEAR for i in range(n)]
     if rule == "none" or window is None:
@@ -427,12 +430,17 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     if t.moe and moe is None:  # a family's expert keys are inert when it routes no layer
         c.touch(*_MOE_KEYS)
 
-    linear = _linear_mixer(c, t, hidden, LINEAR in windows)
+    linear = _linear_mixer(c, t, hidden, LINEAR in windows or t.linear_pattern == "parallel")
     cache: dict[tuple, LayerSpec] = {}
     layers = []
     for i in range(n):
         key = (windows[i], moe_flags[i])
         layer = cache.get(key)
+        if layer is None and t.linear_pattern == "parallel":  # FalconH1DecoderLayer: attention + Mamba-2 + MLP
+            attn = AttentionSpec(num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
+                                 o_bias=o_bias, window=windows[i])
+            layer = LayerSpec(attention=attn, recurrent=linear, ffn=moe if moe_flags[i] else dense, norms=norms)
+            cache[key] = layer
         if layer is None and windows[i] == LINEAR:
             layer = LayerSpec(recurrent=linear, ffn=moe if moe_flags[i] else dense, norms=norms)
             cache[key] = layer

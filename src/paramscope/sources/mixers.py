@@ -55,13 +55,16 @@ MAMBA2_KEYS = {
                ("expand", 2), ("use_conv_bias", True), ("use_bias", False)),
     "nemotron_h": (("mamba_num_heads", 128), ("mamba_head_dim", 64), ("n_groups", 8), ("ssm_state_size", 128),
                    ("conv_kernel", 4), ("expand", 2), ("use_conv_bias", True), ("mamba_proj_bias", False)),
+    "falcon_h1": (("mamba_n_heads", 128), ("mamba_d_head", None), ("mamba_n_groups", 1), ("mamba_d_state", 256),
+                  ("mamba_d_conv", 4), ("mamba_expand", 2), ("mamba_conv_bias", True), ("mamba_proj_bias", False)),
     "bamba": (("mamba_n_heads", 128), ("mamba_d_head", None), ("mamba_n_groups", 1), ("mamba_d_state", 256),
               ("mamba_d_conv", 4), ("mamba_expand", 2), ("mamba_conv_bias", True), ("mamba_proj_bias", False)),
 }
 
 
 def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer", *,
-           heads_x_head_dim: bool = False, state_dtype: str = "fp32") -> RecurrentSpec:
+           heads_x_head_dim: bool = False, state_dtype: str = "fp32", width_key: str | None = None,
+           norm_key: str | None = None) -> RecurrentSpec:
     """Mamba-2 / SSD (Dao & Gu 2024, arXiv 2405.21060) as transformers builds it (mamba2/modeling_mamba2.py
     Mamba2Mixer; bamba/modeling_bamba.py BambaMixer): in_proj to z, x, B, C and dt
     (2 x intermediate + 2 x groups x state + heads), a depthwise causal convolution over x, B, C with
@@ -72,7 +75,13 @@ def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer", *,
         MAMBA2_KEYS[keys]
     heads, groups, state, kernel = c.int(h_k, h_d), c.int(g_k, g_d), c.int(s_k, s_d), c.int(k_k, k_d)
     intermediate = int(c.float(e_k, e_d) * hidden)
-    head_dim = c.int(d_k, d_d) if d_d is not None else c.int(d_k, intermediate // heads)
+    if width_key is not None and c.raw(width_key) is not None:  # FalconH1Mixer: mamba_d_ssm, else expand x hidden
+        intermediate = c.int(width_key)
+    if c.raw(d_k) == "auto":  # FalconH1Config: mamba_d_head "auto" = intermediate // heads
+        c.touch(d_k)
+        head_dim = intermediate // heads
+    else:
+        head_dim = c.int(d_k, d_d) if d_d is not None else c.int(d_k, intermediate // heads)
     if heads_x_head_dim:  # NemotronHMamba2Mixer: intermediate = mamba_num_heads x mamba_head_dim
         intermediate = heads * head_dim
     conv_bias, proj_bias = c.bool(cb_k, cb_d), c.bool(pb_k, pb_d)
@@ -86,8 +95,10 @@ def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer", *,
         tensors.append(ExtraTensor(f"{p}.in_proj.bias", "ssm_in",
                                    (2 * intermediate + 2 * groups * state + heads,)))
     tensors += [ExtraTensor(f"{p}.dt_bias", "ssm_dt", (heads,)), ExtraTensor(f"{p}.A_log", "ssm_a", (heads,)),
-                ExtraTensor(f"{p}.D", "ssm_d", (heads,)), ExtraTensor(f"{p}.norm.weight", "ssm_inner_norm", (intermediate,)),
-                ExtraTensor(f"{p}.out_proj.weight", "ssm_out", (hidden, intermediate))]
+                ExtraTensor(f"{p}.D", "ssm_d", (heads,))]
+    if norm_key is None or c.bool(norm_key, True):  # Falcon-H1 has the gated RMSNorm only with mamba_rms_norm
+        tensors.append(ExtraTensor(f"{p}.norm.weight", "ssm_inner_norm", (intermediate,)))
+    tensors.append(ExtraTensor(f"{p}.out_proj.weight", "ssm_out", (hidden, intermediate)))
     if proj_bias:
         tensors.append(ExtraTensor(f"{p}.out_proj.bias", "ssm_out", (hidden,)))
     return RecurrentSpec("mamba2", tuple(tensors), conv_channels=conv_dim, conv_kernel=kernel,
@@ -142,4 +153,9 @@ def kimi_delta_attention(c: Cfg, hidden: int) -> RecurrentSpec:
                          activation_width=3 * width + 2 * width + heads)
 
 
-MIXERS = {"kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
+def _falcon_h1_mixer(c: Cfg, hidden: int) -> RecurrentSpec:
+    c.touch("mamba_norm_before_gate", "mamba_chunk_size")
+    return mamba2(c, hidden, "falcon_h1", "mamba", width_key="mamba_d_ssm", norm_key="mamba_rms_norm")
+
+
+MIXERS = {"mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
