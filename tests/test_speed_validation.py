@@ -17,8 +17,17 @@ import pytest
 
 from paramscope.catalog import all_records
 from paramscope.hardware import get_hardware
-from paramscope.validation import (PHASES, REQUIRED, SETS, UNITS, evaluate, format_summary, load_measurements,
-                                   split_rule, summarize)
+from paramscope.validation import (
+    PHASES,
+    REQUIRED,
+    SETS,
+    UNITS,
+    evaluate,
+    format_summary,
+    load_measurements,
+    split_rule,
+    summarize,
+)
 
 RECORDS = load_measurements()
 CATALOG_IDS = {m["id"] for m in all_records()}
@@ -82,5 +91,5 @@ def test_refusals_are_counted_not_dropped():
     bad = dict(RECORDS[0], id="x", weights="no-such-scheme")
     (o,) = evaluate([bad])
     assert o.predicted is None and o.refused and o.error is None
-    (row, *_), = [summarize([o])]
+    row = summarize([o])[0]
     assert row["records"] == 1 and row["refused"] == 1 and math.isnan(row["median_abs_error"])

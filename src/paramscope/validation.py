@@ -94,9 +94,9 @@ class Outcome:
 def _options(r: dict, batch: int):
     from .perf import PerfOptions
 
-    phase = r["phase"]
-    gen = max(1, int(r["output_tokens"])) if phase != "prefill" else max(1, int(r["output_tokens"]) or 1)
-    return PerfOptions(batch=batch, prompt_tokens=max(1, int(r["prompt_tokens"])), gen_tokens=gen,
+    # perf needs >= 1 prompt and >= 1 generated token: llama-bench tg N (prompt 0) and pp N (output 0) map to 1
+    return PerfOptions(batch=batch, prompt_tokens=max(1, int(r["prompt_tokens"])),
+                       gen_tokens=max(1, int(r["output_tokens"])),
                        count=int(r["count"]), tp=int(r["tp"]), pp=int(r["pp"]), weights=r["weights"],
                        kv_dtype=r.get("kv_dtype", "auto"), engine=ENGINE_FOR_MEMORY.get(r["engine"], "vllm"))
 
