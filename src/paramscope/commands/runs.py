@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from .. import render
 
 
@@ -44,19 +46,25 @@ def text(rows: list[dict]) -> str:
               f"{r['flops']:.3g}" + ("" if r["matmul_params"] else "+"),
               _f(r["gpu_hours"], ",.0f"), r["hardware"] or "-", _f(r["implied_mfu"], ".1%"), _reported_mfu(r),
               _f(r["reported_cost_usd"], ",.0f")] for r in rows]
-    out = [render.table(table, ["run", "tokens", "seq", "FLOPs reported", "6ND reported N", "FLOPs paramscope",
-                                "GPU-hours", "hardware", "implied MFU", "reported MFU", "cost USD"],
-                        align="lrrrrrrlrrr")]
+    # two tables of at most 80 columns: compute, then hardware and cost
+    out = [render.table([t[:6] for t in table], ["run", "tokens", "seq", "FLOPs paper", "6ND paper N",
+                                                 "FLOPs ours"], align="lrrrrr"), "",
+           render.table([t[:1] + t[6:] for t in table], ["run", "GPU-hours", "hardware", "implied MFU",
+                                                         "reported MFU", "cost USD"], align="lrlrrr"), ""]
     for r in rows:
         if r.get("pretraining_implied_mfu") is not None:
-            out.append(f"{r['id']}: the pre-training phase alone ({r['pretraining_gpu_hours']:,.0f} of "
+            out += textwrap.wrap(f"{r['id']}: the pre-training phase alone ({r['pretraining_gpu_hours']:,.0f} of "
                        f"{r['gpu_hours']:,.0f} GPU-hours) implies {r['pretraining_implied_mfu']:.1%} MFU"
                        + (f"; ${r['reported_cost_usd']:,.0f} = {r['gpu_hours']:,.0f} GPU-hours x "
-                          f"${r['price_per_hour_usd']:g}" if r["reported_cost_usd"] else ""))
-    out.append("FLOPs paramscope: 6 x active matrix parameters x tokens + 3 x causal attention at the run's sequence "
-               "length, from the catalog architecture ('+': no catalog architecture, 6 x reported parameters; '*': "
-               "sequence length not stated, 2048 assumed). Implied MFU: those FLOPs / (GPU-hours x 3600 x dense bf16 "
-               "peak), fp16 where the accelerator has no bf16. Reported GPU-hours usually include restarts, "
-               "evaluation and later phases, so the implied MFU is a whole-run average below the steady-state "
-               "figure. See docs/runs.md.")
+                          f"${r['price_per_hour_usd']:g}" if r["reported_cost_usd"] else ""), 80, subsequent_indent="  ")
+    notes = ["FLOPs ours: 6 x active matrix parameters x tokens + 3 x causal attention at the run's "
+             "sequence length, from the catalog architecture.",
+             "FLOPs paper: as the paper reports them; 6ND paper N: 6 x the paper's parameter count x tokens.",
+             "+: no catalog architecture (6 x reported parameters).",
+             "*: sequence length not stated (2048 assumed).",
+             "Implied MFU: those FLOPs / (GPU-hours x 3600 x dense bf16 peak; fp16 where there is no bf16). "
+             "Reported GPU-hours usually include restarts, evaluation and later phases, so it is a whole-run "
+             "average below the steady-state figure. See docs/runs.md."]
+    for n in notes:
+        out += textwrap.wrap(n, 80, subsequent_indent="  ")
     return "\n".join(out)

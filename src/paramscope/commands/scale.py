@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from .. import render
 from ..units import human_count, parse_float
 
@@ -53,9 +55,13 @@ def notes(n_params: float | None = None, n_tokens: float | None = None) -> list[
 def compute(c: float, inference_tokens: float | None = None) -> dict:
     from .. import scaling
 
-    rows = [scaling.approach_optimal(c, a) for a in scaling.APPROACHES]
-    rows += [scaling.chinchilla_optimal(c, fit) for fit in scaling.FITS]
+    # The recommended fit first (Besiroglu et al. 2024's replication); the paper's own projections next;
+    # the rounded paper-body fit, whose note advises against it for allocation, last.
+    fits = sorted(scaling.FITS, key=lambda f: f != "epoch")
+    rows = [scaling.chinchilla_optimal(c, fits[0])]
+    rows += [scaling.approach_optimal(c, a) for a in scaling.APPROACHES]
     rows.append(scaling.tokens_per_param_rule(c))
+    rows += [scaling.chinchilla_optimal(c, fit) for fit in fits[1:]]
     out = {"compute_flops": c, "optimum": [r.to_dict() for r in rows], "kaplan": scaling.kaplan_optimal(c).to_dict()}
     if inference_tokens is not None:
         out["inference_adjusted"] = scaling.inference_adjusted_optimal(c, inference_tokens, "epoch").to_dict()
@@ -104,11 +110,15 @@ def text(out: dict) -> str:
                  f"{o['tokens_per_param']:.1f}", "-" if o["loss"] is None else f"{o['loss']:.3f}"]
                 for o in out["optimum"]]
         k = out["kaplan"]
-        rows.append([_LABELS["kaplan"], human_count(k["n_params"]) + " non-emb.", human_count(k["n_tokens"]),
-                     f"{k['tokens_per_param']:.1f}", "-"])
+        kaplan_d = out["compute_flops"] / (6 * k["n_params"])  # the header's C = 6 N D, for Kaplan's N
+        rows.append([_LABELS["kaplan"], human_count(k["n_params"]) + " non-emb.", human_count(kaplan_d),
+                     f"{kaplan_d / k['n_params']:.1f}", "-"])
         lines.append(render.table(rows, ["law", "params N", "tokens D", "D/N", "loss"], align="lrrrr"))
-        lines.append("Approaches 1-3 are Hoffmann et al.'s own projections (their spread is the paper's "
-                     "uncertainty); fits give a loss in nats/token on MassiveText. Kaplan's D is Table 6's own fit.")
+        lines += textwrap.wrap(
+            "The Epoch AI replication (Besiroglu et al. 2024) is the fit to use; approaches 1-3 are Hoffmann et "
+            "al.'s own projections (their spread is the paper's uncertainty); fits give a loss in nats/token on "
+            f"MassiveText. Kaplan's row takes N from Table 6 and D = C / 6N; Table 6's own D fit is "
+            f"{human_count(k['n_tokens'])} tokens (its N and D fits do not multiply back to C).", 80)
         if "inference_adjusted" in out:
             ia = out["inference_adjusted"]
             lines.append(f"\ninference-adjusted (Sardana et al. 2023, Epoch fit), serving {ia['inference_tokens']:.3g} "
@@ -124,5 +134,7 @@ def text(out: dict) -> str:
                                   ["law", "loss (nats/token)"], align="lr"))
     if "plot" in out:
         lines.append(f"\nwrote {out['plot']}")
-    lines += [f"note: {n}" for n in out["notes"] if n]
+    for n in out["notes"]:
+        if n:
+            lines += textwrap.wrap(f"note: {n}", 80, subsequent_indent="  ")
     return "\n".join(lines)
