@@ -8,6 +8,7 @@ profile (conftest's HYPOTHESIS_PROFILE only knows the profiles conftest register
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -35,7 +36,7 @@ SLOW_OK = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.func
 # ---------------------------------------------------------------- config.json
 
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.sampled_from([0, 1, -1, 2**31, 10**9]),
-                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8),
+                     st.floats(), st.text(max_size=8),  # NaN and +-inf included: jsonio reads them (hub files hold them)
                      st.sampled_from(["gptq", "awq", "fp8", "mxfp4", "bitsandbytes", "bfloat16", "float13", "llama"]))
 _VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                           st.dictionaries(st.text(max_size=6), inner, max_size=4)),
@@ -59,10 +60,37 @@ def test_fuzz_config(family, changes, drop):
     cfg = {k: v for k, v in {**FAMILY_CONFIGS[family], **changes}.items() if k not in drop}
     try:
         m = from_config(cfg, origin="m/config.json")
-        analyze(m)
+        r = analyze(m)
         native_scheme(m.spec)
     except ParamscopeError:
-        pass
+        return
+    # a NaN or infinity anywhere never turns into a count: every figure is an exact integer
+    assert all(type(v) is int for v in (r.total, r.active, r.non_embedding, *r.by_tensor_role.values())), r
+
+
+_CONSTANTS = st.sampled_from(["NaN", "Infinity", "-Infinity", "[NaN]", "[0.0, Infinity]", '{"factor": NaN}'])
+
+
+@SLOW_OK
+@given(family=st.sampled_from(sorted(FAMILY_CONFIGS)), data=st.data(), constant=_CONSTANTS)
+def test_fuzz_non_finite_constant_never_changes_the_model(family, data, constant):
+    """config.json text with one key (present or not) set to NaN / Infinity, read by the real JSON reader: it
+    is refused with a ParamscopeError, or the key is one no count reads and the described model is exactly
+    the one without the constant (the same ModelSpec). Never a different number."""
+    from paramscope.errors import ConfigError
+    from paramscope.model import from_config
+    from paramscope.sources import jsonio
+
+    base = FAMILY_CONFIGS[family]
+    key = data.draw(st.sampled_from(sorted(set(base) | set(_KEYS))))
+    text = json.dumps({**base, key: "@@"}).replace('"@@"', constant)
+    reference = from_config(base, origin="m/config.json").spec
+    try:
+        m = from_config(jsonio.loads(text, "m/config.json", ConfigError), origin="m/config.json")
+    except ParamscopeError:
+        return
+    # the display name is no count (a non-string _name_or_path is the adapter's business, not a number's)
+    assert dataclasses.replace(m.spec, name=reference.name) == reference, (family, key, constant)
 
 
 # ---------------------------------------------------------------- safetensors

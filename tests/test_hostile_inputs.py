@@ -98,6 +98,11 @@ def _cfg(**over) -> dict:
     return {**LLAMA, **over}
 
 
+def _with_constant(key: str, constant: str, **over) -> str:
+    """config.json text of _cfg(**over) with `key` set to a bare JSON-ish constant (NaN, Infinity, [NaN]...)."""
+    return json.dumps(_cfg(**over, **{key: "@@"})).replace('"@@"', constant)
+
+
 # ---------------------------------------------------------------- running
 
 def _in_process(capsys, argv) -> tuple[int, str, str]:
@@ -167,8 +172,17 @@ CONFIGS = [  # (id, text or dict, expected exit code, words the message must con
     ("unclosed-10000", "[" * 10000, 2, ["nested deeper"]),
     ("int-5000-digits", json.dumps(_cfg(vocab_size=1))[:-1] + ', "big": ' + "9" * 5000 + "}", 2, ["5000 digits"]),
     ("float-overflow", json.dumps(_cfg())[:-1] + ', "rope_theta": 1e400}', 2, ["overflows"]),
-    ("nan", json.dumps(_cfg())[:-1] + ', "rope_theta": NaN}', 2, ["NaN"]),
-    ("infinity", json.dumps(_cfg())[:-1] + ', "rope_theta": -Infinity}', 2, ["Infinity"]),
+    # NaN / Infinity / -Infinity are read as floats (real hub configs hold them); where a number is used, the
+    # typed getter refuses it with the key's name (shape-neutral keys: test_non_finite_constants_*)
+    *[(f"{k}={c}", _with_constant(k, c, **over), 2, [k, "got " + c.lower().replace("inity", "")])
+      for k, c, over in (("hidden_size", "NaN", {}), ("num_hidden_layers", "Infinity", {}),
+                         ("intermediate_size", "-Infinity", {}), ("num_key_value_heads", "NaN", {}),
+                         ("vocab_size", "Infinity", {}), ("head_dim", "NaN", {}),
+                         ("max_position_embeddings", "Infinity", {}),
+                         ("sliding_window", "Infinity", {"model_type": "mistral",
+                                                         "architectures": ["MistralForCausalLM"]}))],
+    ("tie_word_embeddings=NaN", _with_constant("tie_word_embeddings", "NaN"), 2, ["tie_word_embeddings"]),
+    ("architectures=[NaN]", _with_constant("architectures", "[NaN]"), 2, ["architectures"]),
     ("duplicate-key", json.dumps(_cfg())[:-1] + ', "hidden_size": 128}', 2, ["duplicate key 'hidden_size'"]),
     ("not-utf8", b'{"model_type": "\xff\xfe"}', 2, ["not UTF-8"]),
     ("empty", "", 2, ["malformed JSON"]),
@@ -209,6 +223,38 @@ def test_hostile_config(tmp_path, capsys, content, code, needles):
     path = _write_config(tmp_path / "m", content)
     got = _in_process(capsys, ["params", path])
     _check(*got, code, needles + (["config.json"] if code == 2 else []))
+
+
+# Keys no count reads (shape-neutral: rope frequencies, norm epsilon, rope scaling factors, init scale) may hold
+# NaN / Infinity as real hub files do; the file is accepted and every figure equals the same file without them.
+NEUTRAL_CONSTANTS = [("rope_theta", "NaN"), ("rope_theta", "-Infinity"), ("rms_norm_eps", "NaN"),
+                     ("initializer_range", "Infinity"),
+                     ("rope_scaling", '{"rope_type": "linear", "factor": NaN}'),
+                     ("rope_scaling", '{"rope_type": "yarn", "factor": Infinity, "original_max_position_embeddings": 64}')]
+
+
+@pytest.mark.parametrize("key,constant", NEUTRAL_CONSTANTS, ids=[f"{k}={c[:24]}" for k, c in NEUTRAL_CONSTANTS])
+def test_non_finite_constants_in_shape_neutral_keys_change_nothing(tmp_path, capsys, key, constant):
+    path = tmp_path / "m" / "config.json"
+    path.parent.mkdir()
+    outs = []
+    for text in (json.dumps(_cfg(**{key: 1.0 if key != "rope_scaling" else None})), _with_constant(key, constant)):
+        path.write_text(text)
+        got = []
+        for argv in (["params", str(path), "--json"], ["memory", str(path), "--context", "128", "--json"],
+                     ["fit", str(path), "--gpu", "h100-sxm", "--json"]):
+            code, out, err = _in_process(capsys, argv)
+            assert code == 0, (argv, err)
+            got.append(json.loads(out))
+        outs.append(got)
+    assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("command", [["memory"], ["fit", "--gpu", "h100-sxm"], ["perf", "--gpu", "h100-sxm"]])
+def test_non_finite_constants_in_used_keys_are_refused_by_every_command(tmp_path, capsys, command):
+    path = _write_config(tmp_path / "m", _with_constant("num_attention_heads", "NaN"))
+    code, out, err = _in_process(capsys, [command[0], path, *command[1:]])
+    _check(code, out, err, 2, ["config.json", "num_attention_heads", "got nan"])
 
 
 def test_quantization_config_null_counts_like_none(tmp_path, capsys):
@@ -276,8 +322,11 @@ SAFETENSORS = [  # (id, file bytes, words)
     ("duplicate-tensor", _st_bytes(b'{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "a": '
                                    b'{"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}', b"\0" * 8),
      ["duplicate key 'a'"]),
+    # NaN / Infinity are read as floats (real hub configs hold them); the header's integer fields refuse them
     ("nan-in-header", _st_bytes(b'{"a": {"dtype": "F32", "shape": [NaN], "data_offsets": [0, 4]}}', b"\0" * 4),
-     ["NaN"]),
+     ["tensor 'a'", "shape"]),
+    ("infinity-in-offsets", _st_bytes(b'{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, Infinity]}}',
+                                      b"\0" * 4), ["tensor 'a'", "data_offsets"]),
     ("dtype", _st_bytes({"a": {**_t(), "dtype": "F13"}}), ["dtype"]),
     ("dtype-null", _st_bytes({"a": {**_t(), "dtype": None}}), ["dtype"]),
     ("shape-negative", _st_bytes({"a": {**_t(), "shape": [-2]}}), ["shape"]),

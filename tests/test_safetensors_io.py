@@ -224,7 +224,13 @@ def test_truncated_files(tmp_path):
     (b"\xff\xfe{}", 0, "header"),
     (b'{"\xff": 1}', 0, "UTF-8"),
     (b'{"a": 1, "a": 2}', 0, "header"),  # duplicate keys
-    (b'{"a": NaN}', 0, "header"),
+    # NaN / Infinity are read as floats (jsonio accepts them: real hub configs hold them); a header holds
+    # integers and strings only, so each one is refused by the field that meets it
+    (b'{"a": NaN}', 0, "tensor 'a'"),
+    (b'{"a": {"dtype": "F32", "shape": [NaN], "data_offsets": [0, 8]}}', 8, "shape"),
+    (b'{"a": {"dtype": "F32", "shape": [-Infinity], "data_offsets": [0, 8]}}', 8, "shape"),
+    (b'{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, Infinity]}}', 8, "data_offsets"),
+    (b'{"__metadata__": {"k": NaN}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}', 8, "__metadata__"),
     ({"a": _t(shape=(-2,))}, 8, "shape"),
     ({"a": _t(shape=(2.0,))}, 8, "shape"),
     ({"a": _t(shape=(True, 2))}, 8, "shape"),
@@ -274,3 +280,7 @@ def test_missing_shard_and_inconsistent_index(tmp_path):
 
     index_path.write_text("[]")
     assert "index" in _err(index_path)
+
+    for constant in ("NaN", "Infinity", "-Infinity"):  # read as floats by jsonio; total_size is an integer
+        index_path.write_text('{"metadata": {"total_size": %s}, "weight_map": {}}' % constant)
+        assert "metadata.total_size" in _err(index_path)

@@ -8,8 +8,15 @@ Limits are checked before anything large is allocated:
 - nesting at most :data:`MAX_DEPTH` objects/arrays deep (checked on the text before parsing, so neither
   the parser nor any later walk can recurse without bound);
 - no duplicate keys (the JSON RFC leaves them undefined; Python keeps the last, silently);
-- no ``NaN`` / ``Infinity`` constants, no number that overflows a float (``1e400``), and integers of at most
-  :data:`MAX_INT_DIGITS` digits (Python refuses to convert very long ones and they mean nothing here).
+- no number that overflows a float (``1e400``), and integers of at most :data:`MAX_INT_DIGITS` digits
+  (Python refuses to convert very long ones and they mean nothing here).
+
+The constants ``NaN``, ``Infinity`` and ``-Infinity`` are not JSON, but real hub config.json files hold them
+(Python's json module writes them: Nemotron-H's ``"time_step_limit": [0.0, Infinity]``), so they are read
+as the floats they name. They never reach a count unchecked: every number a config contributes is read
+through the typed getters of :mod:`.config_access` (``Cfg.int`` / ``Cfg.float`` / ``Cfg.int_list``), which
+refuse a non-finite value with the key's name; safetensors headers and indexes accept integers only;
+hardware records require finite positive numbers. A constant under a key nothing reads is accepted.
 
 Every refusal is an exception of the class the caller names, with one line ``"<origin>: <what>"``.
 """
@@ -51,8 +58,9 @@ def _pairs(pairs: list[tuple[str, object]]) -> dict:
     return out
 
 
-def _constant(name: str):
-    raise _Refused(f"{name} is not a JSON number")
+def _constant(name: str) -> float:
+    """NaN, Infinity, -Infinity (the only names json passes here) as floats; see the module docstring."""
+    return float(name)
 
 
 def _int(text: str) -> int:
