@@ -114,6 +114,22 @@ class EngineProfile:
     def default_split(self, knobs: dict) -> str:
         return knobs.get("split_mode") or self.split
 
+    def stage_layers(self, n_layers: int, stages: int, head_on_device: bool) -> tuple[list[list[int]], int]:
+        """How ``n_layers`` consecutive layers are spread over ``stages`` pipeline stages (indices 0..n-1 per
+        stage) and the stage that holds the output layer (final norm + head). Default: contiguous stages as
+        even as possible (the first ones take the remainder), the head on the last stage."""
+        base, rem = divmod(n_layers, stages)
+        out, start = [], 0
+        for s in range(stages):
+            size = base + (1 if s < rem else 0)
+            out.append(list(range(start, start + size)))
+            start += size
+        return out, stages - 1
+
+    def input_embedding_on_host(self, kind: str | None) -> bool:
+        """True when the engine keeps the input embedding table in host memory rather than on a GPU."""
+        return False
+
 
 def cuda_context_bytes(kind: str) -> int:
     """The CUDA context a process creates before any engine allocation (GPUs only; Apple/CPU: 0)."""

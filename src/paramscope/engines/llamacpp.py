@@ -49,6 +49,31 @@ class LlamaCpp(EngineProfile):
                 "margin --fit (on by default) keeps free per device (common/common.h fit_params_target)")
         return Capacity(total_bytes, total_bytes - ctx - margin, reserved, rule)
 
+    def stage_layers(self, n_layers: int, stages: int, head_on_device: bool) -> tuple[list[list[int]], int]:
+        """llama.cpp --split-mode layer (src/llama-model.cpp llama_model::load_tensors at 0c1e57098): the
+        repeating layers AND the output layer are ``act_gpu_layers = n_layer + 1`` units; unit ``il`` goes to
+        device ``upper_bound(splits, il / act_gpu_layers)``, ``splits`` the cumulative, normalized free memory
+        of the devices (equal GPUs: i / n). So with equal GPUs the output layer is one more unit on the last
+        device, and e.g. 80 layers + output over 6 GPUs are 14/13/14/13/14/12+output (not 14/14/13/13/13/13)."""
+        units = n_layers + (1 if head_on_device else 0)
+        splits = [(s + 1) / stages for s in range(stages)]
+        out: list[list[int]] = [[] for _ in range(stages)]
+        head = stages - 1
+        for il in range(units):
+            x = il / units
+            dev = next((s for s, edge in enumerate(splits) if edge > x), stages - 1)  # std::upper_bound
+            if il < n_layers:
+                out[dev].append(il)
+            else:
+                head = dev
+        return out, head
+
+    def input_embedding_on_host(self, kind: str | None) -> bool:
+        """llama.cpp keeps the input layer (token embedding) on the CPU: src/llama-model.cpp load_tensors,
+        'there is very little benefit to offloading the input layer, so always keep it on the CPU'
+        (dev_input = cpu_dev). On a discrete GPU that is host memory, not the GPU's."""
+        return kind == "gpu"
+
     def activation_plan(self, *, batch, context, prefill_chunk, knobs):
         chunk = engine_const("llama.cpp", "n_ubatch_default") if prefill_chunk is None else prefill_chunk
         return min(chunk, batch * context), batch, None, None

@@ -157,8 +157,9 @@ def _global_index(spec) -> dict:
     return out
 
 
-def _placement(spec, o: MemoryOptions):
-    """(stage of each global layer index or None for host, model-level tensors on the GPUs?, pp)."""
+def _placement(spec, o: MemoryOptions, profile=None):
+    """(stage of each global layer index or None for host, model-level tensors on the GPUs?, pp, stage of the
+    output layer, input embedding in host memory?). The engine profile says how layers fill the stages."""
     n = spec.num_layers
     k = o.n_gpu_layers
     offloaded = list(range(n)) if k is None or k > n else list(range(n - k, n))  # llama.cpp offloads the last k
@@ -167,14 +168,20 @@ def _placement(spec, o: MemoryOptions):
     if offloaded and pp > len(offloaded):
         raise InputError(f"{pp} pipeline stages exceed the {len(offloaded)} layers offloaded")
     stage = {}
-    for s, idx in enumerate(_stage_of_layers(len(offloaded), pp) if offloaded else []):
+    head_stage = pp - 1
+    if profile is not None and offloaded:
+        groups, head_stage = profile.stage_layers(len(offloaded), pp, head_on_gpu)
+    else:
+        groups = _stage_of_layers(len(offloaded), pp) if offloaded else []
+    for s, idx in enumerate(groups):
         for j in idx:
             stage[offloaded[j]] = s
-    return stage, head_on_gpu, pp
+    embed_host = profile is not None and profile.input_embedding_on_host(o.gpu_kind)
+    return stage, head_on_gpu, pp, head_stage, embed_host
 
 
-def _weights_per_gpu(model, w, o: MemoryOptions, stage: dict, head_on_gpu: bool, pp: int
-                     ) -> tuple[list[float], float]:
+def _weights_per_gpu(model, w, o: MemoryOptions, stage: dict, head_on_gpu: bool, pp: int, head_stage: int | None = None,
+                     embed_host: bool = False) -> tuple[list[float], float]:
     """Bytes per pipeline stage (on one GPU of it) and bytes in host memory, tensor by tensor: 2-D tensors of
     the blocks, the embedding and the head are split over the tensor-parallel ranks (routed experts over the
     expert-parallel ranks instead, when set), 1-D tensors are replicated; stages take contiguous layers, the
@@ -184,6 +191,7 @@ def _weights_per_gpu(model, w, o: MemoryOptions, stage: dict, head_on_gpu: bool,
     index = _global_index(spec)
     loads = [0.0] * pp
     host = 0.0
+    last = pp - 1 if head_stage is None else head_stage
     for t, nbytes in w.entries:
         matrix = len(t.shape) >= 2 and t.group in _SPLIT_GROUPS
         split = (ep if ep > 1 and t.group == "experts" else tp) if matrix else 1
@@ -201,11 +209,15 @@ def _weights_per_gpu(model, w, o: MemoryOptions, stage: dict, head_on_gpu: bool,
         elif not head_on_gpu:
             host += nbytes
         elif t.role in ("lm_head", "norm_final") and t.stack in ("", "decoder"):
-            loads[pp - 1] += nbytes / split
+            loads[last] += nbytes / split
+        elif t.role == "embed" and embed_host:
+            host += nbytes  # the engine keeps the input embedding in host memory (llama.cpp)
+            if spec.embedding.tied_head:
+                loads[last] += nbytes / split  # ... but a tied head reads it on the output layer's device
         else:
             loads[0] += nbytes / split
             if pp > 1 and t.role == "embed" and spec.embedding.tied_head:
-                loads[pp - 1] += nbytes / split  # a tied head needs the matrix on the last stage too
+                loads[last] += nbytes / split  # a tied head needs the matrix on the last stage too
     return loads, host
 
 
@@ -249,8 +261,8 @@ def memory_report(model, options: MemoryOptions = MemoryOptions()) -> MemoryRepo
 
     w = weight_report(model, o.weights, include_mtp=o.include_mtp)
     warnings += w.warnings
-    stage, head_on_gpu, pp = _placement(spec, o)
-    loads, host = _weights_per_gpu(model, w, o, stage, head_on_gpu, pp)
+    stage, head_on_gpu, pp, head_stage, embed_host = _placement(spec, o, profile)
+    loads, host = _weights_per_gpu(model, w, o, stage, head_on_gpu, pp, head_stage, embed_host)
 
     row = split == "row"  # llama.cpp row split: KV and compute buffers stay on the main GPU
     kv_tp = 1 if row else o.tensor_parallel
@@ -290,7 +302,9 @@ def memory_report(model, options: MemoryOptions = MemoryOptions()) -> MemoryRepo
         assumptions.append("row split: matrices are split by rows over the GPUs; the KV cache and compute "
                            "buffers stay on the main GPU (the figures are for it)")
     host_bytes = math.ceil(host + kv_host)
-    if host_bytes:
+    if host_bytes and o.n_gpu_layers is None:
+        assumptions.append(f"{engine} keeps the input embedding ({host_bytes:,} B) in host memory, not on a GPU")
+    elif host_bytes:
         assumptions.append(f"partial offload: {o.n_gpu_layers} of {spec.num_layers} layers on the GPUs; "
                            f"{host_bytes:,} B of weights and KV stay in host memory")
     capacity = None
