@@ -99,8 +99,20 @@ def test_llama3_70b_matches_published_files(llama70b, ftype, gib):
 
 def test_imatrix_changes_only_the_rules_that_read_it(llama70b):
     inv, spec = llama70b.inventory, llama70b.spec
-    assert gguf_mix.gguf_bytes(inv, spec, "IQ4_XS") > gguf_mix.gguf_bytes(inv, spec, "IQ4_XS", imatrix=True)
+    assert gguf_mix.gguf_bytes(inv, spec, "IQ4_XS", imatrix=False) > gguf_mix.gguf_bytes(inv, spec, "IQ4_XS",
+                                                                                         imatrix=True)
     assert gguf_mix.gguf_bytes(inv, spec, "Q4_K_M") == gguf_mix.gguf_bytes(inv, spec, "Q4_K_M", imatrix=True)
+
+
+@pytest.mark.parametrize("ftype", ["IQ4_XS", "IQ4_NL"])
+def test_iq4_default_matches_the_published_files(llama70b, ftype):
+    """The default follows the files people publish (made with an importance matrix): within 0.5% of
+    dranger003's Llama-3-70B file by default, and the non-imatrix rules are more than 0.5% larger."""
+    published = dict(LLAMA3_70B_PUBLISHED)[ftype] * GIB
+    default = gguf_mix.gguf_bytes(llama70b.inventory, llama70b.spec, ftype)
+    without = gguf_mix.gguf_bytes(llama70b.inventory, llama70b.spec, ftype, imatrix=False)
+    assert default == pytest.approx(published, rel=0.005)
+    assert without > published * 1.005
 
 
 # ---------------------------------------------------------------------------------------------------------

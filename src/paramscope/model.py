@@ -29,6 +29,9 @@ class Model:
     record: dict | None = field(default=None, repr=False)  # catalog record (id, source, published...)
     origin: str = ""  # file path, hub id or catalog id
     warnings: tuple[str, ...] = ()
+    # for a file source: file_bytes (on disk, every part), tensor_bytes (tensor data) and header_bytes (the
+    # rest: metadata incl. the tokenizer, tensor index, alignment padding)
+    files: dict | None = field(default=None, compare=False)
 
     @property
     def kind(self) -> str:

@@ -20,6 +20,8 @@ def run(args) -> int:
         d["origin"] = model.origin
         if model.spec is not None:
             d["architecture"] = model.spec.architecture
+        if model.files:
+            d.update({k: v for k, v in model.files.items() if k.endswith("_bytes")})
         if model.record and model.record.get("published"):
             d["published"] = model.record["published"]
         if args.tensors:
@@ -52,6 +54,7 @@ def _tensor_dict(t) -> dict:
 
 def text(model: Model, r: ParamReport, *, by_layer: bool = False) -> str:
     out = []
+    files = model.files
     arch = model.spec.architecture if model.spec else model.source
     origin = render.clean(model.origin).removeprefix(f"{model.source}:")
     out.append(f"{render.clean(model.name)}  ({model.source}: {origin}; {arch})")
@@ -90,6 +93,10 @@ def text(model: Model, r: ParamReport, *, by_layer: bool = False) -> str:
         rows = [[dt, render.n(v["tensors"]), render.n(v["params"]), render.n(v["bytes"])] for dt, v in r.by_dtype.items()]
         out.append(render.table(rows, ["stored dtype", "tensors", "parameters", "bytes"]))
         out.append(f"stored bytes: {render.n(r.stored_bytes)} ({_gb(r.stored_bytes)})")
+    if files:
+        out.append(f"file bytes: {render.n(files['file_bytes'])} ({_gb(files['file_bytes'])})")
+        out.append(f"  = tensor data {render.n(files['tensor_bytes'])} + header {render.n(files['header_bytes'])} "
+                   "(metadata, tokenizer, tensor index, padding)")
     rot = r.rule_of_thumb
     if rot is not None:
         out.append("")

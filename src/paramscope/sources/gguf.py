@@ -180,4 +180,8 @@ def load_gguf(path: Path):
         warnings.append(f"architecture not rebuilt from GGUF metadata: {exc}")
     if any(r == "other" for r in (t.role for t in out)):
         warnings.append("some tensor names are not llama.cpp names paramscope knows; they are counted as 'other'")
-    return Model(name, "gguf", spec, inv, origin=origin, warnings=tuple(warnings))
+    file_bytes = sum(p.file_bytes for p in parts)
+    tensor_bytes = sum(p.data_bytes for p in parts)
+    files = {"file_bytes": file_bytes, "tensor_bytes": tensor_bytes, "header_bytes": file_bytes - tensor_bytes,
+             "parts": len(parts)}
+    return Model(name, "gguf", spec, inv, origin=origin, warnings=tuple(warnings), files=files)
