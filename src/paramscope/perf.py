@@ -29,7 +29,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .compute import attention_flops, matmul_params_per_token
+from .compute import matmul_params_per_token
 from .errors import DoesNotFitError, InputError
 from .memory.report import memory_report
 
@@ -161,7 +161,7 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
     model, hw = dep.model, dep.hardware
     if hw is None:
         raise InputError("a speed estimate needs a device")
-    spec = model.require_spec("performance")
+    model.require_spec("performance")
     wl = dep.workload
     o = replace(options or PerfOptions(), batch=wl.batch, prompt_tokens=wl.prompt_tokens, gen_tokens=wl.gen_tokens,
                 bandwidth_efficiency=bandwidth_efficiency, compute_efficiency=compute_efficiency)
@@ -178,60 +178,20 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
     fixed = mem.total_bytes - mem.kv_cache_bytes
     max_seqs = max(0, (cap - fixed) // max(1, per_seq_kv))
 
-    # bytes: weights per GPU split into what every token streams and what depends on expert coverage
-    w = mem.parts["weights"]
-    whole = max(1, w["weights_bytes"])
-    by_group = w["by_group"]
-    share = mem.weights_bytes / whole  # this GPU's fraction of the model's bytes
-    expert_bytes = by_group.get("experts", 0) * share
-    embed_bytes = 0 if spec.embedding.tied_head else by_group.get("embedding", 0) * share
-    dense_bytes = mem.weights_bytes - expert_bytes - embed_bytes
-    scheme = w.get("scheme", o.weights).lower()
-    quant_weight_only = is_weight_only(scheme, w.get("description", ""))
-    bw_eff = o.bandwidth_efficiency or _const("bandwidth_efficiency")
-    if quant_weight_only:
-        bw_eff *= _const("dequant_bandwidth_factor")
-    bw = hw.memory_bandwidth_bytes_per_s * bw_eff
-    dtype = _compute_dtype(hw, scheme, spec.dtype)
-    peak = hw.peak_flops_per_s[dtype]
-    c_eff_prefill = o.compute_efficiency or _const("prefill_compute_efficiency")
-    c_eff_decode = o.compute_efficiency or _const("decode_compute_efficiency")
-    n_matmul = matmul_params_per_token(model)
-    gpus_per_token = tp  # stages run in sequence; TP ranks split each matmul
-    moe = _moe_shape(spec)
-    hidden = spec.hidden_size
-    layers = spec.num_layers
-    act_bytes = 2
-
-    def comm_s(tokens: float) -> float:
-        t = 0.0
-        if tp > 1:
-            link = hw.interconnect_bytes_per_s or hw.pcie_bytes_per_s
-            if not link:
-                raise InputError(f"{hw.id} has no interconnect bandwidth in its record; tensor parallelism needs one")
-            vol = tokens * hidden * act_bytes * 2 * (tp - 1) / tp
-            t += 2 * layers * (vol / link + _const("allreduce_latency_s"))
-        if pp > 1:
-            t += (pp - 1) * _const("p2p_latency_s")
-        return t
+    sm = step_model(dep, bandwidth_efficiency=o.bandwidth_efficiency, compute_efficiency=o.compute_efficiency,
+                    mem=mem, per_seq_kv=per_seq_kv)
+    quant_weight_only, bw_eff, dtype, peak = sm.weight_only, sm.bw_eff, sm.dtype, sm.peak
+    c_eff_prefill, c_eff_decode, moe = sm.c_eff_prefill, sm.c_eff_decode, sm.moe
 
     # prefill
-    p_flops = n_matmul * 2 * o.prompt_tokens * o.batch + attention_flops(spec, start=0, stop=o.prompt_tokens,
-                                                                         batch=o.batch)
-    p_compute = p_flops / gpus_per_token / (peak * c_eff_prefill)
-    p_mem = mem.weights_bytes * pp / bw  # every stage streams its weights once
-    ttft = max(p_compute, p_mem) + comm_s(o.batch * o.prompt_tokens)
+    p_attn = sm.attention_flops(0, o.prompt_tokens, o.batch)
+    p_flops = sm.n_matmul * 2 * o.prompt_tokens * o.batch + p_attn
+    ttft, p_compute, p_mem = sm.prefill_s(o.prompt_tokens * o.batch, p_attn)
     bound_prefill = "compute" if p_compute >= p_mem else "memory"
+    mean_ctx = o.prompt_tokens + o.gen_tokens // 2
 
     def decode_step(b: int) -> tuple[float, float, float, float]:
-        mean_ctx = o.prompt_tokens + o.gen_tokens // 2
-        flops = n_matmul * 2 * b + attention_flops(spec, start=mean_ctx, stop=mean_ctx + 1, batch=b)
-        cov = expert_coverage(b, *moe) if moe else 1.0
-        kv_read = per_seq_kv * b * mean_ctx / context
-        nbytes = (dense_bytes + expert_bytes * cov) * pp + kv_read * pp
-        t_c = flops / gpus_per_token / (peak * c_eff_decode)
-        t_m = nbytes / bw
-        return max(t_c, t_m) + comm_s(b), t_c, t_m, nbytes
+        return sm.decode_s(b, mean_ctx)
 
     tpot, t_c, t_m, nbytes = decode_step(o.batch)
     knee = None
@@ -252,7 +212,7 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
     if moe:
         assumptions.append(f"MoE: {expert_coverage(o.batch, *moe):.1%} of experts touched per decode step "
                            f"(uniform routing, top-{moe[0]} of {moe[1]})")
-    parts = {"prefill_flops": p_flops, "decode_flops_per_step": n_matmul * 2 * o.batch,
+    parts = {"prefill_flops": p_flops, "decode_flops_per_step": sm.n_matmul * 2 * o.batch,
              "decode_bytes_per_step": nbytes, "weights_bytes_per_gpu": mem.weights_bytes,
              "kv_bytes_per_sequence": per_seq_kv, "decode_compute_s": t_c, "decode_memory_s": t_m,
              "memory_total_bytes_per_gpu": mem.total_bytes, "usable_bytes_per_gpu": cap, "tp": tp, "pp": pp,
@@ -266,6 +226,184 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
     return PerfReport(mem.model, hw.id, o, ttft, tpot, o.batch / tpot, o.batch * o.prompt_tokens / ttft,
                       "compute" if t_c >= t_m else "memory", bound_prefill, knee, int(max_seqs), parts,
                       assumptions, dep, mem.total_bytes, cap)
+
+
+def _is_array(*xs) -> bool:
+    return any(type(x).__module__ == "numpy" for x in xs)
+
+
+def _maximum(a, b):
+    if _is_array(a, b):
+        import numpy as np
+
+        return np.maximum(a, b)
+    return max(a, b)
+
+
+def _full_attended(n, window, chunked):
+    """sum over t = 1..n of the tokens query t attends (compute._attended_sum's ``full``), for numbers or
+    numpy arrays (the planner's grid and simulator call it with arrays)."""
+    if window is None:
+        return n * (n + 1) / 2
+    if _is_array(n):
+        import numpy as np
+
+        if chunked:
+            q, r = np.floor_divide(n, window), np.mod(n, window)
+            big = q * window * (window + 1) / 2 + r * (r + 1) / 2
+        else:
+            big = window * (window + 1) / 2 + (n - window) * window
+        return np.where(n <= window, n * (n + 1) / 2, big)
+    if n <= window:
+        return n * (n + 1) / 2
+    if chunked:
+        q, r = divmod(n, window)
+        return q * window * (window + 1) / 2 + r * (r + 1) / 2
+    return window * (window + 1) / 2 + (n - window) * window
+
+
+@dataclass(frozen=True)
+class StepModel:
+    """The per-step time model of one deployment (one replica), shared by ``perf`` (TTFT, TPOT), the
+    planner's vectorized search and its continuous-batching simulator, so they cannot disagree about physics.
+
+    All figures are per GPU of the most-loaded pipeline stage; times are seconds. Every method accepts plain
+    numbers or numpy arrays (broadcast together)."""
+
+    n_matmul: float  # parameters one token multiplies by (compute.matmul_params_per_token)
+    attn_groups: tuple  # ((FLOPs per attended token per query, window or None, chunked), ...) summed per group
+    weights_bytes: float  # weights on this GPU (memory_report.weights_bytes): what a prefill streams per stage
+    dense_bytes: float  # streamed by every decode step (untied input embedding excluded)
+    expert_bytes: float  # routed experts on this GPU: streamed in proportion to the experts a step touches
+    kv_bytes_per_token: float  # KV read per cached token per sequence (per_seq_kv / context)
+    moe: tuple | None  # (top_k, experts)
+    bw: float  # bytes/s achieved (peak x bandwidth efficiency x dequantization factor)
+    peak: float  # dense FLOP/s of the compute dtype
+    c_eff_prefill: float
+    c_eff_decode: float
+    tp: int
+    pp: int
+    hidden: int
+    layers: int
+    link_bytes_per_s: float | None
+    allreduce_latency_s: float
+    p2p_latency_s: float
+    act_bytes: int = 2
+    scheme: str = "native"
+    weight_only: bool = False
+    bw_eff: float = 0.0
+    dtype: str = "bf16"
+    hardware_id: str = ""
+
+    def attention_flops(self, start, stop, batch=1):
+        """compute.attention_flops for queries start+1..stop of ``batch`` sequences (same terms, grouped)."""
+        total = 0.0
+        for coef, window, chunked in self.attn_groups:
+            total = total + coef * (_full_attended(stop, window, chunked) - _full_attended(start, window, chunked))
+        return total * batch
+
+    def comm_s(self, tokens):
+        """TP all-reduces (two per layer, ring volume) and PP hops on the critical path of one step."""
+        t = 0.0
+        if self.tp > 1:
+            if not self.link_bytes_per_s:
+                raise InputError("this device has no interconnect bandwidth in its record; tensor parallelism "
+                                 "needs one")
+            vol = tokens * self.hidden * self.act_bytes * 2 * (self.tp - 1) / self.tp
+            t = t + 2 * self.layers * (vol / self.link_bytes_per_s + self.allreduce_latency_s)
+        if self.pp > 1:
+            t = t + (self.pp - 1) * self.p2p_latency_s
+        return t
+
+    def prefill_s(self, tokens, attn_flops):
+        """(time, compute s, memory s) of a prefill of ``tokens`` tokens with ``attn_flops`` attention FLOPs:
+        every stage streams its weights once."""
+        compute = (self.n_matmul * 2 * tokens + attn_flops) / self.tp / (self.peak * self.c_eff_prefill)
+        mem = self.weights_bytes * self.pp / self.bw
+        return _maximum(compute, mem) + self.comm_s(tokens), compute, mem
+
+    def decode_s(self, batch, mean_ctx):
+        """(time, compute s, memory s, bytes) of one decode step: ``batch`` sequences at context ``mean_ctx``."""
+        flops = self.n_matmul * 2 * batch + self.attention_flops(mean_ctx, mean_ctx + 1, batch)
+        cov = expert_coverage(batch, *self.moe) if self.moe else 1.0
+        kv_read = self.kv_bytes_per_token * batch * mean_ctx
+        nbytes = (self.dense_bytes + self.expert_bytes * cov) * self.pp + kv_read * self.pp
+        t_c = flops / self.tp / (self.peak * self.c_eff_decode)
+        t_m = nbytes / self.bw
+        return _maximum(t_c, t_m) + self.comm_s(batch), t_c, t_m, nbytes
+
+    def step_s(self, prefill_tokens, prefill_attn_flops, decode_seqs, decode_ctx_tokens):
+        """One continuous-batching step (chunked prefill): ``prefill_tokens`` prompt tokens (their attention
+        FLOPs given) and one token for each of ``decode_seqs`` sequences holding ``decode_ctx_tokens`` cached
+        tokens in all. FLOPs add; the weights are streamed once (all of them when a prompt chunk is in the
+        step, as in prefill_s); the KV read adds. With no prompt tokens this is decode_s at the mean context;
+        with no decode sequences it is prefill_s."""
+        n = decode_seqs
+        tokens = prefill_tokens + n
+        mean = decode_ctx_tokens / _maximum(n, 1)
+        d_flops = self.n_matmul * 2 * n + self.attention_flops(mean, mean + 1, n)
+        compute = ((self.n_matmul * 2 * prefill_tokens + prefill_attn_flops) / (self.peak * self.c_eff_prefill)
+                   + d_flops / (self.peak * self.c_eff_decode)) / self.tp
+        cov = expert_coverage(tokens, *self.moe) if self.moe else 1.0
+        w_dec = self.dense_bytes + self.expert_bytes * cov
+        if _is_array(prefill_tokens):
+            import numpy as np
+
+            w = np.where(prefill_tokens > 0, _maximum(self.weights_bytes, w_dec), w_dec)
+        else:
+            w = max(self.weights_bytes, w_dec) if prefill_tokens > 0 else w_dec
+        mem = (w + self.kv_bytes_per_token * decode_ctx_tokens) * self.pp / self.bw
+        return _maximum(compute, mem) + self.comm_s(tokens)
+
+
+def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_efficiency: float | None = None,
+               mem=None, per_seq_kv: int | None = None) -> StepModel:
+    """The :class:`StepModel` of a Deployment (its hardware required); ``mem`` / ``per_seq_kv`` may be passed
+    when the caller already has the deployment's memory_report and one sequence's KV bytes."""
+    from .compute import attention_layers
+
+    model, hw = dep.model, dep.hardware
+    if hw is None:
+        raise InputError("a speed estimate needs a device")
+    spec = model.require_spec("performance")
+    mo = dep.memory_options()
+    if mem is None:
+        mem = memory_report(model, mo)
+    if per_seq_kv is None:
+        per_seq_kv = memory_report(model, replace(mo, batch=1, n_ctx=None)).kv_cache_bytes
+    tp, pp = dep.layout.tensor_parallel, dep.layout.pipeline_parallel
+    # bytes: weights per GPU split into what every token streams and what depends on expert coverage
+    w = mem.parts["weights"]
+    whole = max(1, w["weights_bytes"])
+    by_group = w["by_group"]
+    share = mem.weights_bytes / whole  # this GPU's fraction of the model's bytes
+    expert_bytes = by_group.get("experts", 0) * share
+    embed_bytes = 0 if spec.embedding.tied_head else by_group.get("embedding", 0) * share
+    dense_bytes = mem.weights_bytes - expert_bytes - embed_bytes
+    scheme = w.get("scheme", dep.weights).lower()
+    weight_only = is_weight_only(scheme, w.get("description", ""))
+    bw_eff = bandwidth_efficiency or _const("bandwidth_efficiency")
+    if weight_only:
+        bw_eff *= _const("dequant_bandwidth_factor")
+    groups: dict = {}
+    for a in attention_layers(spec):
+        key = (a.window, a.chunked)
+        groups[key] = groups.get(key, 0.0) + 2 * a.heads * (a.d_qk + a.d_v)
+        if a.index_score:
+            groups[(None, False)] = groups.get((None, False), 0.0) + a.index_score
+    dtype = _compute_dtype(hw, scheme, spec.dtype)
+    return StepModel(
+        n_matmul=float(matmul_params_per_token(model)),
+        attn_groups=tuple((c, win, ch) for (win, ch), c in groups.items()),
+        weights_bytes=float(mem.weights_bytes), dense_bytes=float(dense_bytes), expert_bytes=float(expert_bytes),
+        kv_bytes_per_token=per_seq_kv / dep.workload.context, moe=_moe_shape(spec),
+        bw=hw.memory_bandwidth_bytes_per_s * bw_eff, peak=hw.peak_flops_per_s[dtype],
+        c_eff_prefill=compute_efficiency or _const("prefill_compute_efficiency"),
+        c_eff_decode=compute_efficiency or _const("decode_compute_efficiency"), tp=tp, pp=pp,
+        hidden=spec.hidden_size, layers=spec.num_layers,
+        link_bytes_per_s=hw.interconnect_bytes_per_s or hw.pcie_bytes_per_s,
+        allreduce_latency_s=_const("allreduce_latency_s"), p2p_latency_s=_const("p2p_latency_s"),
+        scheme=scheme, weight_only=weight_only, bw_eff=bw_eff, dtype=dtype, hardware_id=hw.id)
 
 
 def roofline_tokens_per_s(weight_bytes: float, bandwidth_bytes_per_s: float) -> float:
