@@ -257,6 +257,23 @@ def test_non_finite_constants_in_used_keys_are_refused_by_every_command(tmp_path
     _check(code, out, err, 2, ["config.json", "num_attention_heads", "got nan"])
 
 
+def test_non_finite_constant_in_a_saved_spec_is_refused(tmp_path, capsys):
+    """A saved spec (`show --json`) is used field by field, without config.json's typed getters: jsonio refuses
+    NaN / Infinity anywhere in one (a NaN token_types would otherwise become a NaN total)."""
+    assert main(["show", "llama-3.1-8b", "--json"]) == 0
+    spec = json.loads(capsys.readouterr().out)
+    spec.pop("source", None)
+    path = tmp_path / "m" / "spec.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(spec))
+    assert _in_process(capsys, ["params", str(path)])[0] == 0
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        spec["embedding"]["token_types"] = "@@"
+        path.write_text(json.dumps(spec).replace('"@@"', constant))
+        for argv in (["params", str(path)], ["memory", str(path)]):
+            _check(*_in_process(capsys, argv), 2, ["spec.json", constant, "saved paramscope spec"])
+
+
 def test_quantization_config_null_counts_like_none(tmp_path, capsys):
     a = _write_config(tmp_path / "a", _cfg(quantization_config=None))
     b = _write_config(tmp_path / "b", _cfg())

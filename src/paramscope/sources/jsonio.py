@@ -16,7 +16,9 @@ The constants ``NaN``, ``Infinity`` and ``-Infinity`` are not JSON, but real hub
 as the floats they name. They never reach a count unchecked: every number a config contributes is read
 through the typed getters of :mod:`.config_access` (``Cfg.int`` / ``Cfg.float`` / ``Cfg.int_list``), which
 refuse a non-finite value with the key's name; safetensors headers and indexes accept integers only;
-hardware records require finite positive numbers. A constant under a key nothing reads is accepted.
+hardware records require finite positive numbers. A constant under a key nothing reads is accepted. A saved
+paramscope spec (top-level ``"paramscope_spec"``) is paramscope's own output, whose fields are used as they
+are: a constant anywhere in one is refused.
 
 Every refusal is an exception of the class the caller names, with one line ``"<origin>: <what>"``.
 """
@@ -58,9 +60,12 @@ def _pairs(pairs: list[tuple[str, object]]) -> dict:
     return out
 
 
-def _constant(name: str) -> float:
-    """NaN, Infinity, -Infinity (the only names json passes here) as floats; see the module docstring."""
-    return float(name)
+def _constant_hook(seen: list[str]):
+    def constant(name: str) -> float:
+        """NaN, Infinity, -Infinity (the only names json passes here) as floats; see the module docstring."""
+        seen.append(name)
+        return float(name)
+    return constant
 
 
 def _int(text: str) -> int:
@@ -112,8 +117,13 @@ def loads(data: bytes | str, origin: str, error: type[ParamscopeError], *, what:
     except UnicodeDecodeError as exc:
         raise error(f"{origin}: {what}: not UTF-8 (byte {exc.start})") from None
     hooks = {"parse_int": _int} if _LONG_DIGITS.search(raw) else {}  # the hook is slow: only when needed
+    constants: list[str] = []
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant, parse_float=_float, **hooks)
+        obj = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant_hook(constants),
+                         parse_float=_float, **hooks)
+        if constants and isinstance(obj, dict) and "paramscope_spec" in obj:
+            raise _Refused(f"{constants[0]} in a saved paramscope spec (its numbers are used as they are)")
+        return obj
     except _Refused as exc:
         raise error(f"{origin}: {what}: {exc}") from None
     except json.JSONDecodeError as exc:
