@@ -257,6 +257,53 @@ def test_non_finite_constants_in_used_keys_are_refused_by_every_command(tmp_path
     _check(code, out, err, 2, ["config.json", "num_attention_heads", "got nan"])
 
 
+# (record id, key path) where a constant is known to escape the typed getters, with the fix that removes the
+# entry. sources/multimodal.py reads Qwen2-VL's vision_config.mlp_ratio with Cfg.raw and calls int(e * ratio):
+# NaN / Infinity raise ValueError / OverflowError (exit 70, never a count); fix: v.float("mlp_ratio", 4.0).
+KNOWN_CONSTANT_ESCAPES = {("qwen2-vl-7b-instruct", "vision_config.mlp_ratio")}
+
+
+def test_non_finite_constants_in_every_catalog_config_key():
+    """Every catalog config with any one key (top level, or inside text_config / vision_config / rope_scaling /
+    quantization_config) set to NaN, Infinity or [NaN], read by jsonio: a ParamscopeError, or the same
+    ModelSpec as the record's own config (the key is one no count reads)."""
+    import dataclasses
+
+    from paramscope import catalog
+    from paramscope.errors import ConfigError, ParamscopeError
+    from paramscope.model import from_config
+    from paramscope.sources import jsonio
+
+    escapes, wrong = set(), []
+    for rec in catalog.all_records():
+        cfg = rec.get("config")
+        if not isinstance(cfg, dict):
+            continue
+        ref = from_config(cfg, origin="m/config.json").spec
+        paths = [(k,) for k in cfg] + [(s, k) for s in ("text_config", "vision_config", "rope_scaling",
+                                                         "quantization_config")
+                                       if isinstance(cfg.get(s), dict) for k in cfg[s]]
+        for path in paths:
+            for constant in ("NaN", "Infinity", "[NaN]"):
+                d = json.loads(json.dumps(cfg))
+                node = d
+                for k in path[:-1]:
+                    node = node[k]
+                node[path[-1]] = "@@"
+                obj = jsonio.loads(json.dumps(d).replace('"@@"', constant), "m/config.json", ConfigError)
+                try:
+                    spec = from_config(obj, origin="m/config.json").spec
+                except ParamscopeError:
+                    continue
+                except (ValueError, OverflowError, TypeError):
+                    escapes.add((rec["id"], ".".join(path)))
+                    continue
+                if dataclasses.replace(spec, name=ref.name, warnings=ref.warnings) != ref:
+                    wrong.append((rec["id"], ".".join(path), constant))
+    assert wrong == [], wrong
+    assert escapes == KNOWN_CONSTANT_ESCAPES
+
+
 def test_non_finite_constant_in_a_saved_spec_is_refused(tmp_path, capsys):
     """A saved spec (`show --json`) is used field by field, without config.json's typed getters: jsonio refuses
     NaN / Infinity anywhere in one (a NaN token_types would otherwise become a NaN total)."""
