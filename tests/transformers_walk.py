@@ -37,7 +37,8 @@ SMALL = {
     "kv_lora_rank": 32, "q_lora_rank": 48, "qk_rope_head_dim": 16, "qk_nope_head_dim": 16, "v_head_dim": 24,
     "n_group": 2, "topk_group": 1,
 }
-PER_LAYER_LISTS = ("layer_types", "mlp_only_layers", "no_rope_layers", "layers_block_type")
+PER_LAYER_LISTS = ("layer_types", "mlp_only_layers", "no_rope_layers", "layers_block_type", "mlp_layer_types",
+                   "indexer_types")
 
 
 @functools.cache

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..errors import ConfigError
+from ..errors import ConfigError, UnsupportedArchitectureError
 from ..spec import (
     AttentionSpec,
     EmbeddingSpec,
@@ -75,6 +75,8 @@ class Traits:
     # keys announcing stored modules transformers does not build and paramscope does not describe:
     # accepted with a warning that names them (MiniMax-M2's multi-token-prediction modules)
     undescribed: tuple[str, ...] = ()
+    # flags whose true value builds a layout paramscope does not describe: refused, naming the flag
+    unsupported_flags: tuple[str, ...] = ()
     indexed: bool = False  # indexed sparse attention with a lightning indexer (DeepSeek-V3.2 DSA)
 
 
@@ -176,6 +178,15 @@ FAMILIES: dict[str, Traits] = {
                                qk_norm="head", moe="qwen", linear="gated_deltanet", attn_output_gate=True),
     "falcon_h1": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
                         linear="mamba2_falcon_h1", linear_pattern="parallel"),
+    # StableLM: LayerNorms with bias, optional parallel residual; its per-head q/k LayerNorms are refused
+    "stablelm": Traits(qkv_bias="use_qkv_bias", norm_kind="layernorm", parallel="use_parallel_residual",
+                       unsupported_flags=("qk_layernorm",)),
+    "glm4_moe_lite": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek", mtp=True),
+    "exaone_moe": Traits(qk_norm="head", moe="deepseek", window_rule="pattern", window_default=4096,
+                         window_pattern_default=4),
+    "mellum": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head",
+                     moe="qwen", window_default=1024,
+                     undescribed=("num_mtp_layers", "mtp_layer_types", "mtp_mlp_layer_types")),
     # Kimi Linear: Kimi Delta Attention layers and MLA layers (layer_types), DeepSeek-style MoE
     "kimi_linear": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek",
                           linear="kimi_delta_attention"),
@@ -299,6 +310,11 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
     if kind == "qwen":  # (i + 1) % decoder_sparse_step == 0 and i not in mlp_only_layers
         if c.int("num_experts", 0, minimum=0) == 0:
             return [False] * n
+        types = c.str_list("mlp_layer_types")  # MellumConfig writes the per-layer list: dense | sparse
+        if types is not None:
+            if len(types) != n or not set(types) <= {"dense", "sparse"}:
+                raise ConfigError(f"{c.origin}: {c.prefix}mlp_layer_types: expected {n} entries of dense/sparse")
+            return [x == "sparse" for x in types]
         step = c.int("decoder_sparse_step", 1)
         only_mlp = set(c.int_list("mlp_only_layers") or [])
         return [(i + 1) % step == 0 and i not in only_mlp for i in range(n)]
@@ -400,6 +416,9 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         head_dim = nope + rope
         kv_heads = heads  # MLA expands the latent to per-head K/V
 
+    for flag in t.unsupported_flags:
+        if c.bool(flag, False):
+            raise UnsupportedArchitectureError(f"{c.origin}: {c.prefix}{flag}=true is not described for {model_type}")
     stated = {k: c.raw(k) for k in t.undescribed if c.raw(k)}
     if stated:
         warnings = warnings + (f"{', '.join(f'{k}={v}' for k, v in stated.items())}: the checkpoint stores modules "
