@@ -282,5 +282,5 @@ def test_missing_shard_and_inconsistent_index(tmp_path):
     assert "index" in _err(index_path)
 
     for constant in ("NaN", "Infinity", "-Infinity"):  # read as floats by jsonio; total_size is an integer
-        index_path.write_text('{"metadata": {"total_size": %s}, "weight_map": {}}' % constant)
+        index_path.write_text('{"metadata": {"total_size": ' + constant + '}, "weight_map": {}}')
         assert "metadata.total_size" in _err(index_path)
