@@ -258,9 +258,8 @@ def test_non_finite_constants_in_used_keys_are_refused_by_every_command(tmp_path
 
 
 # (record id, key path) where a constant is known to escape the typed getters, with the fix that removes the
-# entry. sources/multimodal.py reads Qwen2-VL's vision_config.mlp_ratio with Cfg.raw and calls int(e * ratio):
-# NaN / Infinity raise ValueError / OverflowError (exit 70, never a count); fix: v.float("mlp_ratio", 4.0).
-KNOWN_CONSTANT_ESCAPES = {("qwen2-vl-7b-instruct", "vision_config.mlp_ratio")}
+# entry. Empty: Qwen2-VL's vision_config.mlp_ratio, the last one, is now read with Cfg.float.
+KNOWN_CONSTANT_ESCAPES: set[tuple[str, str]] = set()
 
 
 def test_non_finite_constants_in_every_catalog_config_key():

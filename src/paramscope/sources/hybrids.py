@@ -56,7 +56,8 @@ def nemotron_h(c: Cfg, model_type: str, *, name: str, architecture: str, head: s
     mlp_bias = c.bool("mlp_bias", False)
     heads = c.int("num_attention_heads")
     kv = c.int("num_key_value_heads", heads)
-    head_dim = c.int("head_dim", d // heads)
+    # attention_head_dim: the name in NVIDIA's released configs (Nemotron-H-56B); head_dim in transformers 5
+    head_dim = c.int(("head_dim", "attention_head_dim"), d // heads)
     attn_bias = c.bool("attention_bias", False)
     c.touch("expand", "chunk_size", "time_step_min", "time_step_max", "time_step_limit", "time_step_floor",
             "mamba_hidden_act", "use_bias", "mamba_ssm_cache_dtype", "moe_shared_expert_overlap")

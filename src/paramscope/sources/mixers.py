@@ -74,6 +74,7 @@ def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer", *,
     (h_k, h_d), (d_k, d_d), (g_k, g_d), (s_k, s_d), (k_k, k_d), (e_k, e_d), (cb_k, cb_d), (pb_k, pb_d) = \
         MAMBA2_KEYS[keys]
     heads, groups, state, kernel = c.int(h_k, h_d), c.int(g_k, g_d), c.int(s_k, s_d), c.int(k_k, k_d)
+    c.touch("time_step_rank")  # Mamba-2 projects dt per head from in_proj; no low-rank dt projection
     intermediate = int(c.float(e_k, e_d) * hidden)
     if width_key is not None and c.raw(width_key) is not None:  # FalconH1Mixer: mamba_d_ssm, else expand x hidden
         intermediate = c.int(width_key)

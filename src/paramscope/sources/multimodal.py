@@ -111,7 +111,7 @@ def qwen2_vl(c: Cfg, model_type: str, *, name: str, architecture: str, head: str
     heads = v.int("num_heads")
     if e % heads:
         raise ConfigError(f"{v.origin}: {v.prefix}embed_dim {e} is not divisible by num_heads {heads}")
-    ratio = v.raw("mlp_ratio", 4)
+    ratio = v.float("mlp_ratio", 4.0)
     inter = int(e * ratio)
     p, tp, m = v.int("patch_size", 14), v.int("temporal_patch_size", 2), v.int("spatial_merge_size", 2)
     layer = LayerSpec(attention=AttentionSpec(heads, heads, e // heads, qkv_bias=True, o_bias=True, fused_qkv=True),
