@@ -94,3 +94,27 @@ def test_linear_layers_hold_constant_state():
     assert b.total_bytes - a.total_bytes == sum(x.bytes_per_sequence * len(x.layers) for x in b.layers
                                                 if x.kind != "ssm") - sum(
         x.bytes_per_sequence * len(x.layers) for x in a.layers if x.kind != "ssm")
+
+
+def test_rg_lru_state_bytes_match_recurrent_gemma_modules():
+    """RecurrentGemma keeps its recurrent state in module attributes (conv1d_state: kernel - 1 inputs in the
+    model dtype; rg_lru.recurrent_states: float32): after a forward pass with use_cache their bytes equal
+    paramscope's per-layer state for engine transformers."""
+    config = dict(model_type="recurrent_gemma", architectures=["RecurrentGemmaForCausalLM"], hidden_size=64,
+                  intermediate_size=192, num_hidden_layers=3, num_attention_heads=4, vocab_size=300,
+                  attention_window_size=16, conv1d_width=4)
+    cfg = transformers.CONFIG_MAPPING["recurrent_gemma"](**{k: v for k, v in config.items() if k != "architectures"})
+    model = transformers.RecurrentGemmaForCausalLM._from_config(cfg).to(torch.bfloat16).eval()
+    batch = 2
+    with torch.no_grad():
+        model(input_ids=torch.randint(3, 90, (batch, 9)), use_cache=True)
+    real = 0
+    for layer in model.model.layers:
+        block = layer.temporal_block
+        if hasattr(block, "rg_lru"):
+            for t in (block.conv1d_state, block.rg_lru.recurrent_states):
+                real += t.numel() * t.element_size()
+    spec = spec_from_config(dict(config, torch_dtype="bfloat16"))
+    report = kv_cache(spec, batch=batch, context=9, options=KvOptions(engine="transformers"))
+    ours = sum(x.state_bytes * len(x.layers) for x in report.layers if x.kind == "ssm") * batch
+    assert real > 0 and ours == real

@@ -222,6 +222,7 @@ class RecurrentSpec:
     conv_kernel: int = 0
     state_elements: int = 0
     state_dtype: str = "model"
+    conv_keep: str = "kernel"  # what transformers' cache keeps of the convolution: "kernel" or "kernel-1" inputs
     state_flops_per_token: int = 0  # FLOPs of the state update and read-out per token, besides matmuls
     activation_width: int = 0  # elements per token of the mixer's widest intermediate (activation memory)
 

@@ -122,7 +122,7 @@ def _recurrent_state_bytes(r: RecurrentSpec, policy, model_bits: float) -> int:
     cache class uses for the family (``state_dtype``); vLLM and llama.cpp keep the last kernel - 1 inputs
     and the state in the dtypes engines.toml names."""
     if policy.state == "transformers":
-        conv_bits, conv_width = model_bits, r.conv_kernel
+        conv_bits, conv_width = model_bits, r.conv_kernel - (1 if r.conv_keep == "kernel-1" else 0)
         state_bits = model_bits if r.state_dtype == "model" else dtype_bits("fp32")
     else:
         state = policy.state_dtype

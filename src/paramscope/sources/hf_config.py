@@ -47,6 +47,7 @@ ADAPTERS.update({
     "falcon_mamba": seq2seq_ssm.mamba,  # Mamba-1 whose B, C and dt RMSNorms have no weights
     "mamba2": seq2seq_ssm.mamba2,
     "nemotron_h": hybrids.nemotron_h,
+    "recurrent_gemma": hybrids.recurrent_gemma,
     "jamba": seq2seq_ssm.jamba,
     "gemma3": multimodal.gemma3,
     "qwen2_vl": multimodal.qwen2_vl,

@@ -22,7 +22,7 @@ from ..spec import (
     StackSpec,
 )
 from .config_access import Cfg
-from .mixers import mamba2
+from .mixers import mamba2, rg_lru
 
 _PATTERN = {"M": "linear_attention", "E": "moe", "*": "full_attention", "-": "mlp"}
 _LEGACY = {"mamba": "linear_attention", "attention": "full_attention"}
@@ -96,3 +96,37 @@ def nemotron_h(c: Cfg, model_type: str, *, name: str, architecture: str, head: s
         stacks=(StackSpec("decoder", d, tuple(blocks[x] for x in types), final_norm=NormSpec("norm_final", d)),),
         head=HeadSpec(kind=head), max_context=c.opt_int("max_position_embeddings"),
         dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"), warnings=warnings)
+
+
+def recurrent_gemma(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """RecurrentGemma / Griffin (transformers recurrent_gemma/modeling_recurrent_gemma.py): layers cycle
+    through block_types (default recurrent, recurrent, attention); each has a temporal block (the RG-LRU
+    recurrent block, or local attention over attention_window_size tokens with a biased o_proj and no q/k/v
+    bias) after temporal_pre_norm, and a gated MLP of intermediate_size // 2 with biases after
+    channel_pre_norm; Gemma-style RMSNorms; head tied to the embedding."""
+    d = c.int("hidden_size")
+    n = c.int("num_hidden_layers", minimum=0)
+    kinds = c.str_list("block_types") or ["recurrent", "recurrent", "attention"]
+    if not kinds or not set(kinds) <= {"recurrent", "attention"}:
+        raise ConfigError(f"{c.origin}: block_types: expected recurrent/attention entries, got {kinds!r}")
+    heads = c.int("num_attention_heads")
+    kv = c.int("num_key_value_heads", heads)
+    c.touch("head_dim", "final_w_init_variance_scale", "w_init_variance_scale", "logits_soft_cap", "embeddings_scale_by_sqrt_dim")
+    mlp = MlpSpec(c.int("intermediate_size") // 2, gated=True, bias=True, activation=c.str("hidden_activation", "gelu_pytorch_tanh"))
+    norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
+    blocks = {
+        "recurrent": LayerSpec(recurrent=rg_lru(c, d), ffn=mlp, norms=norms),
+        "attention": LayerSpec(attention=AttentionSpec(heads, kv, d // heads, qkv_bias=c.bool("attention_bias", False),
+                                                       o_bias=True,
+                                                       window=c.int("attention_window_size", 2048)),
+                               ffn=mlp, norms=norms),
+    }
+    layers = tuple(blocks[(kinds * (n // len(kinds) + 1))[i]] for i in range(n))
+    return ModelSpec(
+        name=name, architecture=architecture, model_type=model_type, hidden_size=d,
+        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=c.bool("tie_word_embeddings", True) and head == "lm",
+                                position="rotary"),
+        stacks=(StackSpec("decoder", d, layers, final_norm=NormSpec("norm_final", d)),),
+        head=HeadSpec(kind=head), max_context=c.opt_int("max_position_embeddings"),
+        dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"))
+

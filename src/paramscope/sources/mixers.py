@@ -159,4 +159,37 @@ def _falcon_h1_mixer(c: Cfg, hidden: int) -> RecurrentSpec:
     return mamba2(c, hidden, "falcon_h1", "mamba", width_key="mamba_d_ssm", norm_key="mamba_rms_norm")
 
 
-MIXERS = {"mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
+def rg_lru(c: Cfg, hidden: int) -> RecurrentSpec:
+    """Griffin's recurrent block (De et al. 2024, arXiv 2402.19427) as RecurrentGemma builds it
+    (recurrent_gemma/modeling_recurrent_gemma.py RecurrentGemmaRecurrentBlock, RecurrentGemmaRglru): two input
+    branches linear_y and linear_x [lru_width, hidden] with bias, a depthwise causal convolution of conv1d_width
+    taps with bias, the RG-LRU (a per-channel recurrence parameter and block-diagonal input and recurrence gates,
+    one [block, block] matrix and bias per head) and linear_out with bias. State: kernel - 1 inputs of the
+    convolution and one float32 value per LRU channel."""
+    heads = c.int("num_attention_heads")
+    lru = c.int("lru_width", hidden)
+    kernel = c.int("conv1d_width", 4)
+    if lru % heads:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"{c.origin}: lru_width {lru} is not divisible by num_attention_heads {heads}")
+    block = lru // heads
+    p = "temporal_block"
+    tensors = (
+        ExtraTensor(f"{p}.linear_y.weight", "lin_in", (lru, hidden)), ExtraTensor(f"{p}.linear_y.bias", "lin_in", (lru,)),
+        ExtraTensor(f"{p}.linear_x.weight", "lin_in", (lru, hidden)), ExtraTensor(f"{p}.linear_x.bias", "lin_in", (lru,)),
+        ExtraTensor(f"{p}.linear_out.weight", "lin_out", (hidden, lru)),
+        ExtraTensor(f"{p}.linear_out.bias", "lin_out", (hidden,)),
+        ExtraTensor(f"{p}.conv_1d.weight", "lin_conv", (lru, 1, kernel)),
+        ExtraTensor(f"{p}.conv_1d.bias", "lin_conv", (lru,)),
+        ExtraTensor(f"{p}.rg_lru.recurrent_param", "lin_gate", (lru,)),
+        ExtraTensor(f"{p}.rg_lru.input_gate_weight", "lin_gate", (heads, block, block)),
+        ExtraTensor(f"{p}.rg_lru.input_gate_bias", "lin_gate", (heads, block)),
+        ExtraTensor(f"{p}.rg_lru.recurrent_gate_weight", "lin_gate", (heads, block, block)),
+        ExtraTensor(f"{p}.rg_lru.recurrent_gate_bias", "lin_gate", (heads, block)),
+    )
+    return RecurrentSpec("rg_lru", tensors, conv_channels=lru, conv_kernel=kernel, conv_keep="kernel-1",
+                         state_elements=lru, state_dtype="fp32", activation_width=3 * lru)
+
+
+MIXERS = {"rg_lru": rg_lru, "mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
