@@ -47,6 +47,84 @@ def _const(key: str) -> float:
     return float(efficiency_constants()[key]["value"])
 
 
+# Set by scripts/fit_speed.py while it fits: "engine/class/key", "engine/key" or "key" -> value.
+_OVERRIDES: dict[str, float] = {}
+
+
+def device_class(hw) -> str:
+    """The device class speed constants are looked up by: ``apple`` (unified memory, Metal), ``cpu``,
+    ``gpu-hbm`` (a GPU whose memory streams at >= 1.5 TB/s: data-center HBM parts) or ``gpu`` (GDDR cards:
+    GeForce and workstation boards)."""
+    kind = getattr(hw, "kind", "gpu")
+    if kind != "gpu":
+        return kind
+    return "gpu-hbm" if hw.memory_bandwidth_bytes_per_s >= 1.5e12 else "gpu"
+
+
+def speed_const(engine: str | None, cls: str, key: str) -> float:
+    """A speed constant: [engine_speed.<engine>.<class>.<key>], else [engine_speed.<engine>.any.<key>], else the
+    engine-independent default [<key>] of data/efficiency.toml."""
+    for k in (f"{engine}/{cls}/{key}", f"{engine}/any/{key}", key):
+        if k in _OVERRIDES:
+            return float(_OVERRIDES[k])
+    table = efficiency_constants().get("engine_speed", {}).get(engine or "", {})
+    for c in (cls, "any"):
+        rec = table.get(c, {}).get(key)
+        if rec is not None:
+            return float(rec["value"])
+    return _const(key)
+
+
+def speed_source(engine: str | None, cls: str, key: str) -> str:
+    table = efficiency_constants().get("engine_speed", {}).get(engine or "", {})
+    for c in (cls, "any"):
+        rec = table.get(c, {}).get(key)
+        if rec is not None:
+            return f"engine_speed.{engine}.{c}.{key}: {rec.get('source', '')}"
+    return f"{key}: {efficiency_constants()[key].get('source', '')}"
+
+
+@functools.lru_cache(maxsize=1)
+def _error_bands() -> dict:
+    path = Path(__file__).resolve().parent / "data" / "speed_error_bands.toml"
+    if not path.exists():
+        return {}
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+# perf's phases -> the validation phase whose error describes them
+_BAND_PHASE = {"decode": ("decode", "throughput"), "ttft": ("prefill", "throughput"),
+               "throughput": ("throughput",)}
+
+
+def error_bands(engine: str | None) -> dict:
+    """Per perf phase (decode, ttft, throughput): the median and 90th-percentile |error| of this engine's
+    predictions on the validation set of data/measurements.toml (data/speed_error_bands.toml, written by
+    scripts/fit_speed.py), or None when no published measurement of the engine covers the phase."""
+    table = _error_bands().get("band", {}).get(engine or "", {})
+    out = {}
+    for phase, sources in _BAND_PHASE.items():
+        band = None
+        for src in sources:
+            rec = table.get(src)
+            if rec:
+                band = {"median_abs_error": rec["median_abs_error"], "p90_abs_error": rec["p90_abs_error"],
+                        "records": rec["records"], "measured_phase": src,
+                        "basis": f"median |error| of {engine} {src} on the validation set of data/measurements.toml"
+                                 + ("" if src == sources[0] or phase == "throughput" else
+                                    f" (no direct {phase} measurement; the {src} error stands in)")}
+                break
+        out[phase] = band
+    return out
+
+
+def format_band(band: dict | None, engine: str | None = None) -> str:
+    if not band:
+        return f"(no validation data for {engine or 'this engine'})"
+    return f"(+-{band['median_abs_error']:.0%}, {band['basis']})"
+
+
 @dataclass(frozen=True)
 class PerfOptions:
     batch: int = 1
@@ -92,6 +170,7 @@ class PerfReport:
     deployment: object | None = field(default=None, repr=False, compare=False)
     per_gpu_bytes: int = 0
     capacity_bytes: int = 0
+    error_band: dict = field(default_factory=dict)  # phase -> band from the validation set, or None
 
     def to_dict(self) -> dict:
         dep = self.deployment
@@ -106,7 +185,8 @@ class PerfReport:
                 "options": {"batch": w.batch, "prompt_tokens": w.prompt_tokens, "gen_tokens": w.gen_tokens,
                             "context": w.context, "count": lay.gpus, "tp": lay.tensor_parallel,
                             "pp": lay.pipeline_parallel, "weights": dep.weights, "engine": dep.engine},
-                "deployment": dep.to_dict(), "parts": self.parts, "assumptions": list(self.assumptions)}
+                "deployment": dep.to_dict(), "parts": self.parts, "assumptions": list(self.assumptions),
+                "error_band": dict(self.error_band)}
 
 
 def is_weight_only(scheme: str, description: str = "") -> bool:
@@ -117,6 +197,8 @@ def is_weight_only(scheme: str, description: str = "") -> bool:
 
 def _compute_dtype(hw, scheme: str, native_dtype: str | None) -> str:
     s = scheme.lower()
+    if s in ("nvfp4", "mxfp4") and "fp4" in hw.peak_flops_per_s:
+        return "fp4"  # W4A4 FP4 tensor-core GEMMs (Blackwell); elsewhere the scheme falls through to bf16
     if s.startswith("fp8") and "fp8" in hw.peak_flops_per_s:
         return "fp8"  # W8A8 FP8 GEMMs
     if s == "int8" and "int8" in hw.peak_flops_per_s:
@@ -125,6 +207,15 @@ def _compute_dtype(hw, scheme: str, native_dtype: str | None) -> str:
         if d in hw.peak_flops_per_s:
             return d
     raise InputError(f"{hw.id} has no usable dense peak")
+
+
+def _prefill_chunk(engine: str | None) -> int | None:
+    """Tokens per prefill step when the engine has no scheduler budget in its settings (llama.cpp: n_ubatch)."""
+    if engine == "llama.cpp":
+        from .engines import engine_const
+
+        return int(engine_const("llama.cpp", "n_ubatch_default"))
+    return None
 
 
 def expert_coverage(batch_tokens: float, top_k: int, experts: int) -> float:
@@ -207,7 +298,11 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
                                                 else ""),
         f"compute: {dtype} dense peak {peak / 1e12:.0f} TFLOP/s x {c_eff_prefill:.2f} (prefill), "
         f"x {c_eff_decode:.2f} (decode)",
-        "per phase time = max(compute, memory); TP all-reduces and PP hops added (data/efficiency.toml)",
+        f"fixed costs per forward step ({sm.engine} on a {sm.device_class} device): "
+        f"{sm.step_overhead_s * 1e3:.2f} ms + {sm.layers} layers x {sm.layer_overhead_s * 1e6:.1f} us"
+        + (f" + {pp - 1} stage hand-offs x {sm.stage_hop_s * 1e3:.2f} ms (decode) / "
+           f"{sm.prefill_stage_hop_s * 1e3:.1f} ms (prefill)" if pp > 1 else ""),
+        "per phase time = max(compute, memory) + fixed costs; TP all-reduces added (data/efficiency.toml)",
     ]
     if moe:
         assumptions.append(f"MoE: {expert_coverage(o.batch, *moe):.1%} of experts touched per decode step "
@@ -216,7 +311,8 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
              "decode_bytes_per_step": nbytes, "weights_bytes_per_gpu": mem.weights_bytes,
              "kv_bytes_per_sequence": per_seq_kv, "decode_compute_s": t_c, "decode_memory_s": t_m,
              "memory_total_bytes_per_gpu": mem.total_bytes, "usable_bytes_per_gpu": cap, "tp": tp, "pp": pp,
-             "compute_dtype": dtype}
+             "compute_dtype": dtype, "device_class": sm.device_class, "fixed_decode_step_s": sm.fixed_s(),
+             "prefill_steps": sm.prefill_steps(o.prompt_tokens * o.batch)}
     if dep.layout.data_parallel > 1:
         assumptions.append(f"figures are per replica; {dep.layout.data_parallel} data-parallel replicas serve "
                            f"{dep.layout.data_parallel}x the sequences")
@@ -225,7 +321,7 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
                            "for each token (no tensor parallelism)")
     return PerfReport(mem.model, hw.id, o, ttft, tpot, o.batch / tpot, o.batch * o.prompt_tokens / ttft,
                       "compute" if t_c >= t_m else "memory", bound_prefill, knee, int(max_seqs), parts,
-                      assumptions, dep, mem.total_bytes, cap)
+                      assumptions, dep, mem.total_bytes, cap, error_bands(dep.engine))
 
 
 def _is_array(*xs) -> bool:
@@ -294,6 +390,31 @@ class StepModel:
     bw_eff: float = 0.0
     dtype: str = "bf16"
     hardware_id: str = ""
+    # fixed costs (the engine's speed profile, data/efficiency.toml): per forward step, per layer on the
+    # token's path per step, per stage boundary per step (decode / prefill); prefill steps of this many tokens
+    step_overhead_s: float = 0.0
+    layer_overhead_s: float = 0.0
+    stage_hop_s: float = 0.0
+    prefill_stage_hop_s: float = 0.0
+    prefill_chunk_tokens: float | None = None
+    device_class: str = "gpu"
+    engine: str = ""
+
+    def fixed_s(self, prefill: bool = False):
+        """The fixed cost of one forward step: CPU / launch overhead, the per-layer kernel overhead of every
+        layer on the token's path, and the stage hand-offs (beyond p2p_latency_s, which comm_s adds)."""
+        hop = self.prefill_stage_hop_s if prefill else self.stage_hop_s
+        return self.step_overhead_s + self.layers * self.layer_overhead_s + (self.pp - 1) * hop
+
+    def prefill_steps(self, tokens):
+        """Forward steps a prefill of ``tokens`` tokens takes (the engine's chunk per step)."""
+        if not self.prefill_chunk_tokens:
+            return 1 if not _is_array(tokens) else tokens * 0 + 1
+        if _is_array(tokens):
+            import numpy as np
+
+            return np.maximum(1, np.ceil(tokens / self.prefill_chunk_tokens))
+        return max(1, math.ceil(tokens / self.prefill_chunk_tokens))
 
     def attention_flops(self, start, stop, batch=1):
         """compute.attention_flops for queries start+1..stop of ``batch`` sequences (same terms, grouped)."""
@@ -318,9 +439,10 @@ class StepModel:
     def prefill_s(self, tokens, attn_flops):
         """(time, compute s, memory s) of a prefill of ``tokens`` tokens with ``attn_flops`` attention FLOPs:
         every stage streams its weights once."""
+        steps = self.prefill_steps(tokens)
         compute = (self.n_matmul * 2 * tokens + attn_flops) / self.tp / (self.peak * self.c_eff_prefill)
-        mem = self.weights_bytes * self.pp / self.bw
-        return _maximum(compute, mem) + self.comm_s(tokens), compute, mem
+        mem = self.weights_bytes * self.pp / self.bw * steps
+        return _maximum(compute, mem) + self.comm_s(tokens) + steps * self.fixed_s(True), compute, mem
 
     def decode_s(self, batch, mean_ctx):
         """(time, compute s, memory s, bytes) of one decode step: ``batch`` sequences at context ``mean_ctx``."""
@@ -330,7 +452,7 @@ class StepModel:
         nbytes = (self.dense_bytes + self.expert_bytes * cov) * self.pp + kv_read * self.pp
         t_c = flops / self.tp / (self.peak * self.c_eff_decode)
         t_m = nbytes / self.bw
-        return _maximum(t_c, t_m) + self.comm_s(batch), t_c, t_m, nbytes
+        return _maximum(t_c, t_m) + self.comm_s(batch) + self.fixed_s(), t_c, t_m, nbytes
 
     def step_s(self, prefill_tokens, prefill_attn_flops, decode_seqs, decode_ctx_tokens):
         """One continuous-batching step (chunked prefill): ``prefill_tokens`` prompt tokens (their attention
@@ -353,7 +475,7 @@ class StepModel:
         else:
             w = max(self.weights_bytes, w_dec) if prefill_tokens > 0 else w_dec
         mem = (w + self.kv_bytes_per_token * decode_ctx_tokens) * self.pp / self.bw
-        return _maximum(compute, mem) + self.comm_s(tokens)
+        return _maximum(compute, mem) + self.comm_s(tokens) + self.fixed_s()
 
 
 def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_efficiency: float | None = None,
@@ -372,19 +494,44 @@ def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_effici
     if per_seq_kv is None:
         per_seq_kv = memory_report(model, replace(mo, batch=1, n_ctx=None)).kv_cache_bytes
     tp, pp = dep.layout.tensor_parallel, dep.layout.pipeline_parallel
-    # bytes: weights per GPU split into what every token streams and what depends on expert coverage
+    # bytes one token streams on one TP rank: every stage's weights (the stages run one after another for a
+    # token; uneven layer splits summed as placed), split into what every step reads and what depends on
+    # expert coverage. weights_bytes / dense_bytes / expert_bytes are per stage (the path's mean).
+    from .engines import get_engine
+
     w = mem.parts["weights"]
     whole = max(1, w["weights_bytes"])
     by_group = w["by_group"]
-    share = mem.weights_bytes / whole  # this GPU's fraction of the model's bytes
+    per_stage = w.get("per_stage_bytes")
+    path_bytes = float(sum(per_stage)) if (pp > 1 and per_stage) else float(mem.weights_bytes * pp)
+    share = path_bytes / whole  # the fraction of the model's bytes one token streams on one TP rank
+    embed_on_host = get_engine(dep.engine).input_embedding_on_host(hw.kind)
     expert_bytes = by_group.get("experts", 0) * share
-    embed_bytes = 0 if spec.embedding.tied_head else by_group.get("embedding", 0) * share
-    dense_bytes = mem.weights_bytes - expert_bytes - embed_bytes
+    embed_bytes = 0 if (spec.embedding.tied_head or embed_on_host) else by_group.get("embedding", 0) * share
+    dense_bytes = path_bytes - expert_bytes - embed_bytes
     scheme = w.get("scheme", dep.weights).lower()
     weight_only = is_weight_only(scheme, w.get("description", ""))
-    bw_eff = bandwidth_efficiency or _const("bandwidth_efficiency")
+    eng, cls = dep.engine, device_class(hw)
+
+    def C(key: str) -> float:
+        return speed_const(eng, cls, key)
+
+    bw_eff = bandwidth_efficiency or C("bandwidth_efficiency")
     if weight_only:
-        bw_eff *= _const("dequant_bandwidth_factor")
+        bw_eff *= C("dequant_bandwidth_factor")
+    moe = _moe_shape(spec)
+    c_pre = compute_efficiency or C("prefill_compute_efficiency")
+    c_dec = compute_efficiency or C("decode_compute_efficiency")
+    if weight_only:
+        c_pre *= C("quant_prefill_factor")
+    if moe:
+        c_pre *= C("moe_compute_factor")
+        c_dec *= C("moe_compute_factor")
+    link = hw.interconnect_bytes_per_s or hw.pcie_bytes_per_s
+    # ring all-reduce: each rank sends 2 (n - 1) / n of the data over ONE direction of its link (the catalog's
+    # figure is bidirectional) at the bus efficiency NCCL reaches
+    link_eff = link / 2 * C("allreduce_bus_efficiency") if link else None
+    chunk = mem.settings.get("max_num_batched_tokens") or _prefill_chunk(eng)
     groups: dict = {}
     for a in attention_layers(spec):
         key = (a.window, a.chunked)
@@ -395,15 +542,15 @@ def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_effici
     return StepModel(
         n_matmul=float(matmul_params_per_token(model)),
         attn_groups=tuple((c, win, ch) for (win, ch), c in groups.items()),
-        weights_bytes=float(mem.weights_bytes), dense_bytes=float(dense_bytes), expert_bytes=float(expert_bytes),
+        weights_bytes=path_bytes / pp, dense_bytes=dense_bytes / pp, expert_bytes=expert_bytes / pp,
         kv_bytes_per_token=per_seq_kv / dep.workload.context, moe=_moe_shape(spec),
         bw=hw.memory_bandwidth_bytes_per_s * bw_eff, peak=hw.peak_flops_per_s[dtype],
-        c_eff_prefill=compute_efficiency or _const("prefill_compute_efficiency"),
-        c_eff_decode=compute_efficiency or _const("decode_compute_efficiency"), tp=tp, pp=pp,
-        hidden=spec.hidden_size, layers=spec.num_layers,
-        link_bytes_per_s=hw.interconnect_bytes_per_s or hw.pcie_bytes_per_s,
-        allreduce_latency_s=_const("allreduce_latency_s"), p2p_latency_s=_const("p2p_latency_s"),
-        scheme=scheme, weight_only=weight_only, bw_eff=bw_eff, dtype=dtype, hardware_id=hw.id)
+        c_eff_prefill=c_pre, c_eff_decode=c_dec, tp=tp, pp=pp,
+        hidden=spec.hidden_size, layers=spec.num_layers, link_bytes_per_s=link_eff,
+        allreduce_latency_s=C("allreduce_latency_s"), p2p_latency_s=_const("p2p_latency_s"),
+        scheme=scheme, weight_only=weight_only, bw_eff=bw_eff, dtype=dtype, hardware_id=hw.id,
+        step_overhead_s=C("step_overhead_s"), layer_overhead_s=C("layer_overhead_s"), stage_hop_s=C("stage_hop_s"),
+        prefill_stage_hop_s=C("prefill_stage_hop_s"), prefill_chunk_tokens=chunk, device_class=cls, engine=eng)
 
 
 def roofline_tokens_per_s(weight_bytes: float, bandwidth_bytes_per_s: float) -> float:

@@ -47,7 +47,7 @@ REQUIRED = ("id", "set", "engine", "engine_version", "hardware", "count", "tp", 
             "batch", "prompt_tokens", "output_tokens", "phase", "value", "unit", "source", "date")
 # paramscope's memory conventions per engine (engines/): the engines it has no profile for take the closest one
 ENGINE_FOR_MEMORY = {"llama.cpp": "llama.cpp", "vllm": "vllm", "transformers": "transformers",
-                     "tensorrt-llm": "vllm", "sglang": "vllm"}
+                     "tensorrt-llm": "tensorrt-llm", "sglang": "vllm"}
 MAX_LOAD_BATCH = 2048  # cap on the running batch assumed for "maximum load" records (batch 0)
 
 
