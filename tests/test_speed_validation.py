@@ -3,9 +3,10 @@ paramscope perf (src/paramscope/validation.py).
 
 Checks the data (every record sourced, on a catalog device and model, a positive value in the phase's unit, a
 set that follows the file's split rule) and that the harness gives an outcome for every record: a prediction,
-or paramscope's refusal with its reason (counted as a failure, never dropped). Error bounds are NOT asserted:
-the constants are about to be refitted on the calibration set; the summary is printed for the record
-(docs/validation.md, "Speed: published measurements (before fitting)").
+or paramscope's refusal with its reason (counted as a failure, never dropped); and the errors reached on the
+VALIDATION set after fitting the constants on the calibration set (scripts/fit_speed.py; docs/validation.md,
+"Speed: after fitting"), each with a small margin so that a regression fails. Targets of issue 11 not reached
+are not asserted (llama.cpp decode median |error| 11% > 10%).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def test_harness_runs_for_every_record(capsys):
     totals = {r["set"]: r for r in summary if r["engine"] == "all"}
     assert sum(t["records"] for t in totals.values()) == len(RECORDS)
     with capsys.disabled():
-        print("\nspeed vs published measurements (before fitting):\n" + format_summary(summary))
+        print("\nspeed vs published measurements:\n" + format_summary(summary))
         for o in outcomes:
             if o.refused:
                 print(f"refused: {o.record['id']}: {o.refused}")
@@ -93,3 +94,35 @@ def test_refusals_are_counted_not_dropped():
     assert o.predicted is None and o.refused and o.error is None
     row = summarize([o])[0]
     assert row["records"] == 1 and row["refused"] == 1 and math.isnan(row["median_abs_error"])
+
+
+# (engine, phase) -> (median |error| reached, p90 |error| reached) on the validation set, after fitting
+REACHED = {("llama.cpp", "decode"): (0.11, 0.22), ("llama.cpp", "prefill"): (0.06, 0.21),
+           ("tensorrt-llm", "throughput"): (0.12, 0.26), ("all", "all"): (0.09, 0.25)}
+MARGIN = 0.02
+
+
+def _validation_summary():
+    outcomes = evaluate([r for r in RECORDS if r["set"] == "validation"])
+    return outcomes, {(r["engine"], r["phase"]): r for r in summarize(outcomes)}
+
+
+def test_validation_errors_reached():
+    outcomes, rows = _validation_summary()
+    assert not [o.record["id"] for o in outcomes if o.refused], "a setup that was really run is refused"
+    for key, (med, p90) in REACHED.items():
+        r = rows[key]
+        assert r["median_abs_error"] <= med + MARGIN, (key, r)
+        assert r["p90_abs_error"] <= p90 + MARGIN, (key, r)
+
+
+def test_issue_targets_met():
+    """decode p90 <= 25% and TTFT (prefill) median <= 20% are met; decode median <= 10% is not (11%)."""
+    _, rows = _validation_summary()
+    assert rows[("llama.cpp", "decode")]["p90_abs_error"] <= 0.25
+    assert rows[("llama.cpp", "prefill")]["median_abs_error"] <= 0.20
+
+
+def test_no_calibration_record_is_refused():
+    refused = [o.record["id"] for o in evaluate([r for r in RECORDS if r["set"] == "calibration"]) if o.refused]
+    assert not refused

@@ -69,6 +69,11 @@ def run(args) -> int:
     lines.append(render.table(rows, ["batch", "TTFT ms", "TPOT ms", "decode tok/s", "prefill tok/s", "bound"],
                        align="rrrrrl"))
     lines.append("(decode tok/s: all sequences together; bound: what limits decode)")
+    from ..perf import format_band
+
+    b = r0.error_band or {}
+    lines.append(f"error band: decode {r0.decode_tokens_per_s:,.1f} tok/s {format_band(b.get('decode'), dep.engine)}")
+    lines.append(f"error band: TTFT {r0.ttft_s * 1e3:,.1f} ms {format_band(b.get('ttft'), dep.engine)}")
     lines += deployment_lines(dep, None)
     lines.append(f"memory per GPU: {r0.per_gpu_bytes / 1e9:,.2f} GB of {r0.capacity_bytes / 1e9:,.2f} GB usable")
     lines.append(f"KV capacity: {r0.max_concurrent_sequences:,} sequences of {w.context:,} tokens; "
