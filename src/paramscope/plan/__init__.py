@@ -1,0 +1,1 @@
+"""The deployment planner (paramscope plan): search, simulation and the plan object."""
