@@ -58,6 +58,11 @@ HYBRIDS = {
                        mamba_num_heads=8, mamba_head_dim=16, n_groups=2, ssm_state_size=8,
                        layers_block_type=["mamba", "attention", "mlp", "moe", "mamba"], n_routed_experts=4,
                        num_experts_per_tok=2, moe_intermediate_size=32, moe_shared_expert_intermediate_size=48),
+    "granitemoehybrid": dict(model_type="granitemoehybrid", architectures=["GraniteMoeHybridForCausalLM"],
+                             hidden_size=64, num_hidden_layers=3, vocab_size=300, num_attention_heads=4,
+                             num_key_value_heads=2, intermediate_size=96, mamba_n_heads=8, mamba_d_head=16,
+                             mamba_n_groups=2, mamba_d_state=8, layer_types=["mamba", "attention", "mamba"],
+                             num_local_experts=4, num_experts_per_tok=2, shared_intermediate_size=48),
     "falcon_h1": dict(model_type="falcon_h1", architectures=["FalconH1ForCausalLM"], hidden_size=64, num_hidden_layers=2,
                       vocab_size=300, num_attention_heads=4, num_key_value_heads=2, intermediate_size=96,
                       mamba_d_ssm=128, mamba_n_heads=8, mamba_n_groups=1, mamba_d_state=8, mamba_d_conv=4),
@@ -118,3 +123,16 @@ def test_rg_lru_state_bytes_match_recurrent_gemma_modules():
     report = kv_cache(spec, batch=batch, context=9, options=KvOptions(engine="transformers"))
     ours = sum(x.state_bytes * len(x.layers) for x in report.layers if x.kind == "ssm") * batch
     assert real > 0 and ours == real
+
+
+def test_granite_hybrid_without_experts_counts_its_shared_mlp():
+    """Granite 4 dense hybrids set num_local_experts to 0: each layer keeps only the shared MLP."""
+    from paramscope.inventory import build_inventory
+    from paramscope.params import count
+
+    config = dict(HYBRIDS["granitemoehybrid"], num_local_experts=0)
+    cfg = transformers.CONFIG_MAPPING["granitemoehybrid"](**{k: v for k, v in config.items() if k != "architectures"})
+    with torch.device("meta"):
+        model = transformers.GraniteMoeHybridForCausalLM._from_config(cfg)
+    hf_total = sum(p.numel() for p in model.parameters())
+    assert count(build_inventory(spec_from_config(config))).total == hf_total

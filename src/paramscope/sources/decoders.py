@@ -31,6 +31,9 @@ from .config_access import Cfg
 from .mixers import MIXERS
 
 _UNSET = object()
+# older spellings of layer_types entries that hybrid config classes still accept (GraniteMoeHybridConfig,
+# BambaConfig: "mamba" / "attention")
+_LEGACY_LAYER_TYPES = {"mamba": "linear_attention", "attention": "full_attention"}
 LINEAR = -1  # a layer whose mixer is the family's linear-time mixer, in the per-layer window list
 
 
@@ -187,6 +190,9 @@ FAMILIES: dict[str, Traits] = {
     "mellum": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head",
                      moe="qwen", window_default=1024,
                      undescribed=("num_mtp_layers", "mtp_layer_types", "mtp_mlp_layer_types")),
+    "granitemoehybrid": Traits(qkv_bias="attention_bias", o_bias="attention_bias", moe="mixtral",
+                               moe_shared="shared_intermediate_size", ffn_width="granite_shared",
+                               linear="mamba2_bamba"),
     # Kimi Linear: Kimi Delta Attention layers and MLA layers (layer_types), DeepSeek-style MoE
     "kimi_linear": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek",
                           linear="kimi_delta_attention"),
@@ -240,6 +246,7 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
             raise ConfigError(f"{c.origin}: {c.prefix}layer_types: has {len(layer_types)} entries for {n} layers")
         out: list[int | None] = []
         for i, kind in enumerate(layer_types):
+            kind = _LEGACY_LAYER_TYPES.get(kind, kind) if t.linear is not None else kind
             if kind == "full_attention":
                 out.append(None)
             elif kind == t.linear_type and t.linear is not None:
@@ -293,6 +300,8 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
 
 def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
     """Which layers have a routed-expert feed-forward."""
+    if kind == "mixtral" and c.int(("num_local_experts", "num_experts"), 1, minimum=0) == 0:
+        return [False] * n  # GraniteMoeHybrid accepts 0 experts: the layer keeps only its shared MLP
     if kind in ("mixtral", "gpt_oss"):
         return [True] * n
     if kind == "llama4":  # Llama4TextConfig: moe_layers, else every interleave_moe_layer_step-th layer
@@ -515,6 +524,8 @@ def _lfm2_width(c: Cfg) -> int:
 
 
 _FFN_WIDTH = {"lfm2": _lfm2_width,
+              # GraniteMoeHybrid without experts: the shared MLP (shared_intermediate_size) is the layer's MLP
+              "granite_shared": lambda c: (c.touch("intermediate_size"), c.int("shared_intermediate_size"))[1],
               # Llama4TextMLP of the dense layers: intermediate_size_mlp (the experts use intermediate_size)
               "llama4": lambda c: c.int("intermediate_size_mlp")}
 
