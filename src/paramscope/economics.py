@@ -455,3 +455,84 @@ __all__ = ["CATALOG_CLASS", "DEFAULT_PRICE_CLASS", "HOURS_PER_MONTH", "OWNED", "
            "UnknownHardwareError", "check_utilization", "load_prices", "owned_tco", "price_classes",
            "price_per_hour", "price_quote", "price_records", "rental_tco", "seed_monthly_cost", "tco",
            "usd_per_mtok", "user_prices_file"]
+
+
+# ------------------------------------------------------------------------- one deployment's economics
+
+
+def efficiency_index(accuracy_pct: float, tokens_per_s: float, usd_per_hour: float) -> float:
+    """Seed 001's efficiency index: (task accuracy as a fraction x throughput) / hourly cost.
+
+    The seed's own inputs give 0.85 x 100 / 1.2 = 70.8 (7B) and 0.92 x 25 / 8.0 = 2.9 (70B)."""
+    if isinstance(accuracy_pct, bool) or not 0 <= accuracy_pct <= 100:
+        raise InputError(f"accuracy must be a percentage in [0, 100], got {accuracy_pct!r}")
+    return accuracy_pct / 100.0 * _check_positive(tokens_per_s, "tokens per second") / _check_positive(
+        usd_per_hour, "cost per hour")
+
+
+def fewest_gpus(dep) -> int | None:
+    """The fewest GPUs of the deployment's device that hold it (fit_deployment's search), or None."""
+    from .fit import fit_deployment
+
+    rep = fit_deployment(dep)
+    return None if rep.fewest is None else rep.fewest.gpus
+
+
+@dataclass(frozen=True)
+class ServingPoint:
+    """One deployment's memory (fit_deployment), speed (perf_deployment) and price, nothing recomputed."""
+
+    model: str
+    hardware: str
+    gpus: int
+    weights: str
+    engine: str
+    batch: int
+    prompt_tokens: int
+    gen_tokens: int
+    per_gpu_bytes: int
+    capacity_bytes: int
+    fits: bool
+    ttft_s: float | None
+    tpot_s: float | None
+    e2e_s: float | None  # ttft + gen x tpot: one request, start to last token
+    decode_tokens_per_s: float | None  # all sequences together
+    requests_per_s: float | None  # batch / e2e (a full batch served start to end)
+    usd_per_hour: float | None  # all GPUs of the replica
+    usd_per_mtok: float | None  # at full load (utilization 1), decode tokens
+    usd_per_request: float | None
+    price: dict | None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def serving_point(dep, *, price_class: str = DEFAULT_PRICE_CLASS, price_per_gpu_hour: float | None = None,
+                  utilization: float = 1.0, extra_files=()) -> ServingPoint:
+    """Memory from fit_deployment, speed from perf_deployment (only when it fits), cost from the price book."""
+    from .fit import fit_deployment
+    from .perf import perf_deployment
+
+    fit = fit_deployment(dep)
+    w = dep.workload
+    price = None
+    usd_h = None
+    if price_per_gpu_hour is not None:
+        usd_h = _check_positive(price_per_gpu_hour, "price per GPU-hour") * dep.gpus
+    elif price_class == OWNED:
+        usd_h = price_per_hour(dep.hardware, OWNED, utilization=utilization, extra_files=extra_files) * dep.gpus
+    else:
+        rec = price_quote(dep.hardware, price_class, extra_files)
+        price = rec.to_dict()
+        usd_h = rec.usd_per_gpu_hour * dep.gpus
+    if not fit.fits:
+        return ServingPoint(fit.model, dep.hardware.id, dep.gpus, dep.weights, dep.engine, w.batch, w.prompt_tokens,
+                            w.gen_tokens, fit.per_gpu_bytes or 0, fit.capacity_bytes, False, None, None, None, None,
+                            None, usd_h, None, None, price)
+    perf = perf_deployment(dep)
+    e2e = perf.ttft_s + w.gen_tokens * perf.tpot_s
+    rps = w.batch / e2e
+    mtok = usd_per_mtok(usd_h, perf.decode_tokens_per_s, utilization)
+    return ServingPoint(fit.model, dep.hardware.id, dep.gpus, dep.weights, dep.engine, w.batch, w.prompt_tokens,
+                        w.gen_tokens, fit.per_gpu_bytes, fit.capacity_bytes, True, perf.ttft_s, perf.tpot_s, e2e,
+                        perf.decode_tokens_per_s, rps, usd_h, mtok, usd_h / 3600.0 / (rps * utilization), price)
