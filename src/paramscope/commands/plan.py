@@ -185,7 +185,7 @@ def _text(res: dict) -> list[str]:
         lines.append(f"  launch: {b['launch_command']}")
     else:
         lines.append(f"nothing fits: {res['nothing_fits']}")
-    front = res["pareto"]["cost_vs_tokens_per_s_per_user"]
+    front = res["pareto"]
     if front:
         lines.append("Pareto front (cost per M tokens vs tokens/s per user):")
         rows = [[p["hardware"], f"{p['gpus_total']}", f"tp{p['tensor_parallel']} pp{p['pipeline_parallel']}",
@@ -207,8 +207,8 @@ def _plot(res: dict, path: str):
     check_path(path)
     plt = pyplot()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    f1 = res["pareto"]["cost_vs_tokens_per_s_per_user"]
-    f2 = res["pareto"]["cost_vs_latency"]
+    f1 = res["pareto"]
+    f2 = res["pareto_latency"]
     a1.plot([p["tokens_per_s_per_user"] for p in f1], [p["usd_per_million_tokens"] for p in f1], "o-")
     a1.set_xlabel("tokens/s per user")
     a1.set_ylabel("$ per million tokens")

@@ -120,11 +120,9 @@ def _check_request(req: PlanRequest) -> None:
             raise InputError(f"two different bounds for {s.metric.upper()} p{s.percentile:g}")
         seen[k] = s.seconds
     if req.min_quality is not None:
-        try:
-            from .. import quality  # noqa: F401  (the quality data module, when it exists)
-        except ImportError:
-            raise InputError("a minimum-quality constraint needs quality data, which is not available in this "
-                             "version of paramscope") from None
+        # refused rather than ignored: per-model, per-scheme quality data is not wired into this search yet
+        raise InputError("a minimum-quality constraint cannot be applied: quality data for models and weight "
+                         "schemes is not available to the planner yet")
 
 
 def _layouts(spec, max_gpus: int | None) -> list[tuple[int, int, int]]:
@@ -585,8 +583,8 @@ def plan(req: PlanRequest) -> dict:
             _merge_sim(p_, s, req.slos)
     result = {"model": req.model.name, "workload": _workload_dict(req, stats),
               "slos": [s.to_dict() for s in req.slos],
-              "best": None, "pareto": {"cost_vs_tokens_per_s_per_user": [_public(p) for p in front_cost],
-                                       "cost_vs_latency": [_public(p) for p in front_lat]},
+              "best": None, "pareto": [_public(p) for p in front_cost],
+              "pareto_latency": [_public(p) for p in front_lat],
               "rejected": rejected,
               "search": {"families": len(families), "candidates": int(n_candidates),
                          "feasible_analytic": len(points), "analytic_s": t2 - t1, "setup_s": t1 - t0,
