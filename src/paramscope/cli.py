@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Commands whose modules define their own arguments (register(sub)); they import nothing heavy at import time.
 _EXTRA_COMMANDS = ["memory", "fit", "perf", "calibrate", "hardware", "train", "runs", "scale"]
-_EXTRA_COMMANDS += ["tco", "compare", "select"]  # economics (docs/economics.md)
+_EXTRA_COMMANDS += ["tco", "compare", "select", "cascade"]  # economics (docs/economics.md)
 _EXTRA_COMMANDS += ["plan", "batch", "split"]  # deployment planner (docs/planner.md)
 
 
