@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 _EXTRA_COMMANDS = ["memory", "fit", "perf", "calibrate", "hardware", "train", "runs", "scale"]
 _EXTRA_COMMANDS += ["tco", "compare", "select", "cascade"]  # economics (docs/economics.md)
 _EXTRA_COMMANDS += ["plan", "batch", "split"]  # deployment planner (docs/planner.md)
+_EXTRA_COMMANDS += ["serve"]  # the web app (docs/web.md; needs the [web] extra)
 
 
 def _version() -> str:

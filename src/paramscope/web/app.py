@@ -1,0 +1,438 @@
+"""The FastAPI app: a JSON API whose every answer is the matching CLI command's ``--json`` object (plus a
+``_cli`` block: the command line that reproduces it, its exit code and its stderr lines), and the page."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from .runner import MAX_UPLOAD_HEADER_BYTES, ApiError, Runner
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 4 * MAX_UPLOAD_HEADER_BYTES // 3 + 4096  # base64 of the largest header, plus the JSON around it
+MAX_BATCHES = 32  # values in one perf batch list
+MAX_COMPARE = 8  # models in one comparison
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+# ------------------------------------------------------------------------------------------ request models
+_TEXT = r"^[^\x00-\x1f\x7f]*$"  # no control characters
+_NUM = r"^[0-9][0-9_,.]*(e[0-9]+)?[kKMGBT]?$"  # what the CLI's count parser reads (32k, 1.5T, 5.76e23)
+
+
+def _num(desc: str, **kw):
+    return Field(None, description=desc, max_length=32, pattern=_NUM, **kw)
+
+
+def _txt(desc: str, default=None, max_length: int = 64):
+    return Field(default, description=desc, max_length=max_length, pattern=_TEXT)
+
+
+_MODEL = Field(..., description="catalog id (GET /api/models), hub id org/name (when the server allows the hub) or "
+                                "upload:<id> (POST /api/upload); never a path", min_length=1, max_length=200,
+               pattern=_TEXT)
+
+
+class _Q(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParamsQuery(_Q):
+    model: str = _MODEL
+    by_layer: bool = Field(False, description="--by-layer: parameters per layer")
+    tensors: bool = Field(False, description="--tensors: every stored tensor with its shape")
+
+
+class _Deploy(_Q):
+    """The shared deployment flags of memory, fit and perf (commands/__init__.py: add_deployment_args)."""
+    gpu: str | None = _txt("--gpu: accelerator id (GET /api/hardware)")
+    count: str | None = _num("--count: GPUs")
+    tp: str | None = _num("--tp")
+    pp: str | None = _num("--pp")
+    dp: str | None = _num("--dp")
+    ep: str | None = _num("--ep")
+    engine: str | None = _txt("--engine: vllm | llama.cpp | transformers | tensorrt-llm")
+    weights: str | None = _txt("--weights: native, bf16, fp8, Q4_K_M, ... (memory --list-schemes)")
+    kv_dtype: str | None = _txt("--kv-dtype: auto, fp8, q8_0, ...")
+    batch: str | None = Field(None, description="--batch (perf: a comma list of at most 32 values)", max_length=400,
+                              pattern=r"^[0-9][0-9_.,]*[kKMGBT]?$")
+    context: str | None = _num("--context (32k = 32,768)")
+    prompt: str | None = _num("--prompt")
+    gen: str | None = _num("--gen")
+    prefill_chunk: str | None = _num("--prefill-chunk")
+    gpu_memory_utilization: str | None = Field(None, description="--gpu-memory-utilization (vLLM)", max_length=16,
+                                               pattern=r"^[0-9.]+$")
+    max_num_seqs: str | None = _num("--max-num-seqs (vLLM)")
+    max_num_batched_tokens: str | None = _num("--max-num-batched-tokens (vLLM)")
+    n_ctx: str | None = _num("--n-ctx (llama.cpp)")
+    n_gpu_layers: str | None = Field(None, description="--n-gpu-layers (llama.cpp)", max_length=8,
+                                     pattern=r"^[0-9]+$")
+    split_mode: Literal["layer", "row"] | None = Field(None, description="--split-mode (llama.cpp)")
+
+
+class DeploymentQuery(_Deploy):
+    model: str = _MODEL
+
+
+class FitQuery(DeploymentQuery):
+    gpu: str = Field(..., description="--gpu: accelerator id (GET /api/hardware)", min_length=1, max_length=64,
+                     pattern=_TEXT)
+
+
+class PerfQuery(FitQuery):
+    bandwidth_efficiency: str | None = Field(None, max_length=16, pattern=r"^[0-9.]+$",
+                                             description="--bandwidth-efficiency (0, 1]")
+    compute_efficiency: str | None = Field(None, max_length=16, pattern=r"^[0-9.]+$",
+                                           description="--compute-efficiency (0, 1]")
+
+
+class TrainQuery(_Q):
+    model: str = _MODEL
+    tokens: str = Field(..., description="--tokens (k = 1,000; 2T = 2e12)", max_length=32, pattern=_NUM)
+    gpu: str = Field(..., min_length=1, max_length=64, pattern=_TEXT, description="--gpu")
+    count: str = Field(..., max_length=32, pattern=_NUM, description="--count: GPUs")
+    mfu: str | None = Field(None, max_length=16, pattern=r"^[0-9.]+$", description="--mfu (0, 1]")
+    gpu_hours: str | None = _num("--gpu-hours: back-solve the MFU")
+    dtype: str | None = _txt("--dtype of the peak MFU is measured against", max_length=16)
+    seq_len: str | None = _num("--seq-len")
+    price_per_hour: str | None = Field(None, max_length=16, pattern=r"^[0-9.]+$", description="--price-per-hour USD")
+    pue: str | None = Field(None, max_length=16, pattern=r"^[0-9.]+$", description="--pue")
+
+
+class ScaleQuery(_Q):
+    compute: str | None = _num("--compute: training FLOPs (5.76e23)")
+    params: str | None = _num("--params: with tokens, predict the loss")
+    tokens: str | None = _num("--tokens")
+    inference_tokens: str | None = _num("--inference-tokens (with compute)")
+    curve: bool = Field(False, description="also an iso-FLOP loss curve: `scale --params N --tokens C/6N` over N")
+
+
+class CompareQuery(_Deploy):
+    models: str = Field(..., description=f"comma-separated model ids (at most {MAX_COMPARE})", min_length=1,
+                        max_length=800, pattern=_TEXT)
+
+
+class UploadBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["config", "safetensors", "gguf"]
+    name: str = Field("", max_length=200, pattern=_TEXT, description="the original file name")
+    config: dict[str, Any] | None = Field(None, description="kind config: the config.json object")
+    header_b64: str | None = Field(None, max_length=MAX_BODY_BYTES,
+                                   description="kind safetensors / gguf: the file's first bytes, base64 (safetensors: "
+                                               "8-byte length + JSON header; GGUF: up to the end of the tensor index)")
+    size: int | None = Field(None, ge=0, le=2**41, description="the whole file's size in bytes")
+
+
+# ------------------------------------------------------------------------------------------ response models
+class _R(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class CliBlock(BaseModel):
+    command: str = Field(description="the paramscope command line that prints these numbers")
+    exit_code: int
+    stderr: list[str]
+
+
+class ParamsResponse(_R):
+    total: int | None
+    active: int | None
+    effective: int | None
+    by_role: dict[str, int]
+    cli_: CliBlock = Field(alias="_cli")
+
+
+class MemoryResponse(_R):
+    total_bytes: int
+    weights_bytes: int
+    kv_cache_bytes: int
+    activation_bytes: int
+    overhead_bytes: int
+    capacity_bytes: int | None
+    fits: bool | None
+    deployment: dict[str, Any]
+    cli_: CliBlock = Field(alias="_cli")
+
+
+class FitResponse(_R):
+    fits: bool
+    per_gpu_bytes: int
+    capacity_bytes: int
+    max_context: int | None
+    max_batch: int | None
+    fewest_gpus: int | None
+    cli_: CliBlock = Field(alias="_cli")
+
+
+class PerfResponse(_R):
+    ttft_s: float
+    tpot_s: float
+    decode_tokens_per_s: float
+    runs: list[dict[str, Any]]
+    cli_: CliBlock = Field(alias="_cli")
+
+
+class TrainResponse(_R):
+    flops: float
+    gpu_hours: float
+    cli_: CliBlock = Field(alias="_cli")
+
+
+class ScaleResponse(_R):
+    notes: list[str]
+    cli_: CliBlock = Field(alias="_cli")
+
+
+class ModelsResponse(_R):
+    models: list[dict[str, Any]]
+    cli_: CliBlock = Field(alias="_cli")
+
+
+class HardwareResponse(_R):
+    hardware: list[dict[str, Any]]
+    cli_: CliBlock = Field(alias="_cli")
+
+
+class HardwareRecord(_R):
+    id: str
+    memory_bytes: int
+    cli_: CliBlock = Field(alias="_cli")
+
+
+class CompareResponse(BaseModel):
+    models: list[dict[str, Any]] = Field(description="per model: id, params, memory and (with gpu) fit, each the "
+                                                     "CLI's --json object, or error")
+    commands: list[str]
+
+
+class UploadResponse(BaseModel):
+    model: str = Field(description="the id to give as model=")
+    name: str
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    exit_code: int | None = None
+    command: str | None = None
+
+
+ERRORS = {400: {"model": ErrorResponse, "description": "refused input (CLI exit code 2)"},
+          404: {"model": ErrorResponse, "description": "no such upload or record"},
+          409: {"model": ErrorResponse, "description": "does not fit (CLI exit code 4)"},
+          413: {"model": ErrorResponse, "description": "request too large"},
+          501: {"model": ErrorResponse, "description": "a missing optional dependency (CLI exit code 3)"}}
+
+
+def _flags(q: BaseModel, skip: tuple[str, ...] = ()) -> list[str]:
+    """Query fields -> CLI flags (``--name=value``, so a value can never be read as another flag)."""
+    out = []
+    for name, value in q.model_dump().items():
+        if name in skip or value is None or value is False:
+            continue
+        flag = "--" + name.replace("_", "-")
+        out.append(flag if value is True else f"{flag}={value}")
+    return out
+
+
+def _json(code_and_text: tuple[int, str]) -> Response:
+    return Response(code_and_text[1], media_type="application/json")
+
+
+# ------------------------------------------------------------------------------------------ app
+def create_app(*, allow_hub: bool = False) -> FastAPI:
+    from .. import __version__
+
+    runner = Runner(allow_hub=allow_hub)
+    app = FastAPI(title="paramscope", version=__version__,
+                  description="The paramscope CLI's --json answers over HTTP: each response is the object "
+                              "`paramscope COMMAND ... --json` prints, plus `_cli` (the command line, exit code, "
+                              "stderr). docs/json.md describes the fields.",
+                  docs_url=None, redoc_url=None)
+    app.state.runner = runner
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        length = request.headers.get("content-length")
+        limit = MAX_BODY_BYTES if request.url.path == "/api/upload" else 64 * 1024
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            resp = JSONResponse({"error": f"request body over {limit:,} bytes"}, status_code=413)
+        elif length is None and request.method in ("POST", "PUT", "PATCH") and \
+                "chunked" in request.headers.get("transfer-encoding", ""):
+            resp = JSONResponse({"error": "give a Content-Length"}, status_code=411)
+        else:
+            resp = await call_next(request)
+        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["X-Frame-Options"] = "DENY"
+        return resp
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError):
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+    def model_arg(model: str) -> tuple[str, dict[str, str]]:
+        ref, shown = runner.model_ref(model)
+        return ref, {ref: shown}
+
+    # -- the JSON API -------------------------------------------------------------------------------
+    @app.get("/api/params", response_model=None, responses={200: {"model": ParamsResponse}, **ERRORS},
+             summary="paramscope params MODEL --json")
+    def params(q: Annotated[ParamsQuery, Query()]) -> Response:
+        ref, shown = model_arg(q.model)
+        return _json(runner.run(["params", ref, *_flags(q, ("model",))], shown=shown))
+
+    def deployment_argv(command: str, q: _Deploy, ref: str) -> list[str]:
+        return [command, ref, *_flags(q, ("model", "models"))]
+
+    @app.get("/api/memory", response_model=None, responses={200: {"model": MemoryResponse}, **ERRORS},
+             summary="paramscope memory MODEL [deployment flags] --json")
+    def memory(q: Annotated[DeploymentQuery, Query()]) -> Response:
+        ref, shown = model_arg(q.model)
+        return _json(runner.run(deployment_argv("memory", q, ref), shown=shown))
+
+    @app.get("/api/fit", response_model=None, responses={200: {"model": FitResponse}, **ERRORS},
+             summary="paramscope fit MODEL --gpu NAME [deployment flags] --json (fits false is still 200)")
+    def fit(q: Annotated[FitQuery, Query()]) -> Response:
+        ref, shown = model_arg(q.model)
+        return _json(runner.run(deployment_argv("fit", q, ref), shown=shown))
+
+    @app.get("/api/perf", response_model=None, responses={200: {"model": PerfResponse}, **ERRORS},
+             summary="paramscope perf MODEL --gpu NAME [--batch 1,8,64] --json")
+    def perf(q: Annotated[PerfQuery, Query()]) -> Response:
+        if q.batch and len(q.batch.split(",")) > MAX_BATCHES:
+            raise ApiError(400, f"batch: at most {MAX_BATCHES} values")
+        ref, shown = model_arg(q.model)
+        return _json(runner.run(deployment_argv("perf", q, ref), shown=shown))
+
+    @app.get("/api/train", response_model=None, responses={200: {"model": TrainResponse}, **ERRORS},
+             summary="paramscope train MODEL --tokens D --gpu NAME --count N --json")
+    def train(q: Annotated[TrainQuery, Query()]) -> Response:
+        ref, shown = model_arg(q.model)
+        return _json(runner.run(["train", ref, *_flags(q, ("model",))], shown=shown))
+
+    @app.get("/api/scale", response_model=None, responses={200: {"model": ScaleResponse}, **ERRORS},
+             summary="paramscope scale --compute C | --params N --tokens D --json")
+    def scale(q: Annotated[ScaleQuery, Query()]) -> Response:
+        code, text = runner.run(["scale", *_flags(q, ("curve",))])
+        if not q.curve or q.compute is None:
+            return _json((code, text))
+        d = json.loads(text)
+        c = d["compute_flops"]
+        opt = d["optimum"][0]["n_params"]  # the recommended fit's optimum (the CLI lists it first)
+        points = []
+        for i in range(-8, 9):  # N from opt/10 to opt*10, D = C / 6N: `scale --params N --tokens D` each
+            n = opt * 10 ** (i / 8)
+            p = runner.run_dict(["scale", f"--params={n:.6g}", f"--tokens={c / (6 * n):.6g}"])
+            points.append({"n_params": p["params"], "n_tokens": p["tokens"], "loss": p["loss"],
+                           "command": p["_cli"]["command"]})
+        d["iso_flop"] = points
+        return JSONResponse(d)
+
+    @app.get("/api/models", response_model=None, responses={200: {"model": ModelsResponse}, **ERRORS},
+             summary="paramscope models [SEARCH...] --json")
+    def models(q: Annotated[str, Query(max_length=100, pattern=_TEXT, description="search words")] = "") -> Response:
+        return _json(runner.run(["models", "--", *q.split()]))
+
+    @app.get("/api/hardware", response_model=None, responses={200: {"model": HardwareResponse}, **ERRORS},
+             summary="paramscope hardware [SEARCH...] --json")
+    def hardware(q: Annotated[str, Query(max_length=100, pattern=_TEXT, description="search words")] = "") -> Response:
+        return _json(runner.run(["hardware", "--", *q.split()]))
+
+    @app.get("/api/hardware/{hw_id}", response_model=None, responses={200: {"model": HardwareRecord}, **ERRORS},
+             summary="paramscope hardware --show NAME --json")
+    def hardware_one(hw_id: Annotated[str, PathParam(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")]
+                     ) -> Response:
+        return _json(runner.run(["hardware", f"--show={hw_id}"]))
+
+    @app.get("/api/compare", response_model=CompareResponse, responses=ERRORS,
+             summary="params, memory and (with gpu) fit of several models under one deployment")
+    def compare(q: Annotated[CompareQuery, Query()]) -> dict:
+        ids = [m.strip() for m in q.models.split(",") if m.strip()]
+        if not 1 <= len(ids) <= MAX_COMPARE:
+            raise ApiError(400, f"models: give 1 to {MAX_COMPARE} comma-separated ids")
+        rows, commands = [], []
+        for mid in ids:
+            row: dict[str, Any] = {"id": mid}
+            try:
+                ref, shown = model_arg(mid)
+                row["params"] = runner.run_dict(["params", ref], shown=shown)
+                row["memory"] = runner.run_dict(deployment_argv("memory", q, ref), shown=shown)
+                commands += [row["params"]["_cli"]["command"], row["memory"]["_cli"]["command"]]
+                if q.gpu:
+                    row["fit"] = runner.run_dict(deployment_argv("fit", q, ref), shown=shown)
+                    commands.append(row["fit"]["_cli"]["command"])
+            except ApiError as exc:
+                row["error"] = exc.message
+            rows.append(row)
+        return {"models": rows, "commands": commands}
+
+    @app.post("/api/upload", response_model=UploadResponse, responses=ERRORS,
+              summary="store a pasted config.json or a dropped file's header; returns model=upload:<id>")
+    def upload(body: Annotated[UploadBody, Body()]) -> dict:
+        if body.kind == "config":
+            if body.config is None:
+                raise ApiError(400, "upload: kind config needs config (the config.json object)")
+            payload = json.dumps(body.config).encode()
+            size = None
+        else:
+            if not body.header_b64:
+                raise ApiError(400, f"upload: kind {body.kind} needs header_b64 (the file's header bytes)")
+            try:
+                payload = base64.b64decode(body.header_b64, validate=True)
+            except (binascii.Error, ValueError):
+                raise ApiError(400, "upload: header_b64 is not base64") from None
+            size = body.size if body.size is not None else len(payload)
+            magic = b"GGUF" if body.kind == "gguf" else None
+            if magic and not payload.startswith(magic):
+                raise ApiError(400, "upload: not a GGUF header (the file starts without GGUF)")
+        model, name = runner.add_upload(body.kind, body.name, payload, size)
+        runner.run(["params", runner.model_ref(model)[0]], shown={runner.model_ref(model)[0]: name})  # refuse now
+        return {"model": model, "name": name}
+
+    # -- the page -----------------------------------------------------------------------------------
+    plotly_js = _plotly_js()
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name == "plotly.min.js":
+            return FileResponse(plotly_js, media_type="text/javascript",
+                                headers={"Cache-Control": "public, max-age=86400"})
+        files = {p.name: p for p in STATIC.iterdir() if p.is_file()}
+        if name not in files:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        kinds = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".html": "text/html"}
+        return FileResponse(files[name], media_type=kinds.get(files[name].suffix, "application/octet-stream"),
+                            headers={"Cache-Control": "no-cache"})
+
+    @app.on_event("shutdown")
+    def _cleanup() -> None:
+        runner.close()
+
+    return app
+
+
+def _plotly_js() -> Path:
+    """plotly.js as the plotly package bundles it (served by the app: no CDN)."""
+    import plotly
+
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        from ..errors import DependencyError
+
+        raise DependencyError(f"plotly.min.js not found in the plotly package ({path}); reinstall the [web] extra")
+    return path
+

@@ -1,0 +1,213 @@
+"""Run a CLI command for the API: the same parser, the same ``run(args)``, the same JSON.
+
+``run_cli(["params", "llama-2-7b"])`` parses ``paramscope params llama-2-7b --json`` with the CLI's own parser,
+runs the command with its stdout and stderr captured and returns the JSON object it printed. Commands are
+pure functions of their arguments (the catalog and hardware data are read-only and no request may name a
+file), so results are kept in a bounded LRU cache keyed by the argument list.
+
+Models: a request names a catalog id, a Hugging Face Hub id (only when the server allows the hub) or an
+``upload:<id>`` that the server stored itself (an uploaded config.json, or a safetensors / GGUF header written
+into a sparse file of the original size in the server's own temporary folder); never a path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import shlex
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from ..errors import ParamscopeError
+
+MAX_UPLOAD_HEADER_BYTES = 48 * 2**20  # a GGUF header with a 256k-token vocabulary is ~15 MB
+MAX_DECLARED_FILE_BYTES = 2 * 2**40  # the size a sparse stand-in file may claim (2 TiB)
+MAX_UPLOADS = 64
+CACHE_ENTRIES = 2048
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9_.-]{1,96}$")
+_CATALOG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+:-]{0,127}$")
+_UPLOAD_ID = re.compile(r"^upload:([0-9a-f]{16})$")
+
+
+class ApiError(Exception):
+    """A refused request: HTTP status, one-line message, the CLI's exit code (when the CLI refused it)."""
+
+    def __init__(self, status: int, message: str, exit_code: int | None = None, command: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.exit_code, self.command = status, message, exit_code, command
+
+    def to_dict(self) -> dict:
+        return {"error": self.message, "exit_code": self.exit_code, "command": self.command}
+
+
+STATUS_BY_EXIT = {2: 400, 3: 501, 4: 409}
+
+
+@dataclass
+class Upload:
+    path: str  # the stand-in file the server wrote (never shown)
+    display: str  # the original file name, shown in commands and origins
+    kind: str
+
+
+class Runner:
+    def __init__(self, *, allow_hub: bool = False):
+        self.allow_hub = allow_hub
+        self._lock = threading.Lock()  # commands write to sys.stdout: one at a time (they hold the GIL anyway)
+        self._cache: OrderedDict[tuple, tuple[int, str]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._parser = None
+        self._root = tempfile.mkdtemp(prefix="paramscope-web-")
+        self._uploads: OrderedDict[str, Upload] = OrderedDict()
+
+    def close(self) -> None:
+        shutil.rmtree(self._root, ignore_errors=True)
+
+    # ------------------------------------------------------------------------------------------ models
+    def model_ref(self, model: str) -> tuple[str, str]:
+        """(the reference given to the CLI, the one shown in commands). Refuses paths."""
+        if not isinstance(model, str) or not model:
+            raise ApiError(400, "model: give a catalog id (see /api/models)")
+        m = _UPLOAD_ID.match(model)
+        if m:
+            up = self._uploads.get(m.group(1))
+            if up is None:
+                raise ApiError(404, f"{model}: no such upload on this server (uploads are kept while it runs; "
+                                    "drop the file again)")
+            return up.path, up.display
+        if "\\" in model or ".." in model or model.startswith(("/", "~", ".")) or "\x00" in model:
+            raise ApiError(400, f"model {model[:100]!r}: expected a catalog id or a hub id, not a path")
+        try:
+            on_disk = os.path.lexists(model)
+        except (OSError, ValueError):
+            on_disk = True
+        if on_disk:
+            raise ApiError(400, f"model {model[:100]!r}: names a file on the server; the API takes catalog and "
+                                "hub ids only (upload a config or file header instead)")
+        if "/" in model:
+            if not _HUB_ID.match(model):
+                raise ApiError(400, f"model {model[:100]!r}: expected a catalog id or a hub id (org/name)")
+            from .. import catalog
+
+            if catalog.find(model) is None and not self.allow_hub:
+                raise ApiError(400, f"model {model}: hub ids are off on this server (start it with "
+                                    "`paramscope serve --allow-hub` on a machine that is online)")
+            return model, model
+        if not _CATALOG_ID.match(model):
+            raise ApiError(400, f"model {model[:100]!r}: expected a catalog id (letters, digits, . _ - + :)")
+        return model, model
+
+    def add_upload(self, kind: str, name: str, payload: bytes, size: int | None) -> tuple[str, str]:
+        """Store an uploaded config.json (kind config) or file header (safetensors, gguf); returns its model id
+        and display name."""
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", os.path.basename(name or ""))[:80].lstrip(".") or "model"
+        if kind == "config":
+            safe = "config.json"
+        elif kind == "safetensors" and not safe.endswith(".safetensors"):
+            safe += ".safetensors"
+        elif kind == "gguf" and not safe.endswith(".gguf"):
+            safe += ".gguf"
+        if len(payload) > MAX_UPLOAD_HEADER_BYTES:
+            raise ApiError(413, f"upload: {len(payload):,} bytes; at most {MAX_UPLOAD_HEADER_BYTES:,}")
+        if size is not None and not (len(payload) <= size <= MAX_DECLARED_FILE_BYTES):
+            raise ApiError(400, f"upload: size {size:,} must lie between the header's {len(payload):,} bytes and "
+                                f"{MAX_DECLARED_FILE_BYTES:,}")
+        digest = hashlib.sha256(f"{kind}\0{safe}\0{size}\0".encode() + payload).hexdigest()[:16]
+        with self._cache_lock:
+            if digest in self._uploads:
+                self._uploads.move_to_end(digest)
+                return f"upload:{digest}", self._uploads[digest].display
+        folder = os.path.join(self._root, digest, "model" if kind == "config" else "")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, safe)
+        with open(path, "wb") as f:
+            f.write(payload)
+            if size is not None and size > len(payload):
+                try:
+                    f.truncate(size)  # sparse: the tensor data is never sent, only the file's size
+                except OSError as exc:
+                    raise ApiError(400, f"upload: cannot stand in for a {size:,}-byte file here ({exc})") from None
+        with self._cache_lock:
+            self._uploads[digest] = Upload(path, safe if kind != "config" else "config.json", kind)
+            while len(self._uploads) > MAX_UPLOADS:
+                old, _ = self._uploads.popitem(last=False)
+                shutil.rmtree(os.path.join(self._root, old), ignore_errors=True)
+        return f"upload:{digest}", self._uploads[digest].display
+
+    # ------------------------------------------------------------------------------------------ commands
+    def parser(self):
+        if self._parser is None:
+            from ..cli import build_parser
+
+            self._parser = build_parser()
+        return self._parser
+
+    def command_line(self, argv: list[str], shown: dict[str, str]) -> str:
+        words = []
+        for a in argv:
+            flag, eq, value = a.partition("=")
+            if a.startswith("--") and eq and value and not value.startswith("-"):
+                words += [flag, value]  # --gpu h100-sxm, as one would type it
+            elif a != "--":
+                words.append(shown.get(a, a))
+        return "paramscope " + shlex.join(words)
+
+    def run(self, argv: list[str], *, shown: dict[str, str] | None = None, cache: bool = True) -> tuple[int, str]:
+        """Run ``paramscope ARGV --json``; returns (exit code, the JSON text with a ``_cli`` block added).
+        ``shown`` maps server-side references (uploads) to what the command line shows."""
+        shown = shown or {}
+        key = tuple(argv)
+        if cache:
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    return hit
+        command = self.command_line(argv, shown)
+        out, err = io.StringIO(), io.StringIO()
+        with self._lock, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                args = self.parser().parse_args([argv[0], "--json", *argv[1:]])
+            except SystemExit:
+                args = None
+            if args is not None:
+                try:
+                    code = int(args.func(args) or 0)
+                except ParamscopeError as exc:
+                    from ..render import clean
+
+                    code = exc.exit_code
+                    err.write(f"paramscope: error: {clean(exc)}\n")
+        stderr = [self._unshow(line, shown) for line in err.getvalue().splitlines() if line.strip()]
+        if args is None:
+            raise ApiError(400, stderr[-1] if stderr else "bad arguments", 2, command)
+        text = out.getvalue()
+        if not text.strip():
+            msg = next((s for s in reversed(stderr) if "error" in s), stderr[-1] if stderr else "no output")
+            raise ApiError(STATUS_BY_EXIT.get(code, 400), msg.removeprefix("paramscope: error: "), code, command)
+        data = json.loads(self._unshow(text, shown))
+        data["_cli"] = {"command": command, "exit_code": code, "stderr": stderr}
+        result = (code, json.dumps(data, separators=(",", ":")))
+        if cache:
+            with self._cache_lock:
+                self._cache[key] = result
+                while len(self._cache) > CACHE_ENTRIES:
+                    self._cache.popitem(last=False)
+        return result
+
+    def run_dict(self, argv: list[str], *, shown: dict[str, str] | None = None) -> dict:
+        return json.loads(self.run(argv, shown=shown)[1])
+
+    def _unshow(self, text: str, shown: dict[str, str]) -> str:
+        for path, display in shown.items():
+            if path != display:
+                text = text.replace(json.dumps(path)[1:-1], display).replace(path, display)
+        return text.replace(self._root + os.sep, "")
