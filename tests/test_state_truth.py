@@ -63,6 +63,13 @@ HYBRIDS = {
                              num_key_value_heads=2, intermediate_size=96, mamba_n_heads=8, mamba_d_head=16,
                              mamba_n_groups=2, mamba_d_state=8, layer_types=["mamba", "attention", "mamba"],
                              num_local_experts=4, num_experts_per_tok=2, shared_intermediate_size=48),
+    # KV sharing: the last two layers read the cache of earlier layers and keep none of their own
+    "gemma3n_text": dict(model_type="gemma3n_text", architectures=["Gemma3nForCausalLM"], hidden_size=64,
+                         num_hidden_layers=4, vocab_size=300, vocab_size_per_layer_input=300, num_attention_heads=4,
+                         num_key_value_heads=2, head_dim=16, intermediate_size=[96, 96, 128, 128],
+                         hidden_size_per_layer_input=8, laurel_rank=4, altup_num_inputs=4, num_kv_shared_layers=2,
+                         sliding_window=8, activation_sparsity_pattern=[0.0, 0.0, 0.0, 0.0],
+                         layer_types=["sliding_attention", "full_attention", "sliding_attention", "full_attention"]),
     "falcon_h1": dict(model_type="falcon_h1", architectures=["FalconH1ForCausalLM"], hidden_size=64, num_hidden_layers=2,
                       vocab_size=300, num_attention_heads=4, num_key_value_heads=2, intermediate_size=96,
                       mamba_d_ssm=128, mamba_n_heads=8, mamba_n_groups=1, mamba_d_state=8, mamba_d_conv=4),
@@ -136,3 +143,14 @@ def test_granite_hybrid_without_experts_counts_its_shared_mlp():
         model = transformers.GraniteMoeHybridForCausalLM._from_config(cfg)
     hf_total = sum(p.numel() for p in model.parameters())
     assert count(build_inventory(spec_from_config(config))).total == hf_total
+
+
+def test_gemma3n_counts_equal_transformers_with_per_layer_widths_and_kv_sharing():
+    from paramscope.inventory import build_inventory
+    from paramscope.params import count
+
+    config = HYBRIDS["gemma3n_text"]
+    cfg = transformers.CONFIG_MAPPING["gemma3n_text"](**{k: v for k, v in config.items() if k != "architectures"})
+    with torch.device("meta"):
+        model = transformers.Gemma3nForCausalLM._from_config(cfg)
+    assert count(build_inventory(spec_from_config(config))).total == sum(p.numel() for p in model.parameters())

@@ -150,13 +150,15 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
         items += _linear(f"{p}.qkv", r + "qkv", nh * hd + nkv * hd + nkv * vd, hidden, a.qkv_bias)
     else:  # a gated attention's q_proj also emits the gate: 2 x heads x head_dim rows
         items += _linear(f"{p}.q", r + "q", nh * hd * (2 if a.output_gate else 1), hidden, a.qkv_bias)
-        items += _linear(f"{p}.k", r + "k", nkv * hd, kv_in, a.qkv_bias)
-        items += _linear(f"{p}.v", r + "v", nkv * vd, kv_in, a.qkv_bias)
+        if not a.kv_shared:
+            items += _linear(f"{p}.k", r + "k", nkv * hd, kv_in, a.qkv_bias)
+            items += _linear(f"{p}.v", r + "v", nkv * vd, kv_in, a.qkv_bias)
     items += _linear(f"{p}.o", r + "o", hidden, nh * vd, a.o_bias)
     if a.qk_norm != "none":
         qw, kw = (hd, hd) if a.qk_norm == "head" else (nh * hd, nkv * hd)
         items += _norm(NormSpec("norm_q", qw, norm_bias, norm_kind), f"{p}.")
-        items += _norm(NormSpec("norm_k", kw, norm_bias, norm_kind), f"{p}.")
+        if not a.kv_shared:
+            items += _norm(NormSpec("norm_k", kw, norm_bias, norm_kind), f"{p}.")
     if a.sinks:
         items.append((f"{p}.sinks", r + "sinks", (nh,)))
     if a.index_heads:  # DeepseekV32Indexer: wq_b from the q latent, wk, a LayerNorm on keys, head weights

@@ -102,6 +102,9 @@ class AttentionSpec:
     index_topk: int | None = None
     index_heads: int = 0
     index_head_dim: int = 0
+    # the layer reads the K/V another layer cached (Gemma 3n's last num_kv_shared_layers): it stores no
+    # k/v projections and keeps no cache of its own
+    kv_shared: bool = False
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")

@@ -249,7 +249,7 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
 
 
 def _layer_entries(layer):
-    if layer.attention is not None:
+    if layer.attention is not None and not layer.attention.kv_shared:  # a KV-sharing layer caches nothing
         yield ("full", layer.attention)
     if layer.cross_attention is not None:
         yield ("cross", layer.cross_attention)

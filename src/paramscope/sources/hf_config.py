@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from ..errors import ConfigError, UnsupportedArchitectureError
 from ..spec import ModelSpec
-from . import classic, hybrids, multimodal, seq2seq_ssm
+from . import classic, gemma3n, hybrids, multimodal, seq2seq_ssm
 from .config_access import Cfg
 from .config_keys import (
     alias_map,
@@ -48,6 +48,7 @@ ADAPTERS.update({
     "mamba2": seq2seq_ssm.mamba2,
     "nemotron_h": hybrids.nemotron_h,
     "recurrent_gemma": hybrids.recurrent_gemma,
+    "gemma3n_text": gemma3n.gemma3n_text,
     "jamba": seq2seq_ssm.jamba,
     "gemma3": multimodal.gemma3,
     "qwen2_vl": multimodal.qwen2_vl,
