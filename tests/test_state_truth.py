@@ -154,3 +154,17 @@ def test_gemma3n_counts_equal_transformers_with_per_layer_widths_and_kv_sharing(
     with torch.device("meta"):
         model = transformers.Gemma3nForCausalLM._from_config(cfg)
     assert count(build_inventory(spec_from_config(config))).total == sum(p.numel() for p in model.parameters())
+
+
+def test_rwkv_state_bytes_match_the_state_transformers_returns():
+    """RWKV-4: RwkvModel returns its recurrent state as five [batch, hidden, layers] tensors (two token-shift
+    inputs in the model dtype, the WKV numerator, denominator and maximum in float32)."""
+    config = dict(model_type="rwkv", architectures=["RwkvForCausalLM"], hidden_size=64, attention_hidden_size=64,
+                  intermediate_size=96, num_hidden_layers=3, vocab_size=300)
+    cfg = transformers.CONFIG_MAPPING["rwkv"](**{k: v for k, v in config.items() if k != "architectures"})
+    model = transformers.RwkvForCausalLM._from_config(cfg).to(torch.bfloat16).eval()
+    with torch.no_grad():
+        out = model(input_ids=torch.randint(3, 90, (2, 7)), use_cache=True)
+    real = sum(t.numel() * t.element_size() for t in out.state)
+    spec = spec_from_config(dict(config, torch_dtype="bfloat16"))
+    assert kv_cache(spec, batch=2, context=7, options=KvOptions(engine="transformers")).total_bytes == real

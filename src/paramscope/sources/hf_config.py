@@ -48,6 +48,7 @@ ADAPTERS.update({
     "mamba2": seq2seq_ssm.mamba2,
     "nemotron_h": hybrids.nemotron_h,
     "recurrent_gemma": hybrids.recurrent_gemma,
+    "rwkv": hybrids.rwkv,
     "gemma3n_text": gemma3n.gemma3n_text,
     "jamba": seq2seq_ssm.jamba,
     "gemma3": multimodal.gemma3,

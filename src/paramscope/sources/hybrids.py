@@ -13,12 +13,14 @@ from ..errors import ConfigError, UnsupportedArchitectureError
 from ..spec import (
     AttentionSpec,
     EmbeddingSpec,
+    ExtraTensor,
     HeadSpec,
     LayerSpec,
     MlpSpec,
     ModelSpec,
     MoeSpec,
     NormSpec,
+    RecurrentSpec,
     StackSpec,
 )
 from .config_access import Cfg
@@ -128,5 +130,49 @@ def recurrent_gemma(c: Cfg, model_type: str, *, name: str, architecture: str, he
                                 position="rotary"),
         stacks=(StackSpec("decoder", d, layers, final_norm=NormSpec("norm_final", d)),),
         head=HeadSpec(kind=head), max_context=c.opt_int("max_position_embeddings"),
+        dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"))
+
+
+def rwkv(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """RWKV-4 (Peng et al. 2023; transformers rwkv/modeling_rwkv.py): each block is a time mix (receptance,
+    key, value [attention_hidden, hidden], output, per-channel time_decay and time_first, and three token-shift
+    mixing vectors) and a channel mix (key [intermediate, hidden], receptance [hidden, hidden], value, two
+    mixing vectors), each after a LayerNorm with bias; block 0 adds pre_ln on the embeddings. Both mixes
+    live in one RecurrentSpec. State per layer (RwkvModel's state list): the previous token's input to each
+    mix (2 x hidden, model dtype: a convolution of 2 taps keeping 1) and the WKV numerator, denominator and
+    running maximum (3 x attention_hidden, float32)."""
+    d = c.int("hidden_size")
+    n = c.int("num_hidden_layers", minimum=0)
+    a = c.int("attention_hidden_size", d)
+    inter = c.int("intermediate_size", 4 * d)
+    c.touch("context_length", "rescale_every")
+    mix = (1, 1, d)
+    tensors = (
+        ExtraTensor("attention.time_decay", "lin_gate", (a,)), ExtraTensor("attention.time_first", "lin_gate", (a,)),
+        ExtraTensor("attention.time_mix_key", "lin_gate", mix), ExtraTensor("attention.time_mix_value", "lin_gate", mix),
+        ExtraTensor("attention.time_mix_receptance", "lin_gate", mix),
+        ExtraTensor("attention.key.weight", "lin_in", (a, d)), ExtraTensor("attention.value.weight", "lin_in", (a, d)),
+        ExtraTensor("attention.receptance.weight", "lin_in", (a, d)),
+        ExtraTensor("attention.output.weight", "lin_out", (d, a)),
+        ExtraTensor("feed_forward.time_mix_key", "lin_gate", mix),
+        ExtraTensor("feed_forward.time_mix_receptance", "lin_gate", mix),
+        ExtraTensor("feed_forward.key.weight", "mlp_up", (inter, d)),
+        ExtraTensor("feed_forward.receptance.weight", "mlp_gate", (d, d)),
+        ExtraTensor("feed_forward.value.weight", "mlp_down", (d, inter)),
+    )
+    mixer = RecurrentSpec("rwkv4", tensors, conv_channels=2 * d, conv_kernel=2, conv_keep="kernel-1",
+                          state_elements=3 * a, state_dtype="fp32", activation_width=3 * a + inter)
+    norms = (NormSpec("norm_attn_in", d, bias=True, kind="layernorm"),
+             NormSpec("norm_mlp_in", d, bias=True, kind="layernorm"))
+    first = LayerSpec(recurrent=mixer, norms=norms, extra=(ExtraTensor("pre_ln.weight", "norm_embed", (d,)),
+                                                           ExtraTensor("pre_ln.bias", "norm_embed", (d,))))
+    rest = LayerSpec(recurrent=mixer, norms=norms)
+    layers = tuple(first if i == 0 else rest for i in range(n))
+    return ModelSpec(
+        name=name, architecture=architecture, model_type=model_type, hidden_size=d,
+        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=c.bool("tie_word_embeddings", False) and head == "lm",
+                                position="none"),
+        stacks=(StackSpec("decoder", d, layers, final_norm=NormSpec("norm_final", d, bias=True, kind="layernorm")),),
+        head=HeadSpec(kind=head), max_context=None,
         dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"))
 
