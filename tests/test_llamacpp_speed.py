@@ -201,9 +201,9 @@ def time_llamacpp(path) -> dict:
             "decode_tokens_per_s": 1 / statistics.median(steps), "model_bytes": size}
 
 
-@pytest.fixture(scope="module")
-def this_cpu():
-    try:  # the profile is measured with as many threads as llama.cpp gets
+def _profile(seconds: float):
+    """This CPU measured now, with as many threads as llama.cpp gets, as a hardware record (calibrate's)."""
+    try:
         import torch
     except ImportError:
         torch = None
@@ -211,7 +211,7 @@ def this_cpu():
     if torch is not None:
         torch.set_num_threads(THREADS)
     try:
-        m = measure("cpu", seconds=2.0)
+        m = measure("cpu", seconds=seconds)
     finally:
         if torch is not None:
             torch.set_num_threads(old)
@@ -219,13 +219,20 @@ def this_cpu():
 
 
 @pytest.fixture(scope="module")
+def this_cpu():
+    return _profile(2.0)
+
+
+@pytest.fixture(scope="module")
 def runs(tmp_path_factory, this_cpu):
-    hw, m = this_cpu
+    """Each model is timed right after a fresh 1 s profile of the CPU, so a machine whose load changes during
+    the run (other processes on a shared 2-core box) is measured in the same conditions as llama.cpp."""
     d = tmp_path_factory.mktemp("speed-ggufs")
     out = {"_load": os.getloadavg()}
     for s in SHAPES:
         path = d / f"{s.name}.gguf"
         write_gguf(path, s)
+        hw, _ = _profile(1.0)
         measured = time_llamacpp(path)
         r = perf_report(load_model(str(path)), hw,
                         PerfOptions(batch=1, prompt_tokens=PROMPT, gen_tokens=GEN, weights="native",
