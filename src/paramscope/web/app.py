@@ -20,6 +20,7 @@ STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 4 * MAX_UPLOAD_HEADER_BYTES // 3 + 4096  # base64 of the largest header, plus the JSON around it
 MAX_BATCHES = 32  # values in one perf batch list
 MAX_COMPARE = 8  # models in one comparison
+MAX_PLAN_CHOICES = 8  # GPU types / schemes / KV dtypes in one plan search
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
@@ -117,8 +118,34 @@ class ScaleQuery(_Q):
 
 
 class CompareQuery(_Deploy):
+    gpu: str = Field(..., description="--gpu: accelerator id (GET /api/hardware)", min_length=1, max_length=64,
+                     pattern=_TEXT)
     models: str = Field(..., description=f"comma-separated model ids (at most {MAX_COMPARE})", min_length=1,
                         max_length=800, pattern=_TEXT)
+
+
+class PlanQuery(_Q):
+    """`paramscope plan` without --trace (a file): lengths as a fixed pair or a lognormal spread."""
+    model: str = _MODEL
+    rate: str | None = Field(None, max_length=16, pattern=r"^[0-9.]+(e[0-9]+)?$", description="--rate requests/s")
+    concurrency: str | None = _num("--concurrency: closed-loop users")
+    prompt: str | None = _num("--prompt tokens (median with prompt_spread)")
+    gen: str | None = _num("--gen tokens")
+    prompt_spread: str | None = Field(None, max_length=8, pattern=r"^[0-9.]+$", description="--prompt-spread sigma")
+    gen_spread: str | None = Field(None, max_length=8, pattern=r"^[0-9.]+$", description="--gen-spread sigma")
+    prefix_hit: str | None = Field(None, max_length=8, pattern=r"^[0-9.]+$", description="--prefix-hit (0-1)")
+    ttft: str | None = Field(None, max_length=24, pattern=r"^(p[0-9.]+:)?[0-9.]+(ms|s)?$", description="--ttft p90:500ms")
+    tpot: str | None = Field(None, max_length=24, pattern=r"^(p[0-9.]+:)?[0-9.]+(ms|s)?$", description="--tpot p99:50ms")
+    e2e: str | None = Field(None, max_length=24, pattern=r"^(p[0-9.]+:)?[0-9.]+(ms|s)?$", description="--e2e p90:10s")
+    tier: Literal["realtime", "near-realtime", "batch"] | None = Field(None, description="--tier")
+    gpu: str | None = _txt("--gpu: GPU types, comma-separated (default: every priced GPU)", max_length=200)
+    max_gpus: str | None = _num("--max-gpus")
+    budget: str | None = Field(None, max_length=16, pattern=r"^[0-9.]+$", description="--budget USD per hour")
+    weights: str | None = _txt("--weights: schemes to consider, comma-separated", max_length=200)
+    kv_dtype: str | None = _txt("--kv-dtype: KV dtypes to consider, comma-separated", max_length=100)
+    simulate: bool = Field(False, description="run the simulator (slower) instead of --no-simulate")
+    sim_requests: str | None = Field(None, max_length=5, pattern=r"^[0-9]{1,4}$",
+                                     description="--sim-requests (at most 9999)")
 
 
 class UploadBody(BaseModel):
@@ -208,10 +235,14 @@ class HardwareRecord(_R):
     cli_: CliBlock = Field(alias="_cli")
 
 
-class CompareResponse(BaseModel):
-    models: list[dict[str, Any]] = Field(description="per model: id, params, memory and (with gpu) fit, each the "
-                                                     "CLI's --json object, or error")
-    commands: list[str]
+class CompareResponse(_R):
+    rows: list[dict[str, Any]]
+    cli_: CliBlock = Field(alias="_cli")
+
+
+class PlanResponse(_R):
+    pareto: list[dict[str, Any]]
+    cli_: CliBlock = Field(alias="_cli")
 
 
 class UploadResponse(BaseModel):
@@ -289,7 +320,14 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
              summary="paramscope params MODEL --json")
     def params(q: Annotated[ParamsQuery, Query()]) -> Response:
         ref, shown = model_arg(q.model)
-        return _json(runner.run(["params", ref, *_flags(q, ("model",))], shown=shown))
+        code, text = runner.run(["params", ref, *_flags(q, ("model",))], shown=shown)
+        if not q.tensors:
+            return _json((code, text))
+        from ..roles import group_of  # the library's role -> group table, for the page's treemap
+
+        d = json.loads(text)
+        d["role_groups"] = {t["role"]: group_of(t["role"]) for t in d.get("tensors", [])}
+        return JSONResponse(d)
 
     def deployment_argv(command: str, q: _Deploy, ref: str) -> list[str]:
         return [command, ref, *_flags(q, ("model", "models"))]
@@ -354,27 +392,33 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
                      ) -> Response:
         return _json(runner.run(["hardware", f"--show={hw_id}"]))
 
-    @app.get("/api/compare", response_model=CompareResponse, responses=ERRORS,
-             summary="params, memory and (with gpu) fit of several models under one deployment")
-    def compare(q: Annotated[CompareQuery, Query()]) -> dict:
+    @app.get("/api/compare", response_model=None, responses={200: {"model": CompareResponse}, **ERRORS},
+             summary="paramscope compare MODEL... --gpu NAME [deployment flags] --json")
+    def compare(q: Annotated[CompareQuery, Query()]) -> Response:
         ids = [m.strip() for m in q.models.split(",") if m.strip()]
         if not 1 <= len(ids) <= MAX_COMPARE:
             raise ApiError(400, f"models: give 1 to {MAX_COMPARE} comma-separated ids")
-        rows, commands = [], []
+        refs, shown = [], {}
         for mid in ids:
-            row: dict[str, Any] = {"id": mid}
-            try:
-                ref, shown = model_arg(mid)
-                row["params"] = runner.run_dict(["params", ref], shown=shown)
-                row["memory"] = runner.run_dict(deployment_argv("memory", q, ref), shown=shown)
-                commands += [row["params"]["_cli"]["command"], row["memory"]["_cli"]["command"]]
-                if q.gpu:
-                    row["fit"] = runner.run_dict(deployment_argv("fit", q, ref), shown=shown)
-                    commands.append(row["fit"]["_cli"]["command"])
-            except ApiError as exc:
-                row["error"] = exc.message
-            rows.append(row)
-        return {"models": rows, "commands": commands}
+            ref, s = model_arg(mid)
+            refs.append(ref)
+            shown.update(s)
+        return _json(runner.run(["compare", *refs, *_flags(q, ("models",))], shown=shown))
+
+    @app.get("/api/plan", response_model=None, responses={200: {"model": PlanResponse}, **ERRORS},
+             summary="paramscope plan MODEL [load, objectives, constraints] --json (analytic unless simulate)")
+    def plan(q: Annotated[PlanQuery, Query()]) -> Response:
+        ref, shown = model_arg(q.model)
+        argv = ["plan", ref, *_flags(q, ("model", "simulate", "gpu", "weights", "kv_dtype"))]
+        for name in ("gpu", "weights", "kv_dtype"):
+            v = getattr(q, name)
+            if v:
+                if len(v.split(",")) > MAX_PLAN_CHOICES:
+                    raise ApiError(400, f"{name}: at most {MAX_PLAN_CHOICES} comma-separated values")
+                argv.append(f"--{name.replace('_', '-')}={v}")
+        if not q.simulate:
+            argv.append("--no-simulate")
+        return _json(runner.run(argv, shown=shown))
 
     @app.post("/api/upload", response_model=UploadResponse, responses=ERRORS,
               summary="store a pasted config.json or a dropped file's header; returns model=upload:<id>")
