@@ -60,7 +60,7 @@ def test_cascade_never_beyond_all_tiers_and_fleet_scales(e1, e2, rate, k):
     assert T[0].usd_per_query <= r.usd_per_query <= sum(t.usd_per_query for t in T) + 1e-15
     rk = plan(T, escalate=[e1, e2], rate_qps=rate * k)
     assert rk.fleet_gpus >= r.fleet_gpus
-    assert all(f["replicas"] >= math.ceil(f["load_qps"] / t.queries_per_s - 1e-9) for f, t in zip(r.fleet, T))
+    assert all(f["replicas"] >= math.ceil(f["load_qps"] / t.queries_per_s - 1e-9) for f, t in zip(r.fleet, T, strict=False))
 
 
 def test_cli_cascade_uses_perf_numbers(capsys):

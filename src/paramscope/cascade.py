@@ -67,10 +67,10 @@ def _fraction(v, what: str) -> float:
 def shares_from_thresholds(thresholds) -> list[float]:
     """Seed 001's router thresholds over a uniform query complexity in [0, 1] -> the share of each tier."""
     ts = [_fraction(t, "a complexity threshold") for t in thresholds]
-    if not ts or any(not 0 < t < 1 for t in ts) or any(b <= a for a, b in zip(ts, ts[1:])):
+    if not ts or any(not 0 < t < 1 for t in ts) or any(b <= a for a, b in zip(ts, ts[1:], strict=False)):
         raise InputError(f"complexity thresholds must be strictly increasing inside (0, 1), got {list(thresholds)}")
     edges = [0.0, *ts, 1.0]
-    return [b - a for a, b in zip(edges, edges[1:])]
+    return [b - a for a, b in zip(edges, edges[1:], strict=False)]
 
 
 def reach_of(n: int, *, escalate=None, shares=None) -> tuple[str, list[float]]:
@@ -99,10 +99,10 @@ def plan(tiers: list[Tier], *, escalate=None, shares=None, rate_qps: float | Non
     if not tiers:
         raise InputError("a cascade needs at least one tier")
     mode, reach = reach_of(len(tiers), escalate=escalate, shares=shares)
-    cost = sum(r * t.usd_per_query for r, t in zip(reach, tiers))
-    lat = sum(r * t.latency_s for r, t in zip(reach, tiers))
-    worst = sum(t.latency_s for t, r in zip(tiers, reach) if r > 0) if mode == "cascade" else max(
-        t.latency_s for t, r in zip(tiers, reach) if r > 0)
+    cost = sum(r * t.usd_per_query for r, t in zip(reach, tiers, strict=False))
+    lat = sum(r * t.latency_s for r, t in zip(reach, tiers, strict=False))
+    worst = sum(t.latency_s for t, r in zip(tiers, reach, strict=False) if r > 0) if mode == "cascade" else max(
+        t.latency_s for t, r in zip(tiers, reach, strict=False) if r > 0)
     base = baseline or tiers[-1]
     bd = {"name": base.name, "usd_per_query": base.usd_per_query, "latency_s": base.latency_s}
     fleet, gpus, usd_h = [], None, None
@@ -110,7 +110,7 @@ def plan(tiers: list[Tier], *, escalate=None, shares=None, rate_qps: float | Non
         if isinstance(rate_qps, bool) or not isinstance(rate_qps, (int, float)) or not math.isfinite(rate_qps) \
                 or rate_qps <= 0:
             raise InputError(f"request rate must be a positive number, got {rate_qps!r}")
-        for r, t in zip(reach, tiers):
+        for r, t in zip(reach, tiers, strict=False):
             load = rate_qps * r
             replicas = math.ceil(load / t.queries_per_s - 1e-12) if load > 0 else 0
             fleet.append({"tier": t.name, "load_qps": load, "replicas": replicas,

@@ -110,7 +110,7 @@ def _source(rec: dict, where: str) -> str:
 
 
 def _known_hardware(hw_id: str, where: str) -> str:
-    from .hardware import load_catalog, user_hardware_files, load_user_hardware
+    from .hardware import load_catalog, load_user_hardware, user_hardware_files
 
     known = set(load_catalog())
     for path in user_hardware_files():

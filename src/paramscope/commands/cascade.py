@@ -68,7 +68,7 @@ def run(args) -> int:
         render.emit_json(d)
         return 0
     rows = []
-    for i, (t, reach) in enumerate(zip(r.tiers, r.reach)):
+    for i, (t, reach) in enumerate(zip(r.tiers, r.reach, strict=False)):
         f = r.fleet[i] if r.fleet else {}
         rows.append([t.name, f"{reach:.3f}", str(t.gpus_per_replica), f"{t.latency_s:,.2f}",
                      f"{t.usd_per_query * 1e3:,.4f}", f"{t.queries_per_s:,.2f}", str(f.get("replicas", "-")),
