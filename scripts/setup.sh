@@ -19,6 +19,16 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+# "test" also needs a real browser for tests/test_web_browser.py: Debian's chromium (driven by Playwright through
+# executable_path; never `playwright install`). Installed once; CI runs as root.
+if [ "${1:-}" = "test" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "setup.sh: installing chromium (apt-get) for the web app's browser tests" >&2
+  start=$(date +%s)
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  echo "setup.sh: chromium installed in $(( $(date +%s) - start )) s" >&2
+fi
+
 LLAMA_CPP_PYTHON=0.3.36  # vendors ggml-org/llama.cpp@0c1e57098, the version docs/engines.md and engines.toml cite
 lstamp=".venv/.llama-cpp-python-$LLAMA_CPP_PYTHON"
 if [ "${1:-}" = "test" ] && [ ! -f "$lstamp" ]; then

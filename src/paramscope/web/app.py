@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import binascii
 import json
 from pathlib import Path
@@ -283,7 +284,13 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
     from .. import __version__
 
     runner = Runner(allow_hub=allow_hub)
-    app = FastAPI(title="paramscope", version=__version__,
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        runner.close()  # the uploads' folder
+
+    app = FastAPI(lifespan=lifespan, title="paramscope", version=__version__,
                   description="The paramscope CLI's --json answers over HTTP: each response is the object "
                               "`paramscope COMMAND ... --json` prints, plus `_cli` (the command line, exit code, "
                               "stderr). docs/json.md describes the fields.",
@@ -461,10 +468,6 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
         kinds = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".html": "text/html"}
         return FileResponse(files[name], media_type=kinds.get(files[name].suffix, "application/octet-stream"),
                             headers={"Cache-Control": "no-cache"})
-
-    @app.on_event("shutdown")
-    def _cleanup() -> None:
-        runner.close()
 
     return app
 
