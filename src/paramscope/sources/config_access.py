@@ -189,9 +189,11 @@ class Cfg:
         view.children = self.children
         return view
 
-    def unread(self) -> list[tuple[str, object]]:
-        """(dotted key, value) of every non-null key of this config and its sub-configs nobody read."""
-        out = [(self.prefix + k, v) for k, v in self.data.items() if k not in self.read and v is not None]
+    def unread(self) -> list[tuple[str, object, str | None]]:
+        """(dotted key, value, the sub-config's own model_type) of every non-null key of this config and its
+        sub-configs nobody read."""
+        own = self.data.get("model_type") if isinstance(self.data.get("model_type"), str) else None
+        out = [(self.prefix + k, v, own) for k, v in self.data.items() if k not in self.read and v is not None]
         for child in self.children:
             out.extend(child.unread())
         return out

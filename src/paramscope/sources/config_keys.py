@@ -78,11 +78,12 @@ def shape_neutral(key: str, model_type: str) -> bool:
 def unexplained(cfg, model_type: str) -> list[tuple[str, object]]:
     """Keys of ``cfg`` (a Cfg the adapter read through) that nobody read and that may change shapes."""
     out = []
-    for dotted, value in cfg.unread():
+    for dotted, value, own_type in cfg.unread():
         key = dotted.rsplit(".", 1)[-1]
         if value == {} or value == []:  # an empty object or list states nothing
             continue
-        if not shape_neutral(key, model_type):
+        # a sub-config (text_config of a composite) is judged by its own family's list too
+        if not shape_neutral(key, model_type) and not (own_type and shape_neutral(key, own_type)):
             out.append((dotted, value))
     return out
 

@@ -50,6 +50,7 @@ ADAPTERS.update({
     "recurrent_gemma": hybrids.recurrent_gemma,
     "rwkv": hybrids.rwkv,
     "gemma3n_text": gemma3n.gemma3n_text,
+    "llama4": multimodal.llama4,
     "jamba": seq2seq_ssm.jamba,
     "gemma3": multimodal.gemma3,
     "qwen2_vl": multimodal.qwen2_vl,

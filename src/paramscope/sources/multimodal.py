@@ -141,3 +141,59 @@ def _with_tie(text: Cfg, top: Cfg, default: bool) -> Cfg:
         if key not in data and top.raw(key) is not None:
             data[key] = top.raw(key)
     return text.with_data(data)
+
+
+def llama4(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Llama 4 (Scout, Maverick): a Llama 4 text decoder (decoders.py, llama4_text), a ViT with a class
+    embedding, learned positions for (image/patch)^2 + 1 tokens, an unbiased patch projection, LayerNorms with
+    bias before and after the blocks, blocks with biased q/k/v/o and a plain GELU MLP with biases, and a
+    pixel-shuffle adapter MLP (fc1 [projector_input_dim, intermediate_size], fc2 [projector_output_dim,
+    projector_output_dim], no bias); then a projector [text hidden, vision_output_dim]
+    (transformers llama4/modeling_llama4.py: Llama4VisionModel, Llama4VisionMLP2, Llama4MultiModalProjector)."""
+    text = c.sub("text_config")
+    v = c.sub("vision_config", required=False)
+    notes: tuple[str, ...] = ()
+    if v is None:  # transformers then builds Llama4VisionConfig's defaults, which are not the released towers'
+        v = Cfg(dict(_LLAMA4_VISION_DEFAULTS), c.origin, "vision_config.")
+        notes = ("vision_config is absent: the vision tower is counted with transformers' Llama4VisionConfig "
+                 "defaults, as transformers builds it, not necessarily the released model's tower",)
+    lm = decoder_spec(_with_tie(text, c, False), "llama4_text", name=name, architecture=architecture, head=head)
+    d, heads = v.int("hidden_size"), v.int("num_attention_heads")
+    if d % heads:
+        raise ConfigError(f"{v.origin}: {v.prefix}hidden_size {d} is not divisible by num_attention_heads {heads}")
+    inter, patch, image = v.int("intermediate_size"), v.int("patch_size"), v.int("image_size")
+    channels = v.int("num_channels", 3)
+    p_in, p_out = v.int("projector_input_dim"), v.int("projector_output_dim")
+    v.touch("vision_feature_select_strategy", "pixel_shuffle_ratio", "vision_feature_layer", "norm_eps",
+            "rope_theta", "attention_dropout")
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, d // heads, qkv_bias=True, o_bias=True),
+                      ffn=MlpSpec(inter, gated=False, bias=True, activation=v.str("hidden_act", "gelu")),
+                      norms=(_ln("norm_attn_in", d), _ln("norm_mlp_in", d)))
+    extra = (
+        ExtraTensor("class_embedding", "pos_embed", (d,)),
+        ExtraTensor("positional_embedding_vlm", "pos_embed", ((image // patch) ** 2 + 1, d)),
+        ExtraTensor("patch_embedding.linear.weight", "patch_embed", (d, channels * patch * patch)),
+        ExtraTensor("layernorm_pre.weight", "norm_embed", (d,)), ExtraTensor("layernorm_pre.bias", "norm_embed", (d,)),
+        ExtraTensor("layernorm_post.weight", "norm_final", (d,)), ExtraTensor("layernorm_post.bias", "norm_final", (d,)),
+        ExtraTensor("vision_adapter.mlp.fc1.weight", "other", (p_in, inter)),
+        ExtraTensor("vision_adapter.mlp.fc2.weight", "other", (p_out, p_out)),
+    )
+    tower = StackSpec("vision", d, (layer,) * v.int("num_hidden_layers", minimum=0), component="vision",
+                      extra=extra, causal=False)
+    out_dim = v.int("vision_output_dim")
+    bias = v.bool("multi_modal_projector_bias", False)
+    projector = (ExtraTensor("projector.linear_1.weight", "other", (lm.hidden_size, out_dim)),)
+    if bias:
+        projector += (ExtraTensor("projector.linear_1.bias", "other", (lm.hidden_size,)),)
+    c.touch("boi_token_index", "eoi_token_index", "image_token_index")
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (tower,), extra=lm.extra + projector,
+                   warnings=lm.warnings + notes)
+
+
+# transformers 5.23 models/llama4/configuration_llama4.py, Llama4VisionConfig defaults
+_LLAMA4_VISION_DEFAULTS = {
+    "hidden_size": 768, "num_hidden_layers": 34, "num_attention_heads": 16, "intermediate_size": 5632,
+    "vision_output_dim": 7680, "image_size": 448, "patch_size": 14, "num_channels": 3, "projector_input_dim": 4096,
+    "projector_output_dim": 4096, "multi_modal_projector_bias": False, "hidden_act": "gelu",
+}
+
