@@ -181,7 +181,7 @@ def test_hub_id_offline_from_cache(tmp_path, monkeypatch, capsys):
     assert main(["params", "acme/tiny-llama", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == analyze(from_config(FAMILY_CONFIGS["llama"])).total
     assert main(["params", "acme/not-cached"]) == 2
-    err = capsys.readouterr().err
+    err = capsys.readouterr().err.replace(str(cache), "<dir>")  # "cache" must be the message's word
     assert err.count("\n") == 1 and "cache" in err
 
 
