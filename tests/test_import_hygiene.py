@@ -22,6 +22,13 @@ COMMANDS = [
     ["models", "--json"],
     ["show", "deepseek-v3"],
     ["show", "deepseek-v3", "--json"],
+    ["tco", "--price-per-hour", "1.2", "--gpus", "1", "--hours", "720", "--utilization", "0.6", "--json"],
+    ["compare", "llama-3.1-8b", "llama-3.1-70b", "--gpu", "h100-sxm", "--json"],
+    ["train", "llama-2-7b", "--tokens", "2T", "--gpu", "a100-80gb-sxm", "--count", "64", "--json"],
+    ["runs", "--json"],
+    ["scale", "--compute", "5.76e23", "--json"],
+    ["hardware", "--json"],
+    ["split", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--count", "4", "--pp", "4", "--json"],
 ]
 
 
