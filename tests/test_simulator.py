@@ -73,3 +73,13 @@ def test_speed_10k_requests(setup):
     dt = time.perf_counter() - t
     assert len(r.ttft_s) == 10_000
     assert dt < 2.0  # measured ~0.3 s (docs/benchmarks.md); slack for loaded CI machines
+
+
+def test_pure_decode_runs_use_the_mean_context(setup):
+    """Runs of decode steps are timed at their mean context: a lone request's TPOT equals the sum of its decode
+    steps one by one (each at its own context) to 1e-4 -- a run timed at its first or last context misses."""
+    _, sm, _ = setup
+    r = simulate(sm, prompts=[4096], gens=[2048], max_num_seqs=8, token_budget=8192, kv_capacity_tokens=100_000,
+                 arrivals=[0.0])
+    exact = sum(sm.step_s(0, 0.0, 1, 4097 + k) for k in range(2047)) / 2047
+    assert r.tpot_s[0] == pytest.approx(exact, rel=1e-4)

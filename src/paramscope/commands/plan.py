@@ -37,10 +37,14 @@ def register(sub) -> None:
     c.add_argument("--budget", default=None, help="most dollars per hour")
     c.add_argument("--weights", default="native", help="weight schemes to consider, comma-separated")
     c.add_argument("--kv-dtype", default="auto", help="KV cache dtypes to consider, comma-separated")
-    c.add_argument("--engine", default="vllm", help="engines to consider (vllm)")
+    c.add_argument("--engine", default=None, help="engines to consider, comma-separated: vllm, tensorrt-llm, "
+                                                  "llama.cpp (default: every engine that serves the GPU and scheme)")
     c.add_argument("--price-per-hour", action="append", default=[], metavar="GPU=USD",
                    help="override a GPU type's price per hour (repeatable)")
-    c.add_argument("--min-quality", default=None, help="minimum quality score (needs quality data)")
+    c.add_argument("--min-quality", default=None, metavar="BENCH:SCORE",
+                   help="quality floor, e.g. mmlu:60 (published model score + the scheme's published delta)")
+    c.add_argument("--disaggregate", action="store_true",
+                   help="also search separate prefill and decode pools (DistServe/Splitwise) and compare")
     x = p.add_argument_group("search")
     x.add_argument("--no-simulate", action="store_true", help="analytic tier only")
     x.add_argument("--sim-requests", default="4000", help="requests simulated per candidate (default 4000)")
@@ -52,6 +56,26 @@ def register(sub) -> None:
 
 def _list(text: str) -> tuple:
     return tuple(x.strip() for x in str(text).split(",") if x.strip())
+
+
+def _engines(text):
+    if text is None:
+        return None
+    from ..engines import resolve_engine_name
+
+    return tuple(resolve_engine_name(e) for e in _list(text))
+
+
+def _min_quality(text):
+    from ..errors import InputError
+    from ..units import parse_float
+
+    if text is None:
+        return None
+    if ":" not in str(text):
+        raise InputError(f"--min-quality: expected BENCHMARK:SCORE such as mmlu:60, got {text!r}")
+    bench, v = str(text).split(":", 1)
+    return bench.strip().lower(), parse_float(v, what="--min-quality")
 
 
 def request_from_args(args, model):
@@ -114,8 +138,9 @@ def request_from_args(args, model):
     return PlanRequest(
         model, hws, lengths, tuple(slos), rate=rate, concurrency=conc,
         prefix_hit=parse_float(args.prefix_hit, what="--prefix-hit"), weights=_list(args.weights),
-        kv_dtypes=_list(args.kv_dtype), engines=_list(args.engine), max_gpus=max_gpus, budget_usd_per_hour=budget,
-        min_quality=None if args.min_quality is None else parse_float(args.min_quality, what="--min-quality"),
+        kv_dtypes=_list(args.kv_dtype), engines=_engines(args.engine), max_gpus=max_gpus,
+        budget_usd_per_hour=budget, min_quality=_min_quality(args.min_quality),
+        disaggregate=bool(getattr(args, "disaggregate", False)),
         price_overrides=prices, arrival=args.arrival, arrival_cv=parse_float(args.arrival_cv, what="--arrival-cv"),
         simulate=not args.no_simulate,
         sim_requests=parse_count(args.sim_requests, what="--sim-requests", minimum=10),
@@ -167,8 +192,10 @@ def _text(res: dict) -> list[str]:
         lines.append("objectives: " + ", ".join(f"{s['metric'].upper()} p{s['percentile']:g} <= "
                                                 f"{s['seconds'] * 1e3:,.0f} ms" for s in res["slos"]))
     b = res["best"]
-    if b:
-        lines.append(f"best: {b['replicas']} x {b['gpus_per_replica']} {b['hardware']} ({b['gpus_total']} GPUs; "
+    if b and b.get("pools"):
+        lines += _pools_text(b)
+    elif b:
+        lines.append(f"best ({b['engine']}): {b['replicas']} x {b['gpus_per_replica']} {b['hardware']} ({b['gpus_total']} GPUs; "
                      f"tp {b['tensor_parallel']}, pp {b['pipeline_parallel']}), {b['weights']} weights, KV "
                      f"{b['kv_dtype']}, max_num_seqs {b['max_num_seqs']}, max_num_batched_tokens "
                      f"{b['max_num_batched_tokens']:,}")
@@ -193,12 +220,39 @@ def _text(res: dict) -> list[str]:
                  f"{p['tokens_per_s_per_user']:,.0f}", p["latency"]] for p in front[:12]]
         lines.append(render.table(rows, ["GPU", "GPUs", "layout", "seqs", "$/h", "$/M tok", "tok/s/user", "latency"],
                                   align="lrlrrrrl"))
+    d = res.get("disaggregated")
+    if d is not None:
+        c = d["comparison"]
+        lines.append(f"disaggregated vs co-located: ${_usd(c['disaggregated_usd_per_hour'])}/h "
+                     f"({c['disaggregated_gpus'] or '-'} GPUs) vs ${_usd(c['colocated_usd_per_hour'])}/h "
+                     f"({c['colocated_gpus'] or '-'} GPUs): {c['cheaper'] or 'neither fits'} is cheaper")
+        if d["best"] is not None and not (b and b.get("pools")):
+            lines += ["  " + x for x in _pools_text(d["best"])]
+        for r in d["rejected"][:8]:
+            lines.append(f"rejected pools {r['prefill'] or '-'} -> {r['decode']}: {r['reason']} ({r['detail']})")
     for r in res["rejected"]:
         lines.append(f"rejected {r['family']}: {r['reason']}" + (f" ({r['detail']})" if r["detail"] else ""))
     s = res["search"]
     lines.append(f"searched {s['candidates']:,} candidates in {s['analytic_s']:.2f} s; simulated {s['simulated']} "
                  f"({s['simulated_requests']:,} requests in {s['simulation_s']:.2f} s)")
     return lines
+
+
+def _usd(v) -> str:
+    return "-" if v is None else f"{v:,.2f}"
+
+
+def _pools_text(b: dict) -> list[str]:
+    out = [f"disaggregated: ${b['usd_per_hour']:,.2f}/h, {b['gpus_total']} GPUs; KV transfer "
+           f"{b['kv_transfer']['seconds_per_request'] * 1e3:,.2f} ms per request over {b['kv_transfer']['link']}; "
+           f"TTFT p90 {_ms(b.get('ttft_p90_s'))} ms, TPOT {_ms(b['tpot_s'])} ms (analytic)"]
+    for role in ("prefill", "decode"):
+        p = b["pools"][role]
+        out.append(f"  {role} pool: {p['replicas']} x {p['gpus_per_replica']} {p['hardware']} ({p['engine']}, tp "
+                   f"{p['tensor_parallel']}, pp {p['pipeline_parallel']}), ${p['usd_per_hour']:,.2f}/h")
+        if p.get("launch_command"):
+            out.append(f"    launch: {p['launch_command']}")
+    return out
 
 
 def _plot(res: dict, path: str):

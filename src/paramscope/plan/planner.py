@@ -33,7 +33,8 @@ HOURS_PER_MONTH = 730  # 8,760 h / 12: the usual cloud-billing month
 SIM_REQUESTS = 4000  # requests simulated per candidate (the benchmark in docs/benchmarks.md uses 10^4)
 SIM_CANDIDATES = 12  # cheapest analytic candidates simulated, in cost order, before giving up
 FRONT_SIMULATED = 16  # Pareto points simulated (the rest keep analytic latencies, marked so)
-ENGINES = ("vllm",)  # continuous-batching engines the planner models (launch commands are vLLM's)
+ENGINES = ("vllm", "tensorrt-llm", "llama.cpp")  # continuous-batching engines the planner models
+LLAMACPP_BUDGETS = (512,)  # llama.cpp: one forward pass = one micro-batch (n_ubatch, default 512)
 
 
 def usd_per_hour(hardware, gpus: int, *, price_overrides: dict | None = None) -> float:
@@ -59,10 +60,10 @@ class PlanRequest:
     prefix_hit: float = 0.0
     weights: tuple = ("native",)
     kv_dtypes: tuple = ("auto",)
-    engines: tuple = ("vllm",)
+    engines: tuple | None = None  # None: every engine whose profile supports the hardware and scheme
     max_gpus: int | None = None  # in all
     budget_usd_per_hour: float | None = None
-    min_quality: float | None = None
+    min_quality: tuple | None = None  # (benchmark, floor in points), e.g. ("mmlu", 60.0)
     price_overrides: dict = field(default_factory=dict)
     arrival: str = "poisson"
     arrival_cv: float = 1.0
@@ -70,6 +71,7 @@ class PlanRequest:
     sim_requests: int = SIM_REQUESTS
     seed: int = 0
     max_batch_mode: bool = False
+    disaggregate: bool = False
 
 
 @dataclass
@@ -92,7 +94,8 @@ class Family:
 
     def key(self) -> str:
         tp, pp, ep = self.layout
-        return f"{self.hardware.id}/{self.weights}/{self.kv_dtype}/tp{tp}pp{pp}" + (f"ep{ep}" if ep > 1 else "")
+        return (f"{self.hardware.id}/{self.weights}/{self.kv_dtype}/tp{tp}pp{pp}" + (f"ep{ep}" if ep > 1 else "")
+                + ("" if self.engine == "vllm" else f"/{self.engine}"))
 
 
 def _check_request(req: PlanRequest) -> None:
@@ -110,7 +113,7 @@ def _check_request(req: PlanRequest) -> None:
         raise InputError(f"the budget must be > 0 $/hour, got {req.budget_usd_per_hour}")
     if not req.hardware:
         raise InputError("the plan needs at least one GPU type")
-    for e in req.engines:
+    for e in req.engines or ():
         if e not in ENGINES:
             raise InputError(f"the planner models continuous batching for {', '.join(ENGINES)}; not {e!r}")
     seen = {}
@@ -119,18 +122,67 @@ def _check_request(req: PlanRequest) -> None:
         if k in seen and seen[k] != s.seconds:
             raise InputError(f"two different bounds for {s.metric.upper()} p{s.percentile:g}")
         seen[k] = s.seconds
+    if req.disaggregate and req.rate is None:
+        raise InputError("--disaggregate sizes prefill and decode pools for a request rate; give --rate")
     if req.min_quality is not None:
-        # refused rather than ignored: per-model, per-scheme quality data is not wired into this search yet
-        raise InputError("a minimum-quality constraint cannot be applied: quality data for models and weight "
-                         "schemes is not available to the planner yet")
+        bench, floor = req.min_quality
+        from ..quality import BENCHMARKS
+
+        if bench not in BENCHMARKS:
+            raise InputError(f"unknown quality benchmark {bench!r} (known: {', '.join(BENCHMARKS)})")
+        if not 0 <= floor <= 100:
+            raise InputError(f"a quality floor is a score in percent (0-100), got {floor:g}")
 
 
-def _layouts(spec, max_gpus: int | None) -> list[tuple[int, int, int]]:
+def engines_for(hw, weights: str, allowed: tuple | None = None) -> list[str]:
+    """Engines whose profiles serve ``weights`` on ``hw``: vLLM (NVIDIA and AMD GPUs) and TensorRT-LLM (NVIDIA
+    only) for non-GGUF schemes; llama.cpp for GGUF quantization presets (vLLM's and TensorRT-LLM's kernels
+    do not load them; engines.default_engine's rule)."""
+    from ..engines import is_gguf_preset
+
+    if is_gguf_preset(weights):
+        out = ["llama.cpp"]
+    else:
+        out = ["vllm"] + (["tensorrt-llm"] if getattr(hw, "vendor", "").lower() == "nvidia" else [])
+    return [e for e in out if allowed is None or e in allowed]
+
+
+def quality_of(req: PlanRequest, weights: str) -> dict:
+    """The plan's quality check for one weight scheme: the model's published score on the benchmark minus the
+    scheme's published delta (quality.py). Raises InputError when the model has no score; a scheme with no
+    published delta other than the native dtype is refused (``ok`` False) rather than assumed lossless."""
+    from .. import quality
+
+    bench, floor = req.min_quality
+    cid = quality.catalog_id(req.model)
+    sc = quality.score(cid, bench) if cid else None
+    if sc is None:
+        raise InputError(f"{req.model.name} has no published {bench.upper()} score in data/quality.toml; "
+                         "a quality floor cannot be checked for it")
+    native = weights.lower() in ("native", "bf16", "fp16", "auto")
+    delta, src = 0.0, None
+    if not native:
+        pts = [d for d in quality.deltas(weights) if d.metric == "mmlu_points" and bench == "mmlu"]
+        pts_same = [d for d in pts if d.model == cid] or pts
+        if pts_same:
+            delta = sum(d.value for d in pts_same) / len(pts_same)
+            src = pts_same[0].source
+        else:
+            return {"benchmark": bench, "score": None, "floor": floor, "ok": False, "model_score": sc.value,
+                    "reason": f"no published {bench.upper()} delta for {weights}"}
+    value = sc.value + delta  # mmlu_points is signed: quantized minus 16-bit
+    return {"benchmark": bench, "score": value, "floor": floor, "ok": value >= floor, "model_score": sc.value,
+            "scheme_delta": delta, "score_source": sc.source, "delta_source": src}
+
+
+def _layouts(spec, max_gpus: int | None, engine: str = "vllm") -> list[tuple[int, int, int]]:
     from ..deployment import _heads, _is_moe
 
     heads = _heads(spec)
     out = []
     for tp in TP_SIZES:
+        if engine == "llama.cpp" and tp > 1:
+            continue  # llama.cpp splits whole layers over GPUs (its default split_mode layer): pp only
         if any(h % tp for h in heads):
             continue
         for pp in PP_SIZES:
@@ -160,11 +212,13 @@ def _build_family(req: PlanRequest, fam: Family, ctx: int, p_mean: int, g_mean: 
     if tp > 1 and not (hw.interconnect_bytes_per_s or hw.pcie_bytes_per_s):
         fam.reason, fam.detail = "interconnect", f"{hw.id} has no interconnect figure for tensor parallelism"
         return
+    llama = fam.engine == "llama.cpp"
     try:
+        knobs = {} if llama else dict(max_num_batched_tokens=max(TOKEN_BUDGETS), max_num_seqs=max(MAX_NUM_SEQS))
         dep = build_deployment(req.model, hw, engine=fam.engine, tp=tp, pp=pp, ep=ep if ep > 1 else None,
                                weights=fam.weights, kv_dtype=fam.kv_dtype, batch=1, context=ctx,
                                prompt_tokens=min(p_mean, ctx - 1), gen_tokens=max(1, min(g_mean, ctx - p_mean)),
-                               max_num_batched_tokens=max(TOKEN_BUDGETS), max_num_seqs=max(MAX_NUM_SEQS))
+                               **knobs)
         mo = dep.memory_options()
         one = memory_report(req.model, mo)
     except ParamscopeError as exc:
@@ -174,6 +228,10 @@ def _build_family(req: PlanRequest, fam: Family, ctx: int, p_mean: int, g_mean: 
     per_token = one.kv_cache_bytes / ctx
     kv = []
     for c in TOKEN_BUDGETS:
+        if llama:  # one micro-batch per forward pass; other budgets are not llama.cpp steps (KV 0 = excluded)
+            fixed = one.total_bytes - one.kv_cache_bytes
+            kv.append(max(0.0, (cap - fixed) / per_token) if c in LLAMACPP_BUDGETS and per_token > 0 else 0.0)
+            continue
         r = memory_report(req.model, replace(mo, max_num_batched_tokens=c, max_num_seqs=min(c, max(MAX_NUM_SEQS))))
         fixed = r.total_bytes - r.kv_cache_bytes
         kv.append(max(0.0, (cap - fixed) / per_token) if per_token > 0 else 1e18)
@@ -267,7 +325,9 @@ def analytic_grid(req: PlanRequest, fam: Family, stats: dict) -> Grid:
     t2 = tau * (1 + eps)
     f2 = sm.step_s(lam * pe * t2, attn_req * lam * t2, lam * g_mean * t2, lam * g_mean * t2 * ctx_mean)
     slope = (f2 - sm.step_s(x, attn_req * lam * tau, b, b * ctx_mean)) / (tau * eps)
-    rho = np.maximum.reduce([slope, b / M, (x + b) / C, b * ctx_mean / KV])
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        rho = np.maximum.reduce([slope, b / M, (x + b) / C, np.where(KV > 0, b * ctx_mean / np.maximum(KV, 1.0),
+                                                                      np.inf)])
     converged = np.abs(sm.step_s(x, attn_req * lam * tau, b, b * ctx_mean) - tau) <= 1e-3 * tau
     stable = converged & (rho < 1) & (C >= M)
     rho_c = np.clip(rho, 0, 0.999)
@@ -338,7 +398,58 @@ _VLLM_QUANT = {"fp8": "fp8", "fp8-block": "fp8", "awq-int4": "awq", "gptq-int4":
                "nvfp4": "modelopt_fp4", "int8": "bitsandbytes", "nf4": "bitsandbytes"}
 
 
-def launch_command(dep, replicas: int) -> str:
+def launch_command(dep, replicas: int, max_num_seqs: int | None = None, token_budget: int | None = None) -> str:
+    """The engine's command line for one of the plan's replicas (one per replica, behind a load balancer)."""
+    if dep.engine == "tensorrt-llm":
+        return _trtllm_command(dep, replicas)
+    if dep.engine == "llama.cpp":
+        return _llamacpp_command(dep, replicas, max_num_seqs or 1, token_budget or LLAMACPP_BUDGETS[0])
+    return _vllm_command(dep, replicas)
+
+
+def _trtllm_command(dep, replicas: int) -> str:
+    """trtllm-serve (PyTorch backend): --tp_size/--pp_size/--ep_size, --max_batch_size (= max_num_seqs),
+    --max_num_tokens (= the token budget), --max_seq_len, --kv_cache_free_gpu_memory_fraction."""
+    lay = dep.layout
+    k = dict(dep.knobs)
+    parts = ["trtllm-serve", _hub_id(dep.model), "--backend", "pytorch", "--tp_size", str(lay.tensor_parallel),
+             "--pp_size", str(lay.pipeline_parallel)]
+    if lay.expert_parallel > 1:
+        parts += ["--ep_size", str(lay.expert_parallel)]
+    if k.get("max_num_seqs") is not None:
+        parts += ["--max_batch_size", str(k["max_num_seqs"])]
+    if k.get("max_num_batched_tokens") is not None:
+        parts += ["--max_num_tokens", str(k["max_num_batched_tokens"])]
+    parts += ["--max_seq_len", str(dep.workload.context)]
+    if k.get("gpu_memory_utilization") is not None:
+        parts += ["--kv_cache_free_gpu_memory_fraction", str(k["gpu_memory_utilization"])]
+    notes = []
+    if dep.weights not in ("native", "auto", "bf16", "fp16"):
+        notes.append(f"use a {dep.weights} checkpoint (TensorRT-LLM reads the quantization from it)")
+    if dep.kv_dtype not in ("auto", None):
+        notes.append(f"kv_cache_config.dtype: {dep.kv_dtype} in --extra_llm_api_options")
+    if replicas > 1:
+        notes.append(f"x {replicas} replicas behind a load balancer")
+    return " ".join(parts) + ("  # " + "; ".join(notes) if notes else "")
+
+
+def _llamacpp_command(dep, replicas: int, slots: int, ubatch: int) -> str:
+    """llama-server: -np parallel slots (continuous batching), -c = slots x context (llama.cpp splits n_ctx
+    over the slots), -b/-ub the micro-batch, -ngl 999 (every layer on the GPUs), -sm layer over several."""
+    lay = dep.layout
+    name = _hub_id(dep.model).split("/")[-1]
+    parts = ["llama-server", "-m", f"{name}-{dep.weights}.gguf", "-c", str(dep.workload.context * slots),
+             "-np", str(slots), "-b", str(ubatch), "-ub", str(ubatch), "-ngl", "999"]
+    if lay.gpus > 1:
+        parts += ["-sm", "layer"]
+    if dep.kv_dtype not in ("auto", None, "f16"):
+        parts += ["-ctk", dep.kv_dtype, "-ctv", dep.kv_dtype]
+    if replicas > 1:
+        parts.append(f"  # x {replicas} replicas behind a load balancer")
+    return " ".join(parts)
+
+
+def _vllm_command(dep, replicas: int) -> str:
     """vLLM's command line for the plan's replica (one per replica, behind a load balancer)."""
     lay = dep.layout
     k = dict(dep.knobs)
@@ -367,10 +478,11 @@ def _deployment_for(req: PlanRequest, fam: Family, C: int, M: int, ctx: int, p_m
     from ..deployment import build_deployment
 
     tp, pp, ep = fam.layout
+    knobs = {} if fam.engine == "llama.cpp" else dict(max_num_batched_tokens=C, max_num_seqs=M)
     return build_deployment(req.model, fam.hardware, engine=fam.engine, tp=tp, pp=pp, ep=ep if ep > 1 else None,
                             weights=fam.weights, kv_dtype=fam.kv_dtype, batch=1, context=ctx,
                             prompt_tokens=min(p_mean, ctx - 1), gen_tokens=max(1, min(g_mean, ctx - p_mean)),
-                            max_num_batched_tokens=C, max_num_seqs=M)
+                            **knobs)
 
 
 def simulate_candidate(req: PlanRequest, fam: Family, C: int, M: int, R: int, n: int | None = None) -> dict:
@@ -425,7 +537,9 @@ def _point(req, grid: Grid, i: tuple, stats: dict) -> dict:
         d[f"ttft_p{p:g}_s"] = float(arr[i])
     for p, arr in grid.e2e.items():
         d[f"e2e_p{p:g}_s"] = float(arr[i])
-    _economics(d, fam, usd, in_tok, out_tok, float(grid.tau[i]), stats)
+    import numpy as np
+
+    _economics(d, fam, usd, in_tok, out_tok, float(np.broadcast_to(grid.tau, grid.reason.shape)[i]), stats)
     return d
 
 
@@ -489,11 +603,21 @@ def plan(req: PlanRequest) -> dict:
         raise InputError(f"requests of {ctx:,} tokens exceed the model's context of {spec.max_context:,}")
     p_mean_i = max(1, int(round(stats["p_mean"])))
     g_mean_i = max(1, int(round(stats["g_mean"])))
+    quality = {}
+    if req.min_quality is not None:
+        quality = {w: quality_of(req, w) for w in req.weights}
     families = [Family(hw, w, kv, e, lay) for hw in req.hardware for w in req.weights for kv in req.kv_dtypes
-                for e in req.engines for lay in _layouts(spec, req.max_gpus)]
+                for e in engines_for(hw, w, req.engines) for lay in _layouts(spec, req.max_gpus, e)]
     if not families:
-        raise InputError(f"no layout of {spec.name} fits within {req.max_gpus} GPUs")
+        raise InputError(f"no engine and layout of {spec.name} serves the given schemes on the given GPUs within "
+                         f"{req.max_gpus or 'any number of'} GPUs")
     for f in families:
+        q = quality.get(f.weights)
+        if q is not None and not q["ok"]:
+            f.reason = "quality"
+            f.detail = (q.get("reason") or f"{q['benchmark'].upper()} {q['score']:.1f} (model {q['model_score']:.1f}"
+                        f" {q['scheme_delta']:+.2f} for {f.weights}) < {q['floor']:g}")
+            continue
         _build_family(req, f, ctx, p_mean_i, g_mean_i)
     t1 = time.perf_counter()
     grids = [analytic_grid(req, f, stats) for f in families if f.reason is None]
@@ -600,13 +724,49 @@ def plan(req: PlanRequest) -> dict:
         b = _public(best)
         b["layout"] = dep.layout.to_dict()
         b["deployment"] = dep.to_dict()
-        b["launch_command"] = launch_command(dep, best["replicas"])
+        b["launch_command"] = launch_command(dep, best["replicas"], best["max_num_seqs"],
+                                             best["max_num_batched_tokens"])
         b["goodput_requests_per_s"] = best.get("goodput_requests_per_s", best["requests_per_s"])
         result["best"] = b
         result["_best_deployment"] = dep
     else:
         result["nothing_fits"] = _nothing_fits(req, grids, families, sim_tried, rejected)
+    if req.disaggregate:
+        _add_disaggregated(req, result, families, stats, ctx)
     return result
+
+
+def _add_disaggregated(req, result: dict, families, stats, ctx: int) -> None:
+    """--disaggregate: the cheapest prefill + decode pools (disagg.py), compared with the co-located best;
+    ``best`` becomes the disaggregated plan (with ``pools``) when it is cheaper."""
+    from .disagg import disaggregated_plan
+
+    d = disaggregated_plan(req, families, stats)
+    co = result["best"]
+    db = d["best"]
+    if db is not None:
+        by_key = {f.key(): f for f in families}
+        for role in ("prefill", "decode"):
+            pool = db["pools"][role]
+            fam = by_key[pool["family"]]
+            M = pool.get("max_num_seqs", 1)
+            dep = _deployment_for(req, fam, max(TOKEN_BUDGETS), M, ctx, fam.dep.workload.prompt_tokens,
+                                  fam.dep.workload.gen_tokens)
+            pool["deployment"] = dep.to_dict()
+            pool["launch_command"] = launch_command(dep, pool["replicas"], M, max(TOKEN_BUDGETS)) + \
+                f"  # {role} pool: connect the pools with the engine's KV-transfer connector"
+    d["comparison"] = {
+        "colocated_usd_per_hour": None if co is None else co["usd_per_hour"],
+        "disaggregated_usd_per_hour": None if db is None else db["usd_per_hour"],
+        "colocated_gpus": None if co is None else co["gpus_total"],
+        "disaggregated_gpus": None if db is None else db["gpus_total"],
+        "cheaper": ("disaggregated" if db is not None and (co is None or db["usd_per_hour"] < co["usd_per_hour"])
+                    else "colocated" if co is not None else None)}
+    result["disaggregated"] = d
+    if d["comparison"]["cheaper"] == "disaggregated":
+        result["colocated_best"] = co
+        result["best"] = {**db, "disaggregated": True}
+        result.pop("nothing_fits", None)
 
 
 def _best_miss(req, grids, code) -> str:
