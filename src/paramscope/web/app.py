@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import binascii
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -275,6 +276,49 @@ def _flags(q: BaseModel, skip: tuple[str, ...] = ()) -> list[str]:
     return out
 
 
+_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
+
+
+class _Guard:
+    """Security headers on every response; request bodies bounded (Content-Length required for a body)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        limit = MAX_BODY_BYTES if scope.get("path") == "/api/upload" else 64 * 1024
+        length = headers.get(b"content-length")
+        problem = None
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            problem = (413, f"request body over {limit:,} bytes")
+        elif length is None and b"chunked" in headers.get(b"transfer-encoding", b""):
+            problem = (411, "give a Content-Length")
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *_HEADERS]}
+            await send(message)
+
+        if problem is not None:
+            return await JSONResponse({"error": problem[1]}, status_code=problem[0])(scope, receive, send_with_headers)
+        received = 0
+
+        async def bounded_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise ApiError(413, f"request body over {limit:,} bytes")
+            return message
+
+        await self.app(scope, bounded_receive, send_with_headers)
+
+
 def _json(code_and_text: tuple[int, str]) -> Response:
     return Response(code_and_text[1], media_type="application/json")
 
@@ -297,26 +341,15 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
                   docs_url=None, redoc_url=None)
     app.state.runner = runner
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        length = request.headers.get("content-length")
-        limit = MAX_BODY_BYTES if request.url.path == "/api/upload" else 64 * 1024
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            resp = JSONResponse({"error": f"request body over {limit:,} bytes"}, status_code=413)
-        elif length is None and request.method in ("POST", "PUT", "PATCH") and \
-                "chunked" in request.headers.get("transfer-encoding", ""):
-            resp = JSONResponse({"error": "give a Content-Length"}, status_code=411)
-        else:
-            resp = await call_next(request)
-        resp.headers["Content-Security-Policy"] = CSP
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["Referrer-Policy"] = "no-referrer"
-        resp.headers["X-Frame-Options"] = "DENY"
-        return resp
+    app.add_middleware(_Guard)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError):
         return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+    async def run(argv: list[str], shown: dict[str, str] | None = None) -> tuple[int, str]:
+        hit = runner.cached(argv)
+        return hit if hit is not None else await run_in_threadpool(runner.run, argv, shown=shown)
 
     def model_arg(model: str) -> tuple[str, dict[str, str]]:
         ref, shown = runner.model_ref(model)
@@ -325,9 +358,9 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
     # -- the JSON API -------------------------------------------------------------------------------
     @app.get("/api/params", response_model=None, responses={200: {"model": ParamsResponse}, **ERRORS},
              summary="paramscope params MODEL --json")
-    def params(q: Annotated[ParamsQuery, Query()]) -> Response:
+    async def params(q: Annotated[ParamsQuery, Query()]) -> Response:
         ref, shown = model_arg(q.model)
-        code, text = runner.run(["params", ref, *_flags(q, ("model",))], shown=shown)
+        code, text = await run(["params", ref, *_flags(q, ("model",))], shown=shown)
         if not q.tensors:
             return _json((code, text))
         from ..roles import group_of  # the library's role -> group table, for the page's treemap
@@ -341,34 +374,34 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
 
     @app.get("/api/memory", response_model=None, responses={200: {"model": MemoryResponse}, **ERRORS},
              summary="paramscope memory MODEL [deployment flags] --json")
-    def memory(q: Annotated[DeploymentQuery, Query()]) -> Response:
+    async def memory(q: Annotated[DeploymentQuery, Query()]) -> Response:
         ref, shown = model_arg(q.model)
-        return _json(runner.run(deployment_argv("memory", q, ref), shown=shown))
+        return _json(await run(deployment_argv("memory", q, ref), shown=shown))
 
     @app.get("/api/fit", response_model=None, responses={200: {"model": FitResponse}, **ERRORS},
              summary="paramscope fit MODEL --gpu NAME [deployment flags] --json (fits false is still 200)")
-    def fit(q: Annotated[FitQuery, Query()]) -> Response:
+    async def fit(q: Annotated[FitQuery, Query()]) -> Response:
         ref, shown = model_arg(q.model)
-        return _json(runner.run(deployment_argv("fit", q, ref), shown=shown))
+        return _json(await run(deployment_argv("fit", q, ref), shown=shown))
 
     @app.get("/api/perf", response_model=None, responses={200: {"model": PerfResponse}, **ERRORS},
              summary="paramscope perf MODEL --gpu NAME [--batch 1,8,64] --json")
-    def perf(q: Annotated[PerfQuery, Query()]) -> Response:
+    async def perf(q: Annotated[PerfQuery, Query()]) -> Response:
         if q.batch and len(q.batch.split(",")) > MAX_BATCHES:
             raise ApiError(400, f"batch: at most {MAX_BATCHES} values")
         ref, shown = model_arg(q.model)
-        return _json(runner.run(deployment_argv("perf", q, ref), shown=shown))
+        return _json(await run(deployment_argv("perf", q, ref), shown=shown))
 
     @app.get("/api/train", response_model=None, responses={200: {"model": TrainResponse}, **ERRORS},
              summary="paramscope train MODEL --tokens D --gpu NAME --count N --json")
-    def train(q: Annotated[TrainQuery, Query()]) -> Response:
+    async def train(q: Annotated[TrainQuery, Query()]) -> Response:
         ref, shown = model_arg(q.model)
-        return _json(runner.run(["train", ref, *_flags(q, ("model",))], shown=shown))
+        return _json(await run(["train", ref, *_flags(q, ("model",))], shown=shown))
 
     @app.get("/api/scale", response_model=None, responses={200: {"model": ScaleResponse}, **ERRORS},
              summary="paramscope scale --compute C | --params N --tokens D --json")
-    def scale(q: Annotated[ScaleQuery, Query()]) -> Response:
-        code, text = runner.run(["scale", *_flags(q, ("curve",))])
+    async def scale(q: Annotated[ScaleQuery, Query()]) -> Response:
+        code, text = await run(["scale", *_flags(q, ("curve",))])
         if not q.curve or q.compute is None:
             return _json((code, text))
         d = json.loads(text)
@@ -377,7 +410,7 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
         points = []
         for i in range(-8, 9):  # N from opt/10 to opt*10, D = C / 6N: `scale --params N --tokens D` each
             n = opt * 10 ** (i / 8)
-            p = runner.run_dict(["scale", f"--params={n:.6g}", f"--tokens={c / (6 * n):.6g}"])
+            p = json.loads((await run(["scale", f"--params={n:.6g}", f"--tokens={c / (6 * n):.6g}"]))[1])
             points.append({"n_params": p["params"], "n_tokens": p["tokens"], "loss": p["loss"],
                            "command": p["_cli"]["command"]})
         d["iso_flop"] = points
@@ -385,23 +418,23 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
 
     @app.get("/api/models", response_model=None, responses={200: {"model": ModelsResponse}, **ERRORS},
              summary="paramscope models [SEARCH...] --json")
-    def models(q: Annotated[str, Query(max_length=100, pattern=_TEXT, description="search words")] = "") -> Response:
-        return _json(runner.run(["models", "--", *q.split()]))
+    async def models(q: Annotated[str, Query(max_length=100, pattern=_TEXT, description="search words")] = "") -> Response:
+        return _json(await run(["models", "--", *q.split()]))
 
     @app.get("/api/hardware", response_model=None, responses={200: {"model": HardwareResponse}, **ERRORS},
              summary="paramscope hardware [SEARCH...] --json")
-    def hardware(q: Annotated[str, Query(max_length=100, pattern=_TEXT, description="search words")] = "") -> Response:
-        return _json(runner.run(["hardware", "--", *q.split()]))
+    async def hardware(q: Annotated[str, Query(max_length=100, pattern=_TEXT, description="search words")] = "") -> Response:
+        return _json(await run(["hardware", "--", *q.split()]))
 
     @app.get("/api/hardware/{hw_id}", response_model=None, responses={200: {"model": HardwareRecord}, **ERRORS},
              summary="paramscope hardware --show NAME --json")
-    def hardware_one(hw_id: Annotated[str, PathParam(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")]
+    async def hardware_one(hw_id: Annotated[str, PathParam(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")]
                      ) -> Response:
-        return _json(runner.run(["hardware", f"--show={hw_id}"]))
+        return _json(await run(["hardware", f"--show={hw_id}"]))
 
     @app.get("/api/compare", response_model=None, responses={200: {"model": CompareResponse}, **ERRORS},
              summary="paramscope compare MODEL... --gpu NAME [deployment flags] --json")
-    def compare(q: Annotated[CompareQuery, Query()]) -> Response:
+    async def compare(q: Annotated[CompareQuery, Query()]) -> Response:
         ids = [m.strip() for m in q.models.split(",") if m.strip()]
         if not 1 <= len(ids) <= MAX_COMPARE:
             raise ApiError(400, f"models: give 1 to {MAX_COMPARE} comma-separated ids")
@@ -410,11 +443,11 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
             ref, s = model_arg(mid)
             refs.append(ref)
             shown.update(s)
-        return _json(runner.run(["compare", *refs, *_flags(q, ("models",))], shown=shown))
+        return _json(await run(["compare", *refs, *_flags(q, ("models",))], shown=shown))
 
     @app.get("/api/plan", response_model=None, responses={200: {"model": PlanResponse}, **ERRORS},
              summary="paramscope plan MODEL [load, objectives, constraints] --json (analytic unless simulate)")
-    def plan(q: Annotated[PlanQuery, Query()]) -> Response:
+    async def plan(q: Annotated[PlanQuery, Query()]) -> Response:
         ref, shown = model_arg(q.model)
         argv = ["plan", ref, *_flags(q, ("model", "simulate", "gpu", "weights", "kv_dtype"))]
         for name in ("gpu", "weights", "kv_dtype"):
@@ -425,7 +458,7 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
                 argv.append(f"--{name.replace('_', '-')}={v}")
         if not q.simulate:
             argv.append("--no-simulate")
-        return _json(runner.run(argv, shown=shown))
+        return _json(await run(argv, shown=shown))
 
     @app.post("/api/upload", response_model=UploadResponse, responses=ERRORS,
               summary="store a pasted config.json or a dropped file's header; returns model=upload:<id>")

@@ -160,6 +160,13 @@ class Runner:
                 words.append(shown.get(a, a))
         return "paramscope " + shlex.join(words)
 
+    def cached(self, argv: list[str]) -> tuple[int, str] | None:
+        with self._cache_lock:
+            hit = self._cache.get(tuple(argv))
+            if hit is not None:
+                self._cache.move_to_end(tuple(argv))
+            return hit
+
     def run(self, argv: list[str], *, shown: dict[str, str] | None = None, cache: bool = True) -> tuple[int, str]:
         """Run ``paramscope ARGV --json``; returns (exit code, the JSON text with a ``_cli`` block added).
         ``shown`` maps server-side references (uploads) to what the command line shows."""
