@@ -19,6 +19,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
 from fastapi.testclient import TestClient  # noqa: E402
+
 from paramscope import cli  # noqa: E402
 from paramscope.web import create_app  # noqa: E402
 

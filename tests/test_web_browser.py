@@ -28,6 +28,7 @@ if CHROMIUM is None:
 @pytest.fixture(scope="module")
 def server():
     import uvicorn
+
     from paramscope.web import create_app
 
     with socket.socket() as s:

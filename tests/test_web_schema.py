@@ -10,8 +10,9 @@ pytest.importorskip("fastapi")
 schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, Phase, settings  # noqa: E402
-from paramscope.web import create_app  # noqa: E402
 from schemathesis.checks import positive_data_acceptance  # noqa: E402
+
+from paramscope.web import create_app  # noqa: E402
 
 app = create_app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
