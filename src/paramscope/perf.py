@@ -11,8 +11,8 @@ decode). Efficiencies are named constants in data/efficiency.toml, overridable.
   weights + the experts the batch touches + the KV cache read. MoE expert coverage: with b tokens each
   picking k of E experts uniformly, the expected distinct experts are E (1 - (1 - k/E)^b) (the standard
   occupancy expectation; routing is not uniform in practice, so this is a lower bound on coverage skew).
-- The input embedding is a gather (one row per token), so its table is not streamed (facts.md 6a); a tied
-  head reads it.
+- The input embedding is a gather (one row per token; ggml_get_rows in llama.cpp), so its table is not
+  streamed; a tied head reads it.
 - Weight-only quantized formats stream at ``dequant_bandwidth_factor`` of the bandwidth efficiency.
 - Tensor parallelism: 2 all-reduces per layer of batch x tokens x hidden activations, ring volume
   2 (n - 1) / n over the interconnect, plus a latency each. Pipeline parallelism: stages run in sequence

@@ -5,7 +5,8 @@ from __future__ import annotations
 from .. import render
 from ..units import human_count, human_flops, parse_count, parse_float
 
-DEFAULT_MFU = 0.40  # the middle of published large-run MFUs, 38-46% (facts.md s6b: Llama 3.1 405B, PaLM)
+# The middle of published large-run MFUs, 38-46% (Llama 3 paper arXiv 2407.21783 Table 4; PaLM arXiv 2204.02311).
+DEFAULT_MFU = 0.40
 
 
 def register(sub) -> None:
