@@ -261,6 +261,9 @@ def test_predictions_within_a_factor_of_3(runs, this_cpu, capsys):
                      f"{ep:+6.0%} {mm['decode_tokens_per_s']:8.2f} {r['decode']:8.2f} {ed:+6.0%}")
     with capsys.disabled():
         print("\nllama.cpp on this CPU vs paramscope perf (calibrated profile, efficiencies 1.0):\n" + "\n".join(lines))
+    busy = max(runs["_load"][0], os.getloadavg()[0])
+    if busy > 1.5 * (os.cpu_count() or 1):  # other processes took the cores: llama.cpp's timings are not its own
+        pytest.skip(f"machine busy (load {busy:.1f} on {os.cpu_count()} cores): timings not comparable")
     for name, r in _models(runs):
         mm = r["measured"]
         assert 1 / 3 < r["prefill"] / mm["prefill_tokens_per_s"] < 3, (name, r)
