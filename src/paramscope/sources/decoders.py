@@ -193,6 +193,11 @@ FAMILIES: dict[str, Traits] = {
     "granitemoehybrid": Traits(qkv_bias="attention_bias", o_bias="attention_bias", moe="mixtral",
                                moe_shared="shared_intermediate_size", ffn_width="granite_shared",
                                linear="mamba2_bamba"),
+    "minicpm3": Traits(tie_default=True, qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
+                       mla=True),
+    # nanochat: parameter-free RMSNorms (layers, q/k and final), a plain relu^2 MLP
+    "nanochat": Traits(qkv_bias="attention_bias", o_bias="attention_bias", norms=(), final_norm=False, gated=False,
+                       activation="relu2"),
     # Kimi Linear: Kimi Delta Attention layers and MLA layers (layer_types), DeepSeek-style MoE
     "kimi_linear": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek",
                           linear="kimi_delta_attention"),
