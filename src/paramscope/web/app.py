@@ -15,6 +15,7 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .runner import MAX_UPLOAD_HEADER_BYTES, ApiError, Runner
 
@@ -342,6 +343,10 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
     app.state.runner = runner
 
     app.add_middleware(_Guard)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):  # e.g. a body that is not JSON
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError):
