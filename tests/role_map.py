@@ -449,6 +449,87 @@ JAMBA = [
     *_fused_experts(M, "feed_forward", "router"),
 ]
 
+
+# Llama4ForConditionalGeneration (modeling_llama4.py). The text model sits under `language_model.`
+# (Llama4ForCausalLM: model.*, lm_head). Llama4TextDecoderLayer: input_layernorm -> self_attn (q/k/v/o;
+# the chunked-attention layers and the QK L2Norm have no parameters) ; post_attention_layernorm ->
+# feed_forward, which is a dense Llama4TextMLP (gate/up/down, intermediate_size_mlp) or a Llama4TextMoe:
+# `router` (a Linear), `experts` (Llama4TextExperts: gate_up_proj [E, H, 2I] and down_proj [E, I, H], both
+# used as torch.bmm(x, W), i.e. [in, out]; the fused gate_up is what the checkpoint stores) and one
+# `shared_expert` (a gated Llama4TextMLP).
+_L4 = r"language_model\.model\."
+_L4V = r"vision_model\."  # Llama4VisionModel
+LLAMA4 = _llama_shell(_L4, head=False) + _llama_attention(_L4) + _pre_norms(_L4) + [
+    Rule(r"language_model\.lm_head\.weight", "lm_head"),
+    *_llama_mlp(_L4, "feed_forward"),
+    Rule(rf"{_L4}layers\.{L}\.feed_forward\.router\.weight", "router", "decoder"),
+    Rule(rf"{_L4}layers\.{L}\.feed_forward\.experts\.gate_up_proj", "expert_gate_up", "decoder",
+         layout="experts_in_out"),
+    Rule(rf"{_L4}layers\.{L}\.feed_forward\.experts\.down_proj", "expert_down", "decoder", layout="experts_in_out"),
+    Rule(rf"{_L4}layers\.{L}\.feed_forward\.shared_expert\.gate_proj\.weight", "shared_gate", "decoder"),
+    Rule(rf"{_L4}layers\.{L}\.feed_forward\.shared_expert\.up_proj\.weight", "shared_up", "decoder"),
+    Rule(rf"{_L4}layers\.{L}\.feed_forward\.shared_expert\.down_proj\.weight", "shared_down", "decoder"),
+    # Llama4VisionModel: patch_embedding (Llama4UnfoldConvolution: an unfold then `linear`), a learned
+    # class_embedding token prepended to the patches and positional_embedding_vlm added to every position
+    # (both position-side inputs of the ViT, mapped to pos_embed), layernorm_pre, the encoder
+    # (Llama4VisionEncoderLayer: input_layernorm -> self_attn (q/k/v/o with biases) ; post_attention_layernorm
+    # -> mlp fc1 / fc2), layernorm_post, then vision_adapter (Llama4VisionPixelShuffleMLP: pixel shuffle and a
+    # two-layer MLP, fc1 / fc2 without bias), which belongs to the vision model.
+    Rule(rf"{_L4V}class_embedding", "pos_embed", "vision", "vision"),
+    Rule(rf"{_L4V}positional_embedding_vlm", "pos_embed", "vision", "vision"),
+    Rule(rf"{_L4V}patch_embedding\.linear\.{WB}", "patch_embed", "vision", "vision"),
+    Rule(rf"{_L4V}layernorm_pre\.{WB}", "norm_embed", "vision", "vision"),
+    Rule(rf"{_L4V}layernorm_post\.{WB}", "norm_final", "vision", "vision"),
+    Rule(rf"{_L4V}model\.layers\.{L}\.self_attn\.q_proj\.{WB}", "attn_q", "vision", "vision"),
+    Rule(rf"{_L4V}model\.layers\.{L}\.self_attn\.k_proj\.{WB}", "attn_k", "vision", "vision"),
+    Rule(rf"{_L4V}model\.layers\.{L}\.self_attn\.v_proj\.{WB}", "attn_v", "vision", "vision"),
+    Rule(rf"{_L4V}model\.layers\.{L}\.self_attn\.o_proj\.{WB}", "attn_o", "vision", "vision"),
+    Rule(rf"{_L4V}model\.layers\.{L}\.mlp\.fc1\.{WB}", "mlp_up", "vision", "vision"),
+    Rule(rf"{_L4V}model\.layers\.{L}\.mlp\.fc2\.{WB}", "mlp_down", "vision", "vision"),
+    Rule(rf"{_L4V}model\.layers\.{L}\.input_layernorm\.{WB}", "norm_attn_in", "vision", "vision"),
+    Rule(rf"{_L4V}model\.layers\.{L}\.post_attention_layernorm\.{WB}", "norm_mlp_in", "vision", "vision"),
+    Rule(rf"{_L4V}vision_adapter\.mlp\.fc[12]\.{WB}", "other", "vision", "vision"),
+    # Llama4MultiModalProjector: one Linear (linear_1, no bias) from the adapter's output to the text width
+    Rule(rf"multi_modal_projector\.linear_1\.{WB}", "other", "", "projector"),
+]
+
+# NemotronHForCausalLM (modeling_nemotron_h.py): model.embeddings, layers of NemotronHBlock, norm_f, lm_head.
+# Each NemotronHBlock has one `norm` (NemotronHRMSNorm) applied before its single `mixer`, chosen by
+# config.layers_block_type: NemotronHMamba2Mixer (in_proj, depthwise conv1d, dt_bias, A_log, D, the gated
+# RMSNorm `norm` on the scan output, out_proj), NemotronHAttention (q/k/v/o), NemotronHMLP (up/down, not
+# gated) or NemotronHMoE (router `gate`, NemotronHExperts up_proj [E, I, H] / down_proj [E, H, I] used via
+# F.linear, i.e. [out, in], not gated; `shared_experts` a NemotronHMLP). The block norm's role depends on
+# the mixer; the name does not say which, so the table gives it the placeholder BLOCK_NORM and
+# expected_entries resolves it from the roles of the same layer's mixer parameters (NORM_BY_MIXER).
+_NH = rf"model\.layers\.{L}\."
+BLOCK_NORM = "<block norm>"
+NORM_BY_MIXER = {"ssm_in": "norm_ssm", "attn_q": "norm_attn_in", "mlp_up": "norm_mlp_in",
+                 "expert_up": "norm_mlp_in"}
+NEMOTRON_H = [
+    Rule(r"model\.embeddings\.weight", "embed"),
+    Rule(r"model\.norm_f\.weight", "norm_final", "decoder"),
+    Rule(r"lm_head\.weight", "lm_head"),
+    Rule(rf"{_NH}norm\.weight", BLOCK_NORM, "decoder"),
+    Rule(rf"{_NH}mixer\.in_proj\.{WB}", "ssm_in", "decoder"),
+    Rule(rf"{_NH}mixer\.conv1d\.{WB}", "ssm_conv", "decoder"),
+    Rule(rf"{_NH}mixer\.dt_bias", "ssm_dt", "decoder"),
+    Rule(rf"{_NH}mixer\.A_log", "ssm_a", "decoder"),
+    Rule(rf"{_NH}mixer\.D", "ssm_d", "decoder"),
+    Rule(rf"{_NH}mixer\.norm\.weight", "ssm_inner_norm", "decoder"),
+    Rule(rf"{_NH}mixer\.out_proj\.{WB}", "ssm_out", "decoder"),
+    Rule(rf"{_NH}mixer\.q_proj\.{WB}", "attn_q", "decoder"),
+    Rule(rf"{_NH}mixer\.k_proj\.{WB}", "attn_k", "decoder"),
+    Rule(rf"{_NH}mixer\.v_proj\.{WB}", "attn_v", "decoder"),
+    Rule(rf"{_NH}mixer\.o_proj\.{WB}", "attn_o", "decoder"),
+    Rule(rf"{_NH}mixer\.up_proj\.{WB}", "mlp_up", "decoder"),
+    Rule(rf"{_NH}mixer\.down_proj\.{WB}", "mlp_down", "decoder"),
+    Rule(rf"{_NH}mixer\.gate\.weight", "router", "decoder"),
+    Rule(rf"{_NH}mixer\.experts\.up_proj", "expert_up", "decoder", layout="experts"),
+    Rule(rf"{_NH}mixer\.experts\.down_proj", "expert_down", "decoder", layout="experts"),
+    Rule(rf"{_NH}mixer\.shared_experts\.up_proj\.{WB}", "shared_up", "decoder"),
+    Rule(rf"{_NH}mixer\.shared_experts\.down_proj\.{WB}", "shared_down", "decoder"),
+]
+
 _GM = r"model\.language_model\."
 
 # Keyed by the top-level config model_type.
@@ -506,6 +587,8 @@ TABLE: dict[str, list[Rule]] = {
     "jamba": JAMBA,
     "gemma3": (_llama_shell(_GM, head=False) + [Rule(r"lm_head\.weight", "lm_head")] + _llama_attention(_GM)
                + _llama_mlp(_GM) + _sandwich_norms(_GM) + _qk_norms(_GM) + SIGLIP),
+    "llama4": LLAMA4,
+    "nemotron_h": NEMOTRON_H,
     "qwen2_vl": (_llama_shell(_GM) + _llama_attention(_GM) + _llama_mlp(_GM) + _pre_norms(_GM)
                  + QWEN2_VL_VISION),
 }
@@ -570,6 +653,13 @@ def expected_entries(config: dict, params=None):
         # transformers 5 forces T5's head to be tied (T5Config sets tie_word_embeddings = True); a checkpoint
         # saved with tie_word_embeddings false (T5 v1.1) stores its own lm_head.weight [vocab, d_model].
         out.append(("language", "", None, "lm_head", (config["vocab_size"], config["d_model"])))
+    if any(e[3] == BLOCK_NORM for e in out):
+        mixer: dict = {}
+        for _c, _s, layer, role, _shape in out:
+            if role in NORM_BY_MIXER:
+                assert mixer.setdefault(layer, NORM_BY_MIXER[role]) == NORM_BY_MIXER[role], (layer, role)
+        out = [(c, s, layer, mixer[layer], shape) if role == BLOCK_NORM else (c, s, layer, role, shape)
+               for c, s, layer, role, shape in out]
     return out
 
 

@@ -1,7 +1,14 @@
 """Validates every record of the built-in model catalog (src/paramscope/data/models/*.json).
 
-Pure data checks with the json module only: the record layout, kind-specific rules, unique ids and
-aliases, no NaN/Infinity anywhere, and a few facts the records must carry (facts.md pitfall P9).
+Pure data checks with the json module: the record layout, kind-specific rules, unique ids and aliases,
+finite numbers, and a few facts the records must carry (facts.md pitfall P9).
+
+Non-finite numbers (JSON ``NaN`` / ``Infinity``, which the json module reads as floats) are rejected
+everywhere in a record except as the value, or inside the list value, of a config key that paramscope
+knows never changes a tensor's shape (``paramscope.sources.config_keys.shape_neutral`` for the config's --
+or the sub-config's own -- model_type): a hub file may state such a key as it is, e.g. Nemotron-H's
+``time_step_limit: [0.0, Infinity]``. A non-finite number anywhere else (a size, a published figure, a
+key paramscope does not know to be shape-neutral) still fails.
 """
 
 from __future__ import annotations
@@ -37,26 +44,47 @@ DECODER_CHOICES = {"mlp": {"gated", "plain"}, "norm": {"rmsnorm", "layernorm"},
                    "position": {"rotary", "learned", "relative", "none"}}
 
 
-def _reject_constant(name):
-    raise ValueError(f"non-finite number {name} in JSON")
-
-
 def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)
+    return json.loads(path.read_text(encoding="utf-8"))  # NaN / Infinity become floats; see _non_finite
 
 
 RECORDS = {p.stem: load(p) for p in PATHS}
 
 
-def _numbers(value):
+def _non_finite(value, model_type=None, key=None, path="", in_config=False):
+    """Paths of the non-finite numbers of `value` that the rule in the module docstring does not allow.
+    `key` is the nearest enclosing dict key (a list passes its key on to its items)."""
     if isinstance(value, dict):
-        for v in value.values():
-            yield from _numbers(v)
+        if in_config and isinstance(value.get("model_type"), str):
+            model_type = value["model_type"]  # a sub-config is judged by its own family too
+        for k, v in value.items():
+            yield from _non_finite(v, model_type, k, f"{path}.{k}", in_config)
     elif isinstance(value, list):
-        for v in value:
-            yield from _numbers(v)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield value
+        for i, v in enumerate(value):
+            yield from _non_finite(v, model_type, key, f"{path}[{i}]", in_config)
+    elif isinstance(value, float) and not math.isfinite(value):
+        from paramscope.sources.config_keys import shape_neutral
+
+        if not (in_config and model_type and key and shape_neutral(key, model_type)):
+            yield path
+
+
+def non_finite_paths(rec: dict) -> list[str]:
+    out = list(_non_finite({k: v for k, v in rec.items() if k != "config"}))
+    if isinstance(rec.get("config"), dict):
+        out += _non_finite(rec["config"], None, None, "config", True)
+    return out
+
+
+def test_non_finite_rule():
+    inf = float("inf")
+    ok = {"config": {"model_type": "nemotron_h", "time_step_limit": [0.0, inf]}}
+    assert non_finite_paths(ok) == []
+    assert non_finite_paths({"config": {"model_type": "nemotron_h", "hidden_size": inf}}) == ["config.hidden_size"]
+    assert non_finite_paths({"config": {"model_type": "llama", "vocab_size": float("nan")}}) == ["config.vocab_size"]
+    assert non_finite_paths({"published": {"x": inf}, "config": {}}) == [".published.x"]
+    # outside `config` a shape-neutral key name does not help
+    assert non_finite_paths({"notes_data": {"time_step_limit": inf}}) == [".notes_data.time_step_limit"]
 
 
 def test_catalog_is_populated():
@@ -82,7 +110,7 @@ def test_record_layout(stem):
     for alias in aliases:
         assert isinstance(alias, str) and alias.strip() == alias and alias and " " not in alias, f"{stem}: alias {alias!r}"
     assert len({a.lower() for a in aliases}) == len(aliases), f"{stem}: repeated alias"
-    assert all(math.isfinite(x) for x in _numbers(rec)), f"{stem}: non-finite number"
+    assert non_finite_paths(rec) == [], f"{stem}: non-finite number at {non_finite_paths(rec)}"
 
 
 @pytest.mark.parametrize("stem", sorted(RECORDS))
@@ -185,7 +213,8 @@ def test_record_facts(rid, path, value, source):
 # why that tolerance). `what`: "total"; "active" (every parameter a token touches, embedding and head
 # included); "active_body" (active minus the input embedding and the output head, the definition some cards
 # use); "total_with_mtp" (total plus the MTP modules paramscope reports apart, for a hub size that counts
-# the whole checkpoint).
+# the whole checkpoint); "active_text" (active minus the vision and projector components, all of whose
+# parameters paramscope counts as active: the per-token count of the text model, embedding and head included).
 PUBLISHED_CHECKS = [
     ("llama-3.3-70b-instruct", "total", 70e9, 0.01,
      "the model card names the size class '70B'; the exact count is 70.55B (same as Llama 3.1 70B)"),
@@ -218,6 +247,20 @@ PUBLISHED_CHECKS = [
      "fairseq release: 125M, whole millions (+-0.5M = 0.4%); exact 124.70M"),
     ("roberta-large", "total", 355e6, 0.0015,
      "fairseq release: 355M, whole millions (+-0.5M = 0.14%); exact 355.41M"),
+    # Llama 4: the vendored configs have no vision_config, so the count holds Llama4VisionConfig's default tower
+    # (415,856,640 + projector 39,321,600); the published totals include the released, different tower.
+    ("llama-4-scout-17b-16e-instruct", "total", 109e9, 0.0075,
+     "model card: 109B total; exact 108.23B (-0.71%): whole-billion rounding (+-0.5B = 0.46%) plus the vision tower "
+     "difference (this config counts the default tower, 0.46B with the projector; the card counts the real one)"),
+    ("llama-4-scout-17b-16e-instruct", "active_text", 17e9, 0.0294,
+     "model card: 17B activated, whole billions (+-0.5B = 2.94%); exact 17.17B for the text model with embedding "
+     "and head (paramscope's active 17.63B also counts the default vision tower and projector)"),
+    ("llama-4-maverick-17b-128e-instruct", "total", 400e9, 0.0125,
+     "model card: 400B total, two significant digits (+-5B = 1.25%); exact 401.17B (+0.29%) with the default "
+     "vision tower (the card counts the real one)"),
+    ("llama-4-maverick-17b-128e-instruct", "active_text", 17e9, 0.0294,
+     "model card: 17B activated, whole billions (+-0.5B = 2.94%); exact 17.18B for the text model with embedding "
+     "and head (paramscope's active 17.64B also counts the default vision tower and projector)"),
 ]
 
 
@@ -230,6 +273,7 @@ def test_published_figures_match_paramscope(rid, what, value, tol, why):
     assert rid in RECORDS
     report = analyze(load_model(rid))
     embed_head = report.by_role.get("embedding", 0) + report.by_role.get("head", 0)
+    vision = report.by_component.get("vision", 0) + report.by_component.get("projector", 0)
     got = {"total": report.total, "active": report.active, "active_body": report.active - embed_head,
-           "total_with_mtp": report.total + report.mtp}[what]
+           "total_with_mtp": report.total + report.mtp, "active_text": report.active - vision}[what]
     assert got == pytest.approx(value, rel=tol), f"{rid}: {what} {got:,} vs published {value:,.0f} ({why})"
