@@ -249,6 +249,8 @@ PUBLISHED_CHECKS = [
      "fairseq release: 355M, whole millions (+-0.5M = 0.14%); exact 355.41M"),
     # Llama 4: the vendored configs have no vision_config, so the count holds Llama4VisionConfig's default tower
     # (415,856,640 + projector 39,321,600); the published totals include the released, different tower.
+    ("nemotron-h-56b-base-8k", "total", 56e9, 0.0089,
+     "the model card says 56B; the exact count is 56.32B (rounding to the nearest 0.5B)"),
     ("llama-4-scout-17b-16e-instruct", "total", 109e9, 0.0075,
      "model card: 109B total; exact 108.23B (-0.71%): whole-billion rounding (+-0.5B = 0.46%) plus the vision tower "
      "difference (this config counts the default tower, 0.46B with the projector; the card counts the real one)"),

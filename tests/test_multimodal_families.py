@@ -3,9 +3,6 @@ the meta device: the total and the split between language model, vision tower an
 
 from __future__ import annotations
 
-import json
-import pathlib
-
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -17,7 +14,6 @@ from paramscope.params import analyze, count  # noqa: E402
 from paramscope.sources.hf_config import spec_from_config  # noqa: E402
 
 transformers.logging.set_verbosity_error()
-PENDING = pathlib.Path(__file__).parent / "data" / "pending_configs"
 
 LLAMA4_TINY = dict(
     model_type="llama4", architectures=["Llama4ForConditionalGeneration"],
@@ -42,10 +38,15 @@ def _hf(config: dict):
     return by_part
 
 
-@pytest.mark.parametrize("config", [LLAMA4_TINY] + [
-    json.loads((PENDING / f"{m}.json").read_text()) for m in ("llama-4-scout-17b-16e-instruct",
-                                                            "llama-4-maverick-17b-128e-instruct")
-    if (PENDING / f"{m}.json").exists()], ids=lambda c: str(c.get("text_config", {}).get("num_local_experts")))
+def _catalog(rid: str) -> dict:
+    from paramscope import catalog
+
+    return catalog.get(rid)["config"]
+
+
+@pytest.mark.parametrize("config", [LLAMA4_TINY, _catalog("llama-4-scout-17b-16e-instruct"),
+                                    _catalog("llama-4-maverick-17b-128e-instruct")],
+                         ids=["tiny", "scout", "maverick"])
 def test_llama4_matches_transformers_by_component(config):
     hf = _hf(config)
     report = analyze(from_config(config))

@@ -96,14 +96,17 @@ def _rules() -> list[tuple[re.Pattern, str]]:
         (r"(?:mixer|mamba)\.D$", "ssm_d"),
         (r"(?:mixer|mamba)\.out_proj\.(?:weight|bias)$", "ssm_out"),
         (r"(?:mixer|mamba)\.(?:dt|b|c)_layernorm\.weight$", "ssm_inner_norm"),
+        # Mamba-2 (Nemotron-H, Bamba, Falcon-H1): per-head dt bias and the gated RMSNorm of the mixer
+        (r"(?:mixer|mamba)\.dt_bias$", "ssm_dt"),
+        (r"(?:mixer|mamba)\.norm\.weight$", "ssm_inner_norm"),
         # fused attention projections
         (r"(?:qkv_proj|c_attn|query_key_value|Wqkv|in_proj|in_proj_weight|in_proj_bias)(?:\.weight|\.bias)?$", "attn_qkv"),
         (r"(?:attn|attention)\.qkv\.(?:weight|bias)$", "attn_qkv"),
         # separate attention projections
-        (r"(?:self_attn|self_attention|attention|attn|SelfAttention)\.(?:self\.)?(?:q_proj|query|q|wq)\.(?:weight|bias)$", "attn_q"),
-        (r"(?:self_attn|self_attention|attention|attn|SelfAttention)\.(?:self\.)?(?:k_proj|key|k|wk)\.(?:weight|bias)$", "attn_k"),
-        (r"(?:self_attn|self_attention|attention|attn|SelfAttention)\.(?:self\.)?(?:v_proj|value|v|wv)\.(?:weight|bias)$", "attn_v"),
-        (r"(?:self_attn|self_attention|attention|attn|SelfAttention)\.(?:output\.)?(?:o_proj|out_proj|dense|o|wo|c_proj|proj)\.(?:weight|bias)$", "attn_o"),
+        (r"(?:self_attn|self_attention|attention|attn|SelfAttention|mixer)\.(?:self\.)?(?:q_proj|query|q|wq)\.(?:weight|bias)$", "attn_q"),
+        (r"(?:self_attn|self_attention|attention|attn|SelfAttention|mixer)\.(?:self\.)?(?:k_proj|key|k|wk)\.(?:weight|bias)$", "attn_k"),
+        (r"(?:self_attn|self_attention|attention|attn|SelfAttention|mixer)\.(?:self\.)?(?:v_proj|value|v|wv)\.(?:weight|bias)$", "attn_v"),
+        (r"(?:self_attn|self_attention|attention|attn|SelfAttention|mixer)\.(?:output\.)?(?:o_proj|out_proj|dense|o|wo|c_proj|proj)\.(?:weight|bias)$", "attn_o"),
         # dense MLPs
         (r"gate_up_proj\.(?:weight|bias)$", "mlp_gate_up"),
         (r"(?:gate_proj|\.w1|wi_0)\.(?:weight|bias)$", "mlp_gate"),
