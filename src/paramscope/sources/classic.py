@@ -19,16 +19,9 @@ from ..spec import (
     NormSpec,
     StackSpec,
 )
+from .common import common_fields as _common
+from .common import layernorm as _ln
 from .config_access import Cfg
-
-
-def _ln(role: str, width: int) -> NormSpec:
-    return NormSpec(role, width, bias=True, kind="layernorm")
-
-
-def _common(c: Cfg, model_type: str, name: str, architecture: str) -> dict:
-    return dict(name=name, architecture=architecture, model_type=model_type,
-                dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"))
 
 
 def gpt2(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:

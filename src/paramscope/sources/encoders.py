@@ -27,9 +27,9 @@ from ..spec import (
     LayerSpec,
     MlpSpec,
     ModelSpec,
-    NormSpec,
     StackSpec,
 )
+from .common import layernorm as _ln
 from .config_access import Cfg
 
 
@@ -88,9 +88,6 @@ FAMILIES: dict[str, EncoderTraits] = {
     "mpnet": EncoderTraits("mpnet/modeling_mpnet.py", token_types=False, rel_bias=True),
 }
 
-
-def _ln(role: str, width: int) -> NormSpec:
-    return NormSpec(role, width, bias=True, kind="layernorm")
 
 
 def encoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:

@@ -17,15 +17,11 @@ from ..spec import (
     LayerSpec,
     MlpSpec,
     ModelSpec,
-    NormSpec,
     StackSpec,
 )
+from .common import layernorm as _ln
 from .config_access import Cfg
 from .decoders import decoder_spec
-
-
-def _ln(role: str, width: int) -> NormSpec:
-    return NormSpec(role, width, bias=True, kind="layernorm")
 
 
 def _siglip_tower(v: Cfg) -> StackSpec:

@@ -35,6 +35,8 @@ from ..spec import (
     NormSpec,
     StackSpec,
 )
+from .common import common_fields as _common
+from .common import layernorm as _ln
 from .config_access import Cfg
 
 
@@ -62,17 +64,10 @@ FAMILIES: dict[str, Seq2SeqTraits] = {
 }
 
 
-def _ln(role: str, width: int) -> NormSpec:
-    return NormSpec(role, width, bias=True, kind="layernorm")
-
 
 def _ln_extra(name: str, role: str, width: int) -> tuple[ExtraTensor, ...]:
     return (ExtraTensor(f"{name}.weight", role, (width,)), ExtraTensor(f"{name}.bias", role, (width,)))
 
-
-def _common(c: Cfg, model_type: str, name: str, architecture: str) -> dict:
-    return dict(name=name, architecture=architecture, model_type=model_type,
-                dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"))
 
 
 def _check_flag(c: Cfg, key: str, built: bool, what: str) -> None:

@@ -21,12 +21,8 @@ from ..spec import (
     SsmSpec,
     StackSpec,
 )
+from .common import common_fields as _common
 from .config_access import Cfg
-
-
-def _common(c: Cfg, model_type: str, name: str, architecture: str) -> dict:
-    return dict(name=name, architecture=architecture, model_type=model_type,
-                dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"))
 
 
 def t5(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
