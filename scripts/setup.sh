@@ -25,8 +25,11 @@ if [ "${1:-}" = "test" ] && ! command -v chromium >/dev/null 2>&1; then
   echo "setup.sh: installing chromium (apt-get) for the web app's browser tests" >&2
   start=$(date +%s)
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
-  echo "setup.sh: chromium installed in $(( $(date +%s) - start )) s" >&2
+  if $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; then
+    echo "setup.sh: chromium installed in $(( $(date +%s) - start )) s" >&2
+  else  # the rest of the suite does not need it: the browser tests say why they skip
+    echo "setup.sh: chromium could not be installed; the browser tests will be skipped" >&2
+  fi
 fi
 
 LLAMA_CPP_PYTHON=0.3.36  # vendors ggml-org/llama.cpp@0c1e57098, the version docs/engines.md and engines.toml cite
