@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import functools
 import math
-import re
 import sys
 from pathlib import Path
 
@@ -57,12 +56,12 @@ GROUPS = [
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _model(mid):
     return load_model(mid)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _hw(hid):
     return get_hardware(hid)
 
@@ -85,7 +84,7 @@ def _cache_memory_reports():
 
 def loss(records, keys, x) -> float:
     perf._OVERRIDES.clear()
-    perf._OVERRIDES.update(dict(zip(keys, np.exp(x))))
+    perf._OVERRIDES.update(dict(zip(keys, np.exp(x), strict=True)))
     total = 0.0
     for r in records:
         try:
@@ -147,7 +146,7 @@ def fit() -> dict[str, float]:
             perf._OVERRIDES.clear()
             perf._OVERRIDES.update(fitted)
             base = dict(fitted)
-            perf._OVERRIDES.update(dict(zip(keys, np.exp(x))))
+            perf._OVERRIDES.update(dict(zip(keys, np.exp(x), strict=True)))
             out = 0.0
             for r in recs:
                 try:
@@ -162,7 +161,7 @@ def fit() -> dict[str, float]:
 
         x, v = nelder_mead(f, x0, lo, hi)
         x, v = nelder_mead(f, x, lo, hi)  # restart once from the best point
-        for k, val in zip(keys, np.exp(x)):
+        for k, val in zip(keys, np.exp(x), strict=True):
             fitted[k] = float(val)
         print(f"# {name}: {len(recs)} calibration records, rms log error {math.sqrt(v / max(1, len(recs))):.3f}",
               file=sys.stderr)

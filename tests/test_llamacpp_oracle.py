@@ -294,7 +294,7 @@ def test_kv_cache_equals_llamacpp(gguf_files, case):
     ours = [full] + ([swa] if swa else [])  # llama.cpp logs the non-SWA cache first, then the SWA cache
     assert len(run.caches) == len(ours), run.log
     assert run.n_ctx == full[0].tokens  # llama_n_ctx: n_ctx_seq x streams
-    for theirs, groups in zip(run.caches, ours):
+    for theirs, groups in zip(run.caches, ours, strict=False):
         assert theirs["cells"] * theirs["streams"] == groups[0].tokens, (theirs, groups)
         assert all(g.tokens == groups[0].tokens for g in groups)
         assert theirs["layers"] == sum(len(g.layers) for g in groups)
@@ -337,8 +337,8 @@ def test_mutation_doubling_n_ctx_is_caught(gguf_files, monkeypatch):
 
     real = kvmod.llamacpp_context
 
-    def doubled(batch, context, options=KvOptions()):
-        return real(batch, 2 * context, options)
+    def doubled(batch, context, options=None):
+        return real(batch, 2 * context, KvOptions() if options is None else options)
 
     run = run_llamacpp(gguf_files["llama"], n_ctx=1024)
     spec = _spec_for("llama", gguf_files["llama"])

@@ -6,8 +6,9 @@ import os
 import pwd
 from pathlib import Path
 
-import ci_skip_rule
 import pytest
+
+import ci_skip_rule
 from paramscope import hardware
 
 MISSING = "paramscope_no_such_module_xyz"

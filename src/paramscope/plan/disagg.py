@@ -70,7 +70,7 @@ def disaggregated_plan(req, families, stats) -> dict:
         b = lr * g * tau
         ok = (np.abs(sm.step_s(0, 0.0, b, b * ctx_mean) - tau) <= 1e-3 * tau) & (b < M) & (b * ctx_mean < kv) \
             & (kv >= stats["longest"])
-        for (metric, p), bound in slo.items():
+        for (metric, _p), bound in slo.items():
             if metric == "tpot":
                 ok &= tau <= bound
         usd = f.price * f.gpus * R
@@ -111,7 +111,7 @@ def disaggregated_plan(req, families, stats) -> dict:
                 G_q = stats["quantiles"].get(p, (p_mean, g))[1] if p in stats["quantiles"] else g
                 e2e[p] = ttft[p] + (G_q - 1) * fd["tpot_s"]
             ok = stable.copy()
-            for (metric, p), bound in slo.items():
+            for (metric, _p), bound in slo.items():
                 if metric == "ttft":
                     ok &= ttft[p] <= bound
                 elif metric == "e2e":

@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from ..errors import DependencyError, DoesNotFitError, InputError
-from .workload import Lengths, Slo
+from ..errors import DependencyError, InputError
+from .workload import Lengths
 
 TOKEN_BUDGETS = (512, 1024, 2048, 4096, 8192, 16384)  # max_num_batched_tokens values searched
 MAX_NUM_SEQS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # vLLM's default is 256 (1024 on H100-class)
@@ -660,7 +660,7 @@ def plan(req: PlanRequest) -> dict:
         rejected.append({"family": "/".join(key), "hardware": key[0], "weights": key[1], "kv_dtype": key[2],
                          "engine": key[3], "reason": REASONS[code], "detail": best_detail})
     points = [_point(req, g, i, stats) for g, i in feasible_pts]
-    for p_, (g, i) in zip(points, feasible_pts):
+    for p_, (g, i) in zip(points, feasible_pts, strict=False):
         p_["_ref"] = (g, i)
     points.sort(key=lambda p: (p["usd_per_hour"], -p["tokens_per_s_per_user"]))
     best = None

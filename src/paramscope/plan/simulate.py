@@ -114,7 +114,7 @@ def simulate(sm, *, prompts, gens, max_num_seqs: int, token_budget: int, kv_capa
         raise InputError(f"prefix-cache hit ratio must be in [0, 1), got {prefix_hit}")
     P = [int(x) for x in prompts]
     G = [int(x) for x in gens]
-    longest = max(p + g for p, g in zip(P, G))
+    longest = max(p + g for p, g in zip(P, G, strict=False))
     if longest + block_size > kv_capacity_tokens:
         raise InputError(f"a request of {longest:,} tokens does not fit in the KV cache of "
                          f"{kv_capacity_tokens:,} tokens")
