@@ -11,7 +11,6 @@ DEFAULT_MFU = 0.40
 
 def register(sub) -> None:
     from ..cli import _add_json, _add_model, _lazy
-
     from . import COUNT_RULE, add_deployment_args
 
     p = sub.add_parser("train", help="training FLOPs, days, GPU-hours, cost and energy (or the MFU reported GPU-hours "

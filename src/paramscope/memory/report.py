@@ -20,11 +20,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ..engines import default_engine, get_engine
 from ..errors import InputError
 from ..spec import ModelSpec
 from .activations import inference_activations
 from .formats import dtype_bits
-from ..engines import default_engine, get_engine
 from .kv import KvOptions, kv_cache, model_dtype
 from .weights import weight_report
 
