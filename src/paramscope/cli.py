@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(p)
     p.add_argument("--by-layer", action="store_true", help="also list parameters per layer")
     p.add_argument("--tensors", action="store_true", help="also list every stored tensor with its shape")
+    p.add_argument("--check", action="store_true",
+                   help="also build the model with transformers on the meta device (needs torch and transformers; "
+                        "never remote code) and list any difference from the native count, tensor group by group")
     p.set_defaults(func=_lazy("params"))
 
     p = sub.add_parser("models", help="list and search the built-in catalog")

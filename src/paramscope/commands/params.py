@@ -14,6 +14,11 @@ def run(args) -> int:
     if model.source == "rumour":
         return _rumour(model, args)
     report = analyze(model)
+    check = None
+    if getattr(args, "check", False):
+        from ..check import compare
+
+        check = compare(model)
     if args.json:
         d = report.to_dict()
         d["source"] = model.source
@@ -26,13 +31,23 @@ def run(args) -> int:
             d["published"] = model.record["published"]
         if args.tensors:
             d["tensors"] = [_tensor_dict(t) for t in model.inventory.expanded()]
+        if check is not None:
+            d["check"] = check.to_dict()
         render.emit_json(d)
-        return 0
+        return 0 if check is None or check.equal else 1
     print(text(model, report, by_layer=args.by_layer))
+    if check is not None:
+        print()
+        verdict = "equal" if check.equal else f"{len(check.differences)} groups differ"
+        print(render.clean(f"check: transformers {check.transformers_version} {check.architecture} on the meta "
+                           f"device: total {check.transformers_total:,} vs paramscope {check.paramscope_total:,}; "
+                           f"{check.groups} tensor groups compared: {verdict}"))
+        for line in check.differences:
+            print(render.clean(f"  {line}"))
     if args.tensors:
         print()
         print(tensors_text(model))
-    return 0
+    return 0 if check is None or check.equal else 1
 
 
 def _tensor_dict(t) -> dict:
