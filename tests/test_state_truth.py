@@ -168,3 +168,21 @@ def test_rwkv_state_bytes_match_the_state_transformers_returns():
     real = sum(t.numel() * t.element_size() for t in out.state)
     spec = spec_from_config(dict(config, torch_dtype="bfloat16"))
     assert kv_cache(spec, batch=2, context=7, options=KvOptions(engine="transformers")).total_bytes == real
+
+
+@pytest.mark.parametrize("dtype,name", [(torch.float32, "float32"), (torch.bfloat16, "bfloat16")])
+def test_mlstm_state_bytes_match_xlstm_cache(dtype, name):
+    """xLSTM: xLSTMCache.rnn_state holds per layer the matrix memory C [batch, heads, dk, dv], the normalizer
+    n [batch, heads, dk] and the stabilizer m [batch, heads, 1] in the model dtype; after a forward pass their
+    bytes equal paramscope's state for engine transformers (the cache's one-element position counter,
+    seqlen_offset, is not per-layer state and is left out)."""
+    config = dict(model_type="xlstm", architectures=["xLSTMForCausalLM"], hidden_size=128, num_hidden_layers=2,
+                  num_heads=4, vocab_size=300)
+    cfg = transformers.CONFIG_MAPPING["xlstm"](**{k: v for k, v in config.items() if k != "architectures"})
+    model = transformers.xLSTMForCausalLM._from_config(cfg).to(dtype).eval()
+    with torch.no_grad():
+        out = model(input_ids=torch.randint(3, 90, (2, 11)), use_cache=True)
+    real = sum(t.numel() * t.element_size() for state in out.cache_params.rnn_state.values() for t in state)
+    spec = spec_from_config(dict(config, torch_dtype=name))
+    assert real > 0
+    assert kv_cache(spec, batch=2, context=11, options=KvOptions(engine="transformers")).total_bytes == real

@@ -49,6 +49,7 @@ ADAPTERS.update({
     "nemotron_h": hybrids.nemotron_h,
     "recurrent_gemma": hybrids.recurrent_gemma,
     "rwkv": hybrids.rwkv,
+    "xlstm": hybrids.xlstm,
     "gemma3n_text": gemma3n.gemma3n_text,
     "llama4": multimodal.llama4,
     "jamba": seq2seq_ssm.jamba,

@@ -24,7 +24,7 @@ from ..spec import (
     StackSpec,
 )
 from .config_access import Cfg
-from .mixers import mamba2, rg_lru
+from .mixers import _round_up, mamba2, mlstm, rg_lru
 
 _PATTERN = {"M": "linear_attention", "E": "moe", "*": "full_attention", "-": "mlp"}
 _LEGACY = {"mamba": "linear_attention", "attention": "full_attention"}
@@ -176,3 +176,32 @@ def rwkv(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
         head=HeadSpec(kind=head), max_context=None,
         dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"))
 
+
+
+def xlstm(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """xLSTM-7B (transformers xlstm/modeling_xlstm.py, the native path used when the xlstm package is absent):
+    each block is an RMSNorm (weight, bias with use_bias), the mLSTM layer (sources/mixers.py mlstm), a second
+    RMSNorm and a gated SiLU feed-forward of round_up(hidden x ffn_proj_factor, ffn_round_up_to_multiple_of)
+    (proj_up_gate and proj_up, or one fused proj_up_gate_z, and proj_down; biases with use_bias); out_norm is
+    always built (weight only). hidden_size and embedding_dim, num_hidden_layers and num_blocks are one setting
+    each (xLSTMConfig.__post_init__)."""
+    d = c.int(("hidden_size", "embedding_dim"))
+    if c.raw("embedding_dim") is not None and c.int("embedding_dim") != d:
+        raise ConfigError(f"{c.origin}: embedding_dim {c.raw('embedding_dim')} differs from hidden_size {d}")
+    n = c.int(("num_hidden_layers", "num_blocks"), minimum=0)
+    if c.raw("num_blocks") is not None and c.int("num_blocks") != n:
+        raise ConfigError(f"{c.origin}: num_blocks {c.raw('num_blocks')} differs from num_hidden_layers {n}")
+    bias = c.bool("use_bias", False)
+    width = _round_up(d * c.float("ffn_proj_factor", 2.667), c.int("ffn_round_up_to_multiple_of", 64))
+    ffn = MlpSpec(width, gated=True, bias=bias, fused_gate_up=c.str("weight_mode", "single") == "fused",
+                  activation="silu")
+    c.touch("add_out_norm")  # xLSTMModel builds out_norm whatever it says
+    norms = (NormSpec("norm_attn_in", d, bias=bias), NormSpec("norm_mlp_in", d, bias=bias))
+    layer = LayerSpec(recurrent=mlstm(c, d), ffn=ffn, norms=norms)
+    return ModelSpec(
+        name=name, architecture=architecture, model_type=model_type, hidden_size=d,
+        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=c.bool("tie_word_embeddings", False) and head == "lm",
+                                position="none"),
+        stacks=(StackSpec("decoder", d, (layer,) * n, final_norm=NormSpec("norm_final", d)),),
+        head=HeadSpec(kind=head), max_context=None,
+        dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"))

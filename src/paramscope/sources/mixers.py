@@ -192,4 +192,67 @@ def rg_lru(c: Cfg, hidden: int) -> RecurrentSpec:
                          state_elements=lru, state_dtype="fp32", activation_width=3 * lru)
 
 
-MIXERS = {"rg_lru": rg_lru, "mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
+
+
+#: FLOPs per dk x dv element of an mLSTM step per token (the recurrent form): 1 forget-gate multiply of C,
+#: 2 for the input-gated rank-1 write i k v^T, 2 for the read-out C^T q.
+MLSTM_FLOPS_PER_ELEMENT = 5
+
+
+def _round_up(x: float, multiple: int) -> int:
+    """xLSTM's round_up_to_next_multiple_of (xlstm/configuration_xlstm.py)."""
+    return int(((x + multiple - 1) // multiple) * multiple)
+
+
+def mlstm(c: Cfg, hidden: int) -> RecurrentSpec:
+    """The mLSTM layer of xLSTM-7B (Beck et al. 2025, arXiv 2503.13427) as transformers builds it
+    (xlstm/modeling_xlstm.py xLSTMLayer): q, k [int(hidden x qk_dim_factor), hidden], v and the output gate
+    [int(hidden x v_dim_factor), hidden] (biases with use_bias), input and forget gates [heads, hidden] always
+    with bias (weight_mode "fused": one qkv_opreact and one ifgate_preact of the same total), a per-head
+    LayerNorm over the value width (weight, bias with use_bias) and out_proj. No convolution. State per layer
+    (xlstm/modeling_xlstm.py xLSTMCache.rnn_state): the matrix memory C [heads, dk, dv], the normalizer
+    n [heads, dk] and the stabilizer m [heads, 1], with dk, dv the per-head widths of qk_dim / v_dim (rounded
+    up to multiples of 64 by xLSTMConfig), in the model dtype."""
+    heads = c.int("num_heads")
+    bias = c.bool("use_bias", False)
+    qk_factor, v_factor = c.float("qk_dim_factor", 0.5), c.float("v_dim_factor", 1.0)
+    qk, v = int(hidden * qk_factor), int(hidden * v_factor)
+    mode = c.str("weight_mode", "single")
+    if mode not in ("single", "fused"):
+        from ..errors import ConfigError
+
+        raise ConfigError(f"{c.origin}: weight_mode {mode!r}: expected single or fused")
+    p = "mlstm_layer"
+    if mode == "single":
+        tensors = [ExtraTensor(f"{p}.q.weight", "lin_in", (qk, hidden)),
+                   ExtraTensor(f"{p}.k.weight", "lin_in", (qk, hidden)),
+                   ExtraTensor(f"{p}.v.weight", "lin_in", (v, hidden)),
+                   ExtraTensor(f"{p}.ogate_preact.weight", "lin_gate", (v, hidden))]
+        if bias:
+            tensors += [ExtraTensor(f"{p}.q.bias", "lin_in", (qk,)), ExtraTensor(f"{p}.k.bias", "lin_in", (qk,)),
+                        ExtraTensor(f"{p}.v.bias", "lin_in", (v,)),
+                        ExtraTensor(f"{p}.ogate_preact.bias", "lin_gate", (v,))]
+        tensors += [ExtraTensor(f"{p}.igate_preact.weight", "lin_gate", (heads, hidden)),
+                    ExtraTensor(f"{p}.igate_preact.bias", "lin_gate", (heads,)),
+                    ExtraTensor(f"{p}.fgate_preact.weight", "lin_gate", (heads, hidden)),
+                    ExtraTensor(f"{p}.fgate_preact.bias", "lin_gate", (heads,))]
+    else:
+        tensors = [ExtraTensor(f"{p}.qkv_opreact.weight", "lin_in", (2 * qk + 2 * v, hidden))]
+        if bias:
+            tensors.append(ExtraTensor(f"{p}.qkv_opreact.bias", "lin_in", (2 * qk + 2 * v,)))
+        tensors += [ExtraTensor(f"{p}.ifgate_preact.weight", "lin_gate", (2 * heads, hidden)),
+                    ExtraTensor(f"{p}.ifgate_preact.bias", "lin_gate", (2 * heads,))]
+    tensors.append(ExtraTensor(f"{p}.multihead_norm.weight", "lin_norm", (v,)))
+    if bias:
+        tensors.append(ExtraTensor(f"{p}.multihead_norm.bias", "lin_norm", (v,)))
+    tensors.append(ExtraTensor(f"{p}.out_proj.weight", "lin_out", (hidden, v)))
+    if bias:
+        tensors.append(ExtraTensor(f"{p}.out_proj.bias", "lin_out", (hidden,)))
+    dk = _round_up(hidden * qk_factor, 64) // heads
+    dv = _round_up(hidden * v_factor, 64) // heads
+    return RecurrentSpec("mlstm", tuple(tensors), state_elements=heads * (dk * dv + dk + 1), state_dtype="model",
+                         state_flops_per_token=MLSTM_FLOPS_PER_ELEMENT * heads * dk * dv,
+                         activation_width=2 * qk + 2 * v + 2 * heads)
+
+
+MIXERS = {"mlstm": mlstm, "rg_lru": rg_lru, "mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
