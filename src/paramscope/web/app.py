@@ -332,6 +332,13 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        # Warm up before the first visitor: load the catalog and import the analyses the page asks for first
+        # (params, memory, fit), so a fresh server's first page costs what a warm one does.
+        for argv in (["params", "llama-2-7b"], ["memory", "llama-2-7b"], ["fit", "llama-2-7b", "--gpu", "h100-sxm"]):
+            try:
+                runner.run(argv, cache=False)
+            except Exception:  # noqa: BLE001 - a warm-up must never stop the server; requests report errors
+                pass
         yield
         runner.close()  # the uploads' folder
 
