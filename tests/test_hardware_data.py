@@ -502,6 +502,94 @@ def test_mi250x_gcd_is_half_a_package(catalog):
         assert value * 2 == pytest.approx(pkg.peak_flops_per_s[dtype])
 
 
+
+# ---------------------------------------------------------------------------------------------------
+# Re-check (issue 11 item 1): every figure has a primary source or an uncertainty mark, and a check date
+# ---------------------------------------------------------------------------------------------------
+
+# The date of the last re-check is written in each record's notes as "Checked YYYY-MM-DD: <what was confirmed
+# against what>" (the loader accepts no separate date field; see docs/hardware.md).
+CHECKED = re.compile(r"\bChecked (\d{4})-(\d{2})-(\d{2}): \S")
+LAST_RECHECK = "2026-12-02"
+
+# A figure's source names a vendor document (datasheet, product page or brief, whitepaper, Google's TPU pages,
+# Apple's specs, JEDEC) or carries an uncertainty mark.
+PRIMARY = re.compile(
+    r"datasheet|data sheet|product page|product brief|whitepaper|white paper|technical brief|cloud\.google\.com"
+    r"|apple\.com|Apple Mac|Apple M2 Ultra announcement|architecture page|HGX B300 specifications|JEDEC"
+    r"|AMD Ryzen 9 7950X specification|NVIDIA RTX 4090 specifications|arXiv",
+    re.IGNORECASE,
+)
+UNCERTAIN = re.compile(r"\[U\]|UNCERTAIN|ESTIMATE")
+FIGURE_SOURCES = {
+    "memory_bandwidth_bytes_per_s": "bandwidth",
+    "peak_flops_per_s": "flops",
+    "interconnect_bytes_per_s": "interconnect",
+    "pcie_bytes_per_s": "pcie",
+    "tdp_w": "tdp",
+}
+
+# (id -> figures whose source is marked uncertain after the 2026-12-02 re-check). Shrink it as primary sources
+# are found; a figure leaving or joining the set must be a deliberate edit of the catalog and of this table.
+UNCERTAIN_FIGURES = {
+    "a10g": {"bandwidth", "flops", "interconnect", "pcie", "tdp"},  # NVIDIA publishes no A10G datasheet
+    "a100-40gb-pcie": {"interconnect", "tdp"},
+    "b300": {"interconnect", "tdp"},
+    "cpu-ddr5": {"flops"},
+    "gaudi3": {"tdp"},
+    "h800-sxm": {"bandwidth", "flops", "interconnect", "pcie", "tdp"},  # no NVIDIA datasheet
+    "jetson-agx-orin-64gb": {"flops"},
+    "l40s": {"flops"},  # int8/int4 cells blank in the datasheet copy found
+    "m2-ultra": {"flops"},
+    "m3-max": {"bandwidth", "flops"},
+    "m3-ultra": {"flops"},
+    "m4-max": {"bandwidth", "flops"},
+    "mi250x": {"bandwidth", "flops", "interconnect", "pcie", "tdp"},
+    "mi250x-gcd": {"bandwidth", "flops"},
+    "mi325x": {"bandwidth", "flops", "interconnect", "pcie", "tdp"},
+    "mi355x": {"flops", "interconnect", "tdp"},
+    "rtx-3090": {"flops"},
+    "rtx-5090": {"bandwidth", "flops", "interconnect", "pcie", "tdp"},
+    "rtx-6000-ada": {"flops"},
+    "rtx-a6000": {"flops"},
+    "tpu-v6e": {"pcie"},
+}
+
+
+def test_every_record_states_its_check_date(catalog):
+    for hw in catalog.values():
+        m = CHECKED.search(hw.notes)
+        assert m, f"{hw.id}: notes lack 'Checked YYYY-MM-DD: ...'"
+        assert "-".join(m.groups()) >= LAST_RECHECK, (hw.id, m.group(0))
+
+
+def test_every_figure_cites_a_primary_source_or_is_marked_uncertain(catalog):
+    for hw in catalog.values():
+        for field, key in FIGURE_SOURCES.items():
+            if getattr(hw, field) is None:
+                continue
+            text = hw.sources.get(key, "")
+            assert PRIMARY.search(text) or UNCERTAIN.search(text), f"{hw.id}: sources.{key} names no primary source and no [U]"
+
+
+def test_uncertain_figures_are_the_expected_ones_and_notes_say_so(catalog):
+    found: dict[str, set[str]] = {}
+    for hw in catalog.values():
+        for field, key in FIGURE_SOURCES.items():
+            if getattr(hw, field) is not None and UNCERTAIN.search(hw.sources.get(key, "")):
+                found.setdefault(hw.id, set()).add(key)
+        if hw.id in found:
+            notes = hw.notes.lower()
+            assert "uncertain" in notes or "estimate" in notes, f"{hw.id}: an uncertain figure not flagged in notes"
+    assert found == UNCERTAIN_FIGURES
+
+
+def test_sources_cite_no_local_paths_or_tool_ids(catalog):
+    for hw in catalog.values():
+        for key, text in hw.sources.items():
+            assert "find_string" not in text and "../" not in text and "shared/" not in text, (hw.id, key)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Look-up
 # ---------------------------------------------------------------------------------------------------
