@@ -70,6 +70,10 @@ HYBRIDS = {
                          hidden_size_per_layer_input=8, laurel_rank=4, altup_num_inputs=4, num_kv_shared_layers=2,
                          sliding_window=8, activation_sparsity_pattern=[0.0, 0.0, 0.0, 0.0],
                          layer_types=["sliding_attention", "full_attention", "sliding_attention", "full_attention"]),
+    # lightning attention: a [heads, head_dim, head_dim] kv state; without layer_types odd layers are linear
+    "minimax": dict(model_type="minimax", architectures=["MiniMaxForCausalLM"], hidden_size=64, intermediate_size=96,
+                    num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=2, head_dim=16, vocab_size=300,
+                    num_local_experts=4, num_experts_per_tok=2, block_size=8),
     "falcon_h1": dict(model_type="falcon_h1", architectures=["FalconH1ForCausalLM"], hidden_size=64, num_hidden_layers=2,
                       vocab_size=300, num_attention_heads=4, num_key_value_heads=2, intermediate_size=96,
                       mamba_d_ssm=128, mamba_n_heads=8, mamba_n_groups=1, mamba_d_state=8, mamba_d_conv=4),

@@ -70,6 +70,7 @@ class Traits:
     linear: str | None = None  # mixer of layer_types "linear_attention" layers (sources/mixers.py MIXERS)
     linear_default_interval: int = 4  # without layer_types: every Nth layer is full attention
     linear_pattern: str = "interval"  # interval (full_attention_interval) | indices (attn_layer_indices)
+    # | odd (without layer_types, odd layers are linear: MiniMaxConfig)
     # | parallel (every layer runs attention and the mixer side by side, Falcon-H1)
     attn_output_gate: bool = False  # q_proj also emits a sigmoid output gate (Qwen3-Next)
     linear_type: str = "linear_attention"  # the layer_types entry that names a linear-mixer layer
@@ -201,6 +202,9 @@ FAMILIES: dict[str, Traits] = {
     # Kimi Linear: Kimi Delta Attention layers and MLA layers (layer_types), DeepSeek-style MoE
     "kimi_linear": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek",
                           linear="kimi_delta_attention"),
+    # MiniMax-Text-01: lightning attention layers and softmax attention layers by layer_types, Mixtral-style
+    # experts in every layer (transformers minimax/modeling_minimax.py)
+    "minimax": Traits(moe="mixtral", linear="lightning", linear_pattern="odd"),
     # Llama 4 text: chunked attention on the RoPE layers, MoE with a shared expert every Nth layer,
     # parameter-free L2 q/k norms (transformers llama4/modeling_llama4.py)
     "llama4_text": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
@@ -283,6 +287,8 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
         attn = c.int_list("full_attn_idxs")
         attn = set(range(n) if attn is None else attn)
         return [None if i in attn else LINEAR for i in range(n)]
+    if t.linear is not None and t.linear_pattern == "odd":  # MiniMaxConfig: (i + 1) % 2 is full attention
+        return [None if (i + 1) % 2 else LINEAR for i in range(n)]
     if t.linear is not None and t.linear_pattern == "interval":  # Qwen3NextConfig: (i + 1) % interval == 0 is full
         every = c.int("full_attention_interval", t.linear_default_interval)
         return [None if (i + 1) % every == 0 else LINEAR for i in range(n)]

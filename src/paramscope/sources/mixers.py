@@ -255,4 +255,30 @@ def mlstm(c: Cfg, hidden: int) -> RecurrentSpec:
                          activation_width=2 * qk + 2 * v + 2 * heads)
 
 
-MIXERS = {"mlstm": mlstm, "rg_lru": rg_lru, "mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
+#: FLOPs per head_dim x head_dim element of a lightning-attention step per token (the recurrent form of
+#: MiniMaxLightningAttention: decay multiply of the kv state, 2 for the rank-1 write k^T v, 2 for the read q kv).
+LIGHTNING_FLOPS_PER_ELEMENT = 5
+
+
+def lightning(c: Cfg, hidden: int) -> RecurrentSpec:
+    """Lightning attention (MiniMax-01, arXiv 2501.08313) as transformers builds it
+    (minimax/modeling_minimax.py MiniMaxLightningAttention): one qkv_proj [3 x heads x head_dim, hidden], an
+    RMSNorm over heads x head_dim, a sigmoid output_gate [heads x head_dim, hidden] and out_proj, no biases;
+    the decay rates are buffers. No convolution. State per layer (MiniMaxCache.linear_cache): the kv matrix
+    [heads, head_dim, head_dim] in the model dtype."""
+    heads = c.int("num_attention_heads")
+    head_dim = c.opt_int("head_dim") or hidden // heads  # getattr(config, "head_dim", None) or hidden // heads
+    width = heads * head_dim
+    p = "self_attn"
+    tensors = (
+        ExtraTensor(f"{p}.qkv_proj.weight", "lin_in", (3 * width, hidden)),
+        ExtraTensor(f"{p}.output_gate.weight", "lin_gate", (width, hidden)),
+        ExtraTensor(f"{p}.norm.weight", "lin_norm", (width,)),
+        ExtraTensor(f"{p}.out_proj.weight", "lin_out", (hidden, width)),
+    )
+    return RecurrentSpec("lightning", tensors, state_elements=heads * head_dim * head_dim, state_dtype="model",
+                         state_flops_per_token=LIGHTNING_FLOPS_PER_ELEMENT * heads * head_dim * head_dim,
+                         activation_width=4 * width)
+
+
+MIXERS = {"lightning": lightning, "mlstm": mlstm, "rg_lru": rg_lru, "mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
