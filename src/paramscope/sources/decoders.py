@@ -202,6 +202,9 @@ FAMILIES: dict[str, Traits] = {
     # Kimi Linear: Kimi Delta Attention layers and MLA layers (layer_types), DeepSeek-style MoE
     "kimi_linear": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek",
                           linear="kimi_delta_attention"),
+    # Hunyuan dense: Llama with per-head q/k RMSNorms (query_layernorm, key_layernorm; transformers
+    # hunyuan_v1_dense/modeling_hunyuan_v1_dense.py)
+    "hunyuan_v1_dense": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head"),
     # MiniMax-Text-01: lightning attention layers and softmax attention layers by layer_types, Mixtral-style
     # experts in every layer (transformers minimax/modeling_minimax.py)
     "minimax": Traits(moe="mixtral", linear="lightning", linear_pattern="odd"),
