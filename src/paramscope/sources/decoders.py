@@ -204,6 +204,9 @@ FAMILIES: dict[str, Traits] = {
                           linear="kimi_delta_attention"),
     # Hunyuan dense: Llama with per-head q/k RMSNorms (query_layernorm, key_layernorm; transformers
     # hunyuan_v1_dense/modeling_hunyuan_v1_dense.py)
+    "hunyuan_v1_moe": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head", moe="hunyuan"),
+    "dots1": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head", moe="deepseek",
+                    window_rule="from_layer", window_default=4096),
     "hunyuan_v1_dense": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head"),
     # MiniMax-Text-01: lightning attention layers and softmax attention layers by layer_types, Mixtral-style
     # experts in every layer (transformers minimax/modeling_minimax.py)
@@ -248,6 +251,8 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
     window = (c.int("sliding_window", None, minimum=0) or None) if c.present("sliding_window") else t.window_default
     if t.window_rule == "qwen":  # the family's own keys, read whether or not a window is set
         c.touch("use_sliding_window", "max_window_layers")
+    if t.window_rule == "from_layer":  # layer_types, when stated, was derived from it
+        c.touch("max_window_layers")
     layer_types = c.str_list("layer_types")
     if layer_types is not None and t.window_rule == "pattern":
         c.touch("sliding_window_pattern")  # the config class derived layer_types from it
@@ -304,6 +309,9 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
         if not c.bool("use_sliding_window", False):
             return [None] * n
         return [window if i >= first else None for i in range(n)]
+    if rule == "from_layer":  # Dots1Config: sliding from max_window_layers on, whenever a window is set
+        first = c.int("max_window_layers", n, minimum=0)
+        return [window if i >= first else None for i in range(n)]
     if rule == "alternate":  # transformers: "sliding_attention" if (i + 1) % 2 else "full_attention"
         return [window if (i + 1) % 2 else None for i in range(n)]
     if rule == "pattern":
@@ -316,7 +324,7 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
     """Which layers have a routed-expert feed-forward."""
     if kind == "mixtral" and c.int(("num_local_experts", "num_experts"), 1, minimum=0) == 0:
         return [False] * n  # GraniteMoeHybrid accepts 0 experts: the layer keeps only its shared MLP
-    if kind in ("mixtral", "gpt_oss"):
+    if kind in ("mixtral", "gpt_oss", "hunyuan"):
         return [True] * n
     if kind == "llama4":  # Llama4TextConfig: moe_layers, else every interleave_moe_layer_step-th layer
         listed = c.int_list("moe_layers")
@@ -360,7 +368,7 @@ _MOE_KEYS = ("num_experts", "num_local_experts", "n_routed_experts", "num_expert
              "shared_expert_intermediate_size", "n_shared_experts", "decoder_sparse_step", "mlp_only_layers",
              "first_k_dense_replace", "moe_layer_freq", "topk_method", "scoring_func", "experts_per_token",
              "moe_num_experts", "moe_k", "moe_num_shared_experts", "moe_layer_interval", "moe_layer_start_index",
-             "moe_layer_end_index")
+             "moe_layer_end_index", "moe_topk")
 
 
 def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_key: str | None = None) -> MoeSpec:
@@ -370,6 +378,11 @@ def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_k
                        expert=MlpSpec(c.int("intermediate_size"), gated=True, activation=act),
                        shared=MlpSpec(shared_width, gated=True, activation=act) if shared_width else None,
                        num_shared_experts=1 if shared_width else 0)
+    if kind == "hunyuan":  # HunYuanMoEV1Moe: experts and an always-on shared MLP, both intermediate_size wide
+        width = c.int("intermediate_size")
+        return MoeSpec(num_experts=c.int("num_experts"), top_k=c.int("moe_topk"),
+                       expert=MlpSpec(width, gated=True, activation=act), shared=MlpSpec(width, gated=True, activation=act),
+                       num_shared_experts=1)
     if kind == "llama4":  # Llama4TextMoe: stacked routed experts (fused gate_up) + one shared expert
         width = c.int("intermediate_size")
         return MoeSpec(num_experts=c.int("num_local_experts"), top_k=c.int("num_experts_per_tok"),
@@ -464,7 +477,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     norms = tuple(_norm(t, r, hidden) for r in norm_roles)
     dense = MlpSpec(_FFN_WIDTH[t.ffn_width](c) if t.ffn_width else c.int("intermediate_size"), gated=t.gated, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
                     activation=act) if not all(moe_flags) else None
-    if dense is None and t.moe not in ("mixtral", "gpt_oss", "llama4"):
+    if dense is None and t.moe not in ("mixtral", "gpt_oss", "llama4", "hunyuan"):
         c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
     if dense is None and t.ffn_width:
         _FFN_WIDTH[t.ffn_width](c)  # likewise: read, unused
