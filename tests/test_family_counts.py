@@ -1,6 +1,6 @@
 """Families whose transformers config classes cannot be built at their defaults (the walk then reports
-`transformers-fails`), checked at small configs of their own: total equal to transformers' module on the
-meta device."""
+`transformers-fails`), or whose defaults leave parts unused, checked at small configs of their own: total
+equal to transformers' module on the meta device."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ CASES = {
     "hunyuan_v1_dense": ("HunYuanDenseV1ForCausalLM", dict(SMALL)),
     "hunyuan_v1_dense-bias": ("HunYuanDenseV1ForCausalLM", dict(SMALL, attention_bias=True)),
     "hunyuan_v1_moe": ("HunYuanMoEV1ForCausalLM", dict(SMALL, num_experts=4, moe_topk=2)),
+    # shared experts and a dense prefix layer (the defaults have neither)
+    "cohere2_moe": ("Cohere2MoeForCausalLM", dict(SMALL, num_hidden_layers=4, num_experts=4, num_experts_per_tok=2,
+                                                  num_shared_experts=1, first_k_dense_replace=1,
+                                                  prefix_dense_intermediate_size=48)),
     "dots1": ("Dots1ForCausalLM", dict(SMALL, moe_intermediate_size=32, n_routed_experts=4, n_shared_experts=1,
                                        num_experts_per_tok=2, first_k_dense_replace=1)),
 }

@@ -204,6 +204,9 @@ FAMILIES: dict[str, Traits] = {
                           linear="kimi_delta_attention"),
     # Hunyuan dense: Llama with per-head q/k RMSNorms (query_layernorm, key_layernorm; transformers
     # hunyuan_v1_dense/modeling_hunyuan_v1_dense.py)
+    "cohere2_moe": Traits(tie_default=True, head_dim_default=128, qkv_bias="attention_bias",
+                          o_bias="attention_bias", norm_kind="layernorm_nobias", parallel=True, window_rule="pattern",
+                          window_default=4096, window_pattern_default=4, moe="cohere2_moe", ffn_width="cohere2_moe"),
     "hunyuan_v1_moe": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head", moe="hunyuan"),
     "dots1": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head", moe="deepseek",
                     window_rule="from_layer", window_default=4096),
@@ -324,6 +327,16 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
     """Which layers have a routed-expert feed-forward."""
     if kind == "mixtral" and c.int(("num_local_experts", "num_experts"), 1, minimum=0) == 0:
         return [False] * n  # GraniteMoeHybrid accepts 0 experts: the layer keeps only its shared MLP
+    if kind == "cohere2_moe":  # Cohere2MoeConfig: mlp_layer_types, else the first first_k_dense_replace dense
+        types = c.str_list("mlp_layer_types")
+        if types is None:
+            first = c.int("first_k_dense_replace", 0, minimum=0)
+            types = ["dense" if i < first else "sparse" for i in range(n)]
+        else:
+            c.touch("first_k_dense_replace")
+        if len(types) != n or not set(types) <= {"dense", "sparse"}:
+            raise ConfigError(f"{c.origin}: {c.prefix}mlp_layer_types: expected {n} entries of dense/sparse")
+        return [x == "sparse" for x in types]
     if kind in ("mixtral", "gpt_oss", "hunyuan"):
         return [True] * n
     if kind == "llama4":  # Llama4TextConfig: moe_layers, else every interleave_moe_layer_step-th layer
@@ -378,6 +391,13 @@ def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_k
                        expert=MlpSpec(c.int("intermediate_size"), gated=True, activation=act),
                        shared=MlpSpec(shared_width, gated=True, activation=act) if shared_width else None,
                        num_shared_experts=1 if shared_width else 0)
+    if kind == "cohere2_moe":  # Cohere2MoeSparseMoeBlock: shared experts as one MLP of intermediate x n_shared
+        width = c.int("intermediate_size")
+        n_shared = c.int("num_shared_experts", 0, minimum=0)
+        return MoeSpec(num_experts=c.int("num_experts"), top_k=c.int("num_experts_per_tok"),
+                       expert=MlpSpec(width, gated=True, activation=act),
+                       shared=MlpSpec(width * n_shared, gated=True, activation=act) if n_shared else None,
+                       num_shared_experts=n_shared)
     if kind == "hunyuan":  # HunYuanMoEV1Moe: experts and an always-on shared MLP, both intermediate_size wide
         width = c.int("intermediate_size")
         return MoeSpec(num_experts=c.int("num_experts"), top_k=c.int("moe_topk"),
@@ -477,7 +497,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     norms = tuple(_norm(t, r, hidden) for r in norm_roles)
     dense = MlpSpec(_FFN_WIDTH[t.ffn_width](c) if t.ffn_width else c.int("intermediate_size"), gated=t.gated, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
                     activation=act) if not all(moe_flags) else None
-    if dense is None and t.moe not in ("mixtral", "gpt_oss", "llama4", "hunyuan"):
+    if dense is None and t.moe not in ("mixtral", "gpt_oss", "llama4", "hunyuan", "cohere2_moe"):
         c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
     if dense is None and t.ffn_width:
         _FFN_WIDTH[t.ffn_width](c)  # likewise: read, unused
@@ -551,6 +571,8 @@ def _lfm2_width(c: Cfg) -> int:
 
 
 _FFN_WIDTH = {"lfm2": _lfm2_width,
+              # Cohere2MoeMLP of the dense prefix layers: prefix_dense_intermediate_size, else intermediate_size
+              "cohere2_moe": lambda c: c.int("prefix_dense_intermediate_size", None) or c.int("intermediate_size"),
               # GraniteMoeHybrid without experts: the shared MLP (shared_intermediate_size) is the layer's MLP
               "granite_shared": lambda c: (c.touch("intermediate_size"), c.int("shared_intermediate_size"))[1],
               # Llama4TextMLP of the dense layers: intermediate_size_mlp (the experts use intermediate_size)
