@@ -245,7 +245,7 @@ def test_fuzz_cli_flags(command):
 
     options = _options(command)
     if not options:
-        pytest.skip(f"{command} has no options")
+        pytest.fail(f"{command}: no options found to fuzz (the parser changed?)")
 
     @settings(SLOW_OK, max_examples=max(5, settings().max_examples // 4))
     @given(picks=st.lists(st.tuples(st.sampled_from(options), _VALUE), min_size=1, max_size=3))
