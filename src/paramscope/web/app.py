@@ -163,14 +163,16 @@ class UploadBody(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------ response models
-class _R(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
 class CliBlock(BaseModel):
     command: str = Field(description="the paramscope command line that prints these numbers")
     exit_code: int
     stderr: list[str]
+
+
+class _R(BaseModel):
+    """Every answer: the command's --json object (extra fields allowed) and the `_cli` block."""
+    model_config = ConfigDict(extra="allow")
+    cli_: CliBlock = Field(alias="_cli")
 
 
 class ParamsResponse(_R):
@@ -178,7 +180,6 @@ class ParamsResponse(_R):
     active: int | None
     effective: int | None
     by_role: dict[str, int]
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class MemoryResponse(_R):
@@ -190,7 +191,6 @@ class MemoryResponse(_R):
     capacity_bytes: int | None
     fits: bool | None
     deployment: dict[str, Any]
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class FitResponse(_R):
@@ -200,7 +200,6 @@ class FitResponse(_R):
     max_context: int | None
     max_batch: int | None
     fewest_gpus: int | None
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class PerfResponse(_R):
@@ -208,44 +207,36 @@ class PerfResponse(_R):
     tpot_s: float
     decode_tokens_per_s: float
     runs: list[dict[str, Any]]
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class TrainResponse(_R):
     flops: float
     gpu_hours: float
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class ScaleResponse(_R):
     notes: list[str]
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class ModelsResponse(_R):
     models: list[dict[str, Any]]
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class HardwareResponse(_R):
     hardware: list[dict[str, Any]]
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class HardwareRecord(_R):
     id: str
     memory_bytes: int
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class CompareResponse(_R):
     rows: list[dict[str, Any]]
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class PlanResponse(_R):
     pareto: list[dict[str, Any]]
-    cli_: CliBlock = Field(alias="_cli")
 
 
 class UploadResponse(BaseModel):
