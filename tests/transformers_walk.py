@@ -16,6 +16,7 @@ or "transformers-fails" (transformers itself cannot build that config; nothing t
 
     .venv/bin/python tests/transformers_walk.py                  # prints the coverage summary
     .venv/bin/python tests/transformers_walk.py --markdown FILE  # also writes the per-type table (docs/coverage.md)
+    .venv/bin/python tests/transformers_walk.py --only dbrx,jetmoe  # only these model types, with details
 """
 
 from __future__ import annotations
@@ -126,7 +127,10 @@ def main() -> None:
     t0 = time.perf_counter()
     outcomes = collections.Counter()
     by_type = {}
+    only = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else None
     for kind, mt, cls_name in transformers_lm_types():
+        if only is not None and mt not in only:
+            continue
         res = {v: compare(mt, cls_name, v) for v in ("default", "diff", "small")}
         by_type[(kind, mt)] = res
         for v, (o, _) in res.items():
@@ -142,7 +146,11 @@ def main() -> None:
     for (k, mt), r in sorted(by_type.items()):
         if r["default"][0] == "exact" and any(o != "exact" for o, _ in r.values()):
             print("  partial", k, mt, {v: (o, d[:100]) for v, (o, d) in r.items() if o != "exact"})
-    if "--markdown" in sys.argv:
+    if only is not None:
+        for (k, mt), r in sorted(by_type.items()):
+            for v, (o, d) in r.items():
+                print(f"  {k:6s} {mt:24s} {v:8s} {o:18s} {d}")
+    if "--markdown" in sys.argv and only is None:
         _markdown(sys.argv[sys.argv.index("--markdown") + 1], by_type, outcomes, exact_types, time.perf_counter() - t0)
 
 
