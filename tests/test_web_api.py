@@ -281,3 +281,30 @@ def test_serve_without_the_extra_is_one_line_exit_3():
     assert r.returncode == 3
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "[web]" in lines[0] and "fastapi" in lines[0]
+
+
+def test_an_upload_is_found_by_every_worker(tmp_path):
+    """`serve --workers N`: the workers share one upload folder, so a header stored by one worker answers a
+    request that another worker takes."""
+    shared = tmp_path / "uploads"
+    shared.mkdir()
+    a, b = TestClient(create_app(upload_root=str(shared))), TestClient(create_app(upload_root=str(shared)))
+    with a, b:
+        r = a.post("/api/upload", json={"kind": "config", "name": "config.json", "config": TINY_CONFIG})
+        assert r.status_code == 200, r.text
+        d = b.get("/api/params", params={"model": r.json()["model"]})
+        assert d.status_code == 200, d.text
+        assert d.json()["total"] == a.get("/api/params", params={"model": r.json()["model"]}).json()["total"]
+        assert d.json()["_cli"]["command"] == "paramscope params config.json"
+    assert shared.is_dir()  # a worker never removes the shared folder (the serve command does, at exit)
+
+
+def test_serve_workers_flag():
+    from paramscope.commands.serve import _workers
+    from paramscope.errors import InputError
+
+    assert 1 <= _workers("auto") <= 4
+    assert _workers("3") == 3
+    for bad in ("0", "-1", "x", "65"):
+        with pytest.raises(InputError):
+            _workers(bad)

@@ -14,7 +14,9 @@ from .errors import ConfigError, UnknownModelError
 MODELS_DIR = Path(__file__).parent / "data" / "models"
 
 
+@functools.lru_cache(maxsize=256)
 def _read(path: Path) -> dict:
+    """One record (cached: the catalog is read-only package data; callers never modify a record)."""
     from .sources.jsonio import read_json
 
     rec = read_json(path, ConfigError, what="catalog record")

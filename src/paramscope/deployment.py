@@ -116,7 +116,8 @@ class Deployment:
 
     def to_dict(self) -> dict:
         hw = self.hardware
-        return {"model": getattr(self.model, "name", str(self.model)),
+        name = self.model.name if hasattr(self.model, "name") else str(self.model)  # (getattr's default is built eagerly)
+        return {"model": name,
                 "hardware": None if hw is None else hw.id, "gpus": self.layout.gpus, "layout": self.layout.to_dict(),
                 "engine": {"name": self.engine, "reason": self.engine_reason, "settings": dict(self.knobs),
                            "settings_given": list(self.knobs_given)},

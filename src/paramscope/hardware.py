@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import functools
 import math
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -447,7 +448,21 @@ def _normalize(name: str) -> str:
 def _index(extra_files: Iterable[str | Path] = ()) -> dict[str, Hardware]:
     """Normalized id/alias -> Hardware. A user record whose id is already known REPLACES that record
     (every name of the old one now finds the new one); a user alias that names another record takes
-    that name over. Later files win over earlier ones."""
+    that name over. Later files win over earlier ones. Kept per (file, size, mtime) list: a long-running
+    process (the web app) reads the files again only when one changed."""
+    stamps = []
+    for path in extra_files:
+        try:
+            st = os.stat(path)
+            stamps.append((str(path), st.st_size, st.st_mtime_ns))
+        except OSError:
+            stamps.append((str(path), None, None))  # load_user_hardware reports the missing file
+    return _index_of(tuple(stamps))
+
+
+@functools.lru_cache(maxsize=16)
+def _index_of(stamps: tuple) -> dict[str, Hardware]:
+    extra_files = [s[0] for s in stamps]
     index: dict[str, Hardware] = {}
     for hw in _catalog():
         for key in (hw.id, *hw.aliases):

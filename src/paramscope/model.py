@@ -118,7 +118,7 @@ def load_model(ref: str) -> Model:
         return _from_path(path)
     rec = catalog.find(ref)
     if rec is not None:
-        return from_record(rec)
+        return _catalog_model(rec["id"], rec)
     if _HUB_ID.match(ref) and not ref.endswith((".json", ".gguf", ".safetensors")):
         from .sources.hub import load_hub
 
@@ -126,6 +126,18 @@ def load_model(ref: str) -> Model:
     if any(ref.endswith(s) for s in (".json", ".gguf", ".safetensors")) or os.sep in ref:
         raise InputError(f"{ref}: no such file or directory")
     raise UnknownModelError(catalog.unknown_message(ref))
+
+
+_CATALOG_MODELS: dict[str, Model] = {}
+
+
+def _catalog_model(model_id: str, rec: dict) -> Model:
+    """A catalog model, built once per process: the catalog is read-only package data and a Model is
+    immutable, so a long-running process (the web app) answers the next question without rebuilding it."""
+    m = _CATALOG_MODELS.get(model_id)
+    if m is None:
+        m = _CATALOG_MODELS[model_id] = from_record(rec)
+    return m
 
 
 def _from_path(path: Path) -> Model:

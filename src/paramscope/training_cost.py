@@ -128,7 +128,7 @@ def train_report(model, hw, *, tokens: float, gpus: int, mfu: float | None = Non
         mfu, source = implied_mfu(f["flops"], gpu_hours, peak), "implied by the GPU-hours"
     price = price_per_hour_usd if price_per_hour_usd is not None else hw.price_per_hour_usd
     return TrainReport(
-        model=getattr(model, "name", str(model)), hardware=hw.id, gpus=gpus, tokens=float(tokens), seq_len=seq_len,
+        model=model.name if hasattr(model, "name") else str(model), hardware=hw.id, gpus=gpus, tokens=float(tokens), seq_len=seq_len,
         flops=f["flops"], dense_flops=f["dense_flops"], attention_flops=f["attention_flops"], formula=f["formula"],
         mfu=mfu, mfu_source=source, seconds=gpu_hours * 3600 / gpus, gpu_hours=gpu_hours,
         price_per_hour_usd=price, cost_usd=None if price is None else gpu_hours * price, tdp_w=hw.tdp_w,

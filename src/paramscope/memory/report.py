@@ -18,6 +18,7 @@ the output layer and embedding) in host memory, reported as ``host_bytes``.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from ..engines import default_engine, get_engine
@@ -234,6 +235,31 @@ def _kv_by_layer(kv, batch: int, cells: bool) -> dict:
     return out
 
 
+_WEIGHT_PARTS: OrderedDict = OrderedDict()  # (id(model), weight options) -> (model, result); bounded LRU
+_WEIGHT_PARTS_MAX = 64
+
+
+def _weight_part(model, o: MemoryOptions, profile):
+    """The weights' share of a report -- the scheme's bytes tensor by tensor, the layer placement and the bytes
+    per stage -- which depends on neither context nor batch. Kept for the last few (model, options) pairs, so a
+    search over contexts or batches (fit, batch, plan) places the weights once. The model object itself is
+    held with the result (an id is only compared while its object is alive)."""
+    key = (id(model), profile.name, o.weights, o.include_mtp, o.tensor_parallel, o.pipeline_parallel,
+           o.expert_parallel, o.n_gpu_layers, o.gpu_kind)
+    hit = _WEIGHT_PARTS.get(key)
+    if hit is not None and hit[0] is model:
+        _WEIGHT_PARTS.move_to_end(key)
+        return hit[1]
+    w = weight_report(model, o.weights, include_mtp=o.include_mtp)
+    placement = _placement(model.spec, o, profile)
+    stage, head_on_gpu, pp, head_stage, embed_host = placement
+    result = (w, placement, _weights_per_gpu(model, w, o, stage, head_on_gpu, pp, head_stage, embed_host))
+    _WEIGHT_PARTS[key] = (model, result)
+    while len(_WEIGHT_PARTS) > _WEIGHT_PARTS_MAX:
+        _WEIGHT_PARTS.popitem(last=False)
+    return result
+
+
 def memory_report(model, options: MemoryOptions = MemoryOptions()) -> MemoryReport:
     spec = model.require_spec("memory")
     o = options
@@ -259,10 +285,8 @@ def memory_report(model, options: MemoryOptions = MemoryOptions()) -> MemoryRepo
     policy = profile.kv_policy()
     cells = policy.cells == "llama.cpp"
 
-    w = weight_report(model, o.weights, include_mtp=o.include_mtp)
+    w, (stage, head_on_gpu, pp, head_stage, embed_host), (loads, host) = _weight_part(model, o, profile)
     warnings += w.warnings
-    stage, head_on_gpu, pp, head_stage, embed_host = _placement(spec, o, profile)
-    loads, host = _weights_per_gpu(model, w, o, stage, head_on_gpu, pp, head_stage, embed_host)
 
     row = split == "row"  # llama.cpp row split: KV and compute buffers stay on the main GPU
     kv_tp = 1 if row else o.tensor_parallel

@@ -82,6 +82,13 @@ class Traits:
     # flags whose true value builds a layout paramscope does not describe: refused, naming the flag
     unsupported_flags: tuple[str, ...] = ()
     indexed: bool = False  # indexed sparse attention with a lightning indexer (DeepSeek-V3.2 DSA)
+    # num_experts_per_tok may be unset (DeepseekV2Config's default None: transformers builds every expert, but
+    # its router's torch.topk cannot run); the stored parameters are then exact and the active figures are
+    # counted with every routed expert (an upper bound), with a warning
+    top_k_optional: bool = False
+    # the attention class reads config.head_dim with no fallback (MinistralAttention: getattr(config,
+    # "head_dim", ...) finds the class default None): a config without it builds nothing, so it is refused
+    head_dim_required: bool = False
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -109,7 +116,8 @@ FAMILIES: dict[str, Traits] = {
     "phi3": Traits(fused_qkv=True, fused_gate_up=True, window_rule="all"),
     "olmo2": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="full",
                     norms=("norm_attn_out", "norm_mlp_out")),
-    "deepseek_v2": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek"),
+    "deepseek_v2": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek",
+                          top_k_optional=True),
     "deepseek_v3": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek"),
     "gpt_oss": Traits(head_dim_default=64, qkv_bias="attention_bias", o_bias="attention_bias", sinks=True,
                       moe="gpt_oss", window_rule="alternate", window_default=128),
@@ -232,6 +240,13 @@ FAMILIES: dict[str, Traits] = {
     "cwm": Traits(head_dim_default=128, mlp_bias="mlp_bias", window_default=8192),
     "ernie4_5": Traits(tie_default=True, head_dim_default=128, qkv_bias="use_bias", o_bias="use_bias",
                        mlp_bias="use_bias"),
+    # Ministral (transformers ministral/modeling_ministral.py): Mistral with per-layer layer_types (all sliding
+    # when sliding_window is set, MinistralConfig.__post_init__)
+    "ministral": Traits(window_rule="all", window_default=4096, head_dim_required=True),
+    # Nemotron-4 / Minitron (nemotron/modeling_nemotron.py): LayerNorm1P (weight and bias) everywhere, a plain
+    # up/down relu^2 MLP, biases by attention_bias / mlp_bias
+    "nemotron": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", gated=False,
+                       norm_kind="layernorm", activation="relu2"),
     "vaultgemma": Traits(tie_default=True, head_dim_default=256, qkv_bias="attention_bias",
                          o_bias="attention_bias", window_default=4096, activation="gelu_pytorch_tanh"),
 }
@@ -384,7 +399,8 @@ _MOE_KEYS = ("num_experts", "num_local_experts", "n_routed_experts", "num_expert
              "moe_layer_end_index", "moe_topk")
 
 
-def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_key: str | None = None) -> MoeSpec:
+def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_key: str | None = None,
+              top_k_optional: bool = False) -> MoeSpec:
     if kind == "mixtral":  # OLMoE and FlexOlmo write the expert count as num_experts
         shared_width = c.int(shared_key, 0, minimum=0) if shared_key else 0
         return MoeSpec(num_experts=c.int(("num_local_experts", "num_experts")), top_k=c.int("num_experts_per_tok"),
@@ -434,7 +450,9 @@ def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_k
         shared = MlpSpec(width * n_shared, gated=True, bias=mlp_bias, activation=act) if n_shared else None
         # DeepSeek-V3's sigmoid router carries a per-expert score-correction bias (a buffer in transformers)
         score_bias = c.str("topk_method", "noaux_tc") == "noaux_tc" and c.str("scoring_func", "sigmoid") == "sigmoid"
-        return MoeSpec(num_experts=c.int(("n_routed_experts", "num_experts")), top_k=c.int("num_experts_per_tok"),
+        routed = c.int(("n_routed_experts", "num_experts"))
+        top_k = c.int("num_experts_per_tok", routed) if top_k_optional else c.int("num_experts_per_tok")
+        return MoeSpec(num_experts=routed, top_k=top_k,
                        expert=MlpSpec(width, gated=True, bias=mlp_bias, activation=act),
                        shared=shared, num_shared_experts=n_shared, score_correction_bias=score_bias)
     raise AssertionError(kind)
@@ -448,6 +466,9 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     n = c.int("num_hidden_layers", minimum=0)
     heads = c.int("num_attention_heads")
     kv_heads = c.int("num_key_value_heads", heads)
+    if t.head_dim_required and not c.has("head_dim"):
+        raise ConfigError(f"{c.origin}: {c.prefix}head_dim: required field is missing ({model_type}'s attention "
+                          "reads config.head_dim, whose class default is None)")
     if c.has("head_dim") and not t.mla:
         head_dim = c.int("head_dim")
     elif t.head_dim_default is not None and not t.mla:
@@ -501,7 +522,12 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
     if dense is None and t.ffn_width:
         _FFN_WIDTH[t.ffn_width](c)  # likewise: read, unused
-    moe = _moe_spec(c, t.moe, hidden, mlp_bias, act, t.moe_shared) if any(moe_flags) else None
+    moe = _moe_spec(c, t.moe, hidden, mlp_bias, act, t.moe_shared, t.top_k_optional) if any(moe_flags) else None
+    if moe is not None and t.top_k_optional and c.raw("num_experts_per_tok") is None:
+        warnings = warnings + ("num_experts_per_tok is not set (the config class's default None: transformers "
+                               "builds every expert but its router cannot pick any); the stored parameters are "
+                               f"exact, active parameters and FLOPs count all {moe.num_experts} routed experts "
+                               "(an upper bound)",)
     if t.moe and moe is None:  # a family's expert keys are inert when it routes no layer
         c.touch(*_MOE_KEYS)
 

@@ -7,6 +7,7 @@ import base64
 import binascii
 import contextlib
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -316,10 +317,26 @@ def _json(code_and_text: tuple[int, str]) -> Response:
 
 
 # ------------------------------------------------------------------------------------------ app
-def create_app(*, allow_hub: bool = False) -> FastAPI:
+# Commands that answer in about a millisecond run in the event loop itself: a hop to the thread pool costs
+# more than they do, and they hold the interpreter lock either way. The rest (perf grids, plans, comparisons,
+# training plans) run in the thread pool so that one slow request never stalls the others.
+INLINE_COMMANDS = frozenset({"params", "memory", "fit", "models", "hardware"})
+
+ENV_ALLOW_HUB = "PARAMSCOPE_SERVE_ALLOW_HUB"
+ENV_UPLOADS = "PARAMSCOPE_SERVE_UPLOADS"
+
+
+def app_from_env() -> FastAPI:
+    """The app for each worker process of ``paramscope serve --workers N`` (uvicorn's factory): the serve
+    command passes its options through the environment."""
+    return create_app(allow_hub=os.environ.get(ENV_ALLOW_HUB) == "1",
+                      upload_root=os.environ.get(ENV_UPLOADS) or None)
+
+
+def create_app(*, allow_hub: bool = False, upload_root: str | None = None) -> FastAPI:
     from .. import __version__
 
-    runner = Runner(allow_hub=allow_hub)
+    runner = Runner(allow_hub=allow_hub, upload_root=upload_root)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -352,7 +369,13 @@ def create_app(*, allow_hub: bool = False) -> FastAPI:
 
     async def run(argv: list[str], shown: dict[str, str] | None = None) -> tuple[int, str]:
         hit = runner.cached(argv)
-        return hit if hit is not None else await run_in_threadpool(runner.run, argv, shown=shown)
+        if hit is not None:
+            return hit
+        if argv[0] in INLINE_COMMANDS:
+            done = runner.run(argv, shown=shown, wait=False)  # None: a slow command holds the runner
+            if done is not None:
+                return done
+        return await run_in_threadpool(runner.run, argv, shown=shown)
 
     def model_arg(model: str) -> tuple[str, dict[str, str]]:
         ref, shown = runner.model_ref(model)

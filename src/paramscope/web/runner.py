@@ -59,17 +59,36 @@ class Upload:
 
 
 class Runner:
-    def __init__(self, *, allow_hub: bool = False):
+    """``upload_root``: a folder shared by the server's worker processes (``paramscope serve --workers N``
+    creates it and removes it at exit), so an upload stored by one worker is found by the others; without
+    it the runner makes its own temporary folder and removes it on close."""
+
+    def __init__(self, *, allow_hub: bool = False, upload_root: str | None = None):
         self.allow_hub = allow_hub
         self._lock = threading.Lock()  # commands write to sys.stdout: one at a time (they hold the GIL anyway)
         self._cache: OrderedDict[tuple, tuple[int, str]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._parser = None
-        self._root = tempfile.mkdtemp(prefix="paramscope-web-")
+        self._own_root = upload_root is None
+        self._root = tempfile.mkdtemp(prefix="paramscope-web-") if upload_root is None else upload_root
         self._uploads: OrderedDict[str, Upload] = OrderedDict()
 
     def close(self) -> None:
-        shutil.rmtree(self._root, ignore_errors=True)
+        if self._own_root:
+            shutil.rmtree(self._root, ignore_errors=True)
+
+    def _stored_upload(self, digest: str) -> Upload | None:
+        """An upload this process stored, or one another worker stored in the shared folder."""
+        up = self._uploads.get(digest)
+        if up is not None:
+            return up
+        try:
+            with open(os.path.join(self._root, digest, "upload.json"), encoding="utf-8") as f:
+                meta = json.load(f)
+            up = Upload(os.path.join(self._root, digest, meta["path"]), meta["display"], meta["kind"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return up if os.path.isfile(up.path) else None
 
     # ------------------------------------------------------------------------------------------ models
     def model_ref(self, model: str) -> tuple[str, str]:
@@ -78,7 +97,7 @@ class Runner:
             raise ApiError(400, "model: give a catalog id (see /api/models)")
         m = _UPLOAD_ID.match(model)
         if m:
-            up = self._uploads.get(m.group(1))
+            up = self._stored_upload(m.group(1))
             if up is None:
                 raise ApiError(404, f"{model}: no such upload on this server (uploads are kept while it runs; "
                                     "drop the file again)")
@@ -135,8 +154,12 @@ class Runner:
                     f.truncate(size)  # sparse: the tensor data is never sent, only the file's size
                 except OSError as exc:
                     raise ApiError(400, f"upload: cannot stand in for a {size:,}-byte file here ({exc})") from None
+        display = safe if kind != "config" else "config.json"
+        meta = {"path": os.path.relpath(path, os.path.join(self._root, digest)), "display": display, "kind": kind}
+        with open(os.path.join(self._root, digest, "upload.json"), "w", encoding="utf-8") as f:
+            json.dump(meta, f)  # written last: other workers see the upload only once it is whole
         with self._cache_lock:
-            self._uploads[digest] = Upload(path, safe if kind != "config" else "config.json", kind)
+            self._uploads[digest] = Upload(path, display, kind)
             while len(self._uploads) > MAX_UPLOADS:
                 old, _ = self._uploads.popitem(last=False)
                 shutil.rmtree(os.path.join(self._root, old), ignore_errors=True)
@@ -167,9 +190,11 @@ class Runner:
                 self._cache.move_to_end(tuple(argv))
             return hit
 
-    def run(self, argv: list[str], *, shown: dict[str, str] | None = None, cache: bool = True) -> tuple[int, str]:
+    def run(self, argv: list[str], *, shown: dict[str, str] | None = None, cache: bool = True,
+            wait: bool = True) -> tuple[int, str] | None:
         """Run ``paramscope ARGV --json``; returns (exit code, the JSON text with a ``_cli`` block added).
-        ``shown`` maps server-side references (uploads) to what the command line shows."""
+        ``shown`` maps server-side references (uploads) to what the command line shows. With ``wait=False``
+        it returns None instead of waiting when another command is running (the caller runs it elsewhere)."""
         shown = shown or {}
         key = tuple(argv)
         if cache:
@@ -180,19 +205,12 @@ class Runner:
                     return hit
         command = self.command_line(argv, shown)
         out, err = io.StringIO(), io.StringIO()
-        with self._lock, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                args = self.parser().parse_args([argv[0], "--json", *argv[1:]])
-            except SystemExit:
-                args = None
-            if args is not None:
-                try:
-                    code = int(args.func(args) or 0)
-                except ParamscopeError as exc:
-                    from ..render import clean
-
-                    code = exc.exit_code
-                    err.write(f"paramscope: error: {clean(exc)}\n")
+        if not self._lock.acquire(blocking=wait):
+            return None
+        try:
+            code, args = self._call(argv, out, err)
+        finally:
+            self._lock.release()
         stderr = [self._unshow(line, shown) for line in err.getvalue().splitlines() if line.strip()]
         if args is None:
             raise ApiError(400, stderr[-1] if stderr else "bad arguments", 2, command)
@@ -209,6 +227,24 @@ class Runner:
                 while len(self._cache) > CACHE_ENTRIES:
                     self._cache.popitem(last=False)
         return result
+
+    def _call(self, argv: list[str], out: io.StringIO, err: io.StringIO) -> tuple[int, object]:
+        """Parse and run one command with its output captured (the caller holds the lock: stdout is global)."""
+        code, args = 2, None
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                args = self.parser().parse_args([argv[0], "--json", *argv[1:]])
+            except SystemExit:
+                args = None
+            if args is not None:
+                try:
+                    code = int(args.func(args) or 0)
+                except ParamscopeError as exc:
+                    from ..render import clean
+
+                    code = exc.exit_code
+                    err.write(f"paramscope: error: {clean(exc)}\n")
+        return code, args
 
     def run_dict(self, argv: list[str], *, shown: dict[str, str] | None = None) -> dict:
         return json.loads(self.run(argv, shown=shown)[1])
