@@ -322,6 +322,7 @@ def _json(code_and_text: tuple[int, str]) -> Response:
 # training plans) run in the thread pool so that one slow request never stalls the others.
 INLINE_COMMANDS = frozenset({"params", "memory", "fit", "models", "hardware"})
 
+DEFAULT_MODEL = "llama-2-7b"  # the page's model when its URL names none (static/app.js: state.model)
 ENV_ALLOW_HUB = "PARAMSCOPE_SERVE_ALLOW_HUB"
 ENV_UPLOADS = "PARAMSCOPE_SERVE_UPLOADS"
 
@@ -342,11 +343,17 @@ def create_app(*, allow_hub: bool = False, upload_root: str | None = None) -> Fa
     async def lifespan(app):
         # Warm up before the first visitor: load the catalog and import the analyses the page asks for first
         # (params, memory, fit), so a fresh server's first page costs what a warm one does.
-        for argv in (["params", "llama-2-7b"], ["memory", "llama-2-7b"], ["fit", "llama-2-7b", "--gpu", "h100-sxm"]):
-            try:
+        # The first page's own three questions (the default view's parameters with layers and tensors, the
+        # model and hardware lists) are answered now and kept, exactly as the page will ask them.
+        first_page = (["params", DEFAULT_MODEL, *_flags(ParamsQuery(model=DEFAULT_MODEL, by_layer=True, tensors=True),
+                                                       ("model",))],
+                      ["models", "--"], ["hardware", "--"])
+        for argv in first_page:
+            with contextlib.suppress(Exception):  # a warm-up must never stop the server; requests report errors
+                runner.run(argv)
+        for argv in (["memory", DEFAULT_MODEL], ["fit", DEFAULT_MODEL, "--gpu", "h100-sxm"]):
+            with contextlib.suppress(Exception):
                 runner.run(argv, cache=False)
-            except Exception:  # noqa: BLE001 - a warm-up must never stop the server; requests report errors
-                pass
         yield
         runner.close()  # the uploads' folder
 
