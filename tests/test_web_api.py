@@ -308,3 +308,98 @@ def test_serve_workers_flag():
     for bad in ("0", "-1", "x", "65"):
         with pytest.raises(InputError):
             _workers(bad)
+
+
+def test_upload_split_gguf_parts(client, tmp_path):
+    """A split GGUF (llama.cpp's gguf-split naming) dropped as several files: only each part's header is sent."""
+    gguf = pytest.importorskip("gguf")
+    import numpy as np
+
+    parts = []
+    for i, chunk in enumerate((GGUF_SHAPES[:6], GGUF_SHAPES[6:]), start=1):
+        path = tmp_path / f"tiny-{i:05d}-of-00002.gguf"
+        w = gguf.GGUFWriter(str(path), "llama")
+        w.add_uint16("split.no", i - 1)
+        w.add_uint16("split.count", 2)
+        w.add_int32("split.tensors.count", len(GGUF_SHAPES))
+        if i == 1:
+            w.add_block_count(1)
+            w.add_context_length(128)
+            w.add_embedding_length(32)
+            w.add_feed_forward_length(64)
+            w.add_head_count(4)
+            w.add_head_count_kv(2)
+            w.add_layer_norm_rms_eps(1e-5)
+        for name, shape in chunk:
+            w.add_tensor(name, np.zeros(shape[::-1], dtype=np.float32))
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_tensors_to_file()
+        w.close()
+        parts.append(path)
+    want = cli_json(["params", str(parts[0])])
+    body = {"kind": "gguf", "parts": []}
+    for path in parts:
+        raw = path.read_bytes()
+        header = raw[:gguf.GGUFReader(str(path)).data_offset]  # everything before the tensor data
+        body["parts"].append({"name": path.name, "header_b64": base64.b64encode(header).decode(), "size": len(raw)})
+    r = client.post("/api/upload", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["name"] == "tiny-00001-of-00002.gguf"
+    d = client.get("/api/params", params={"model": r.json()["model"]}).json()
+    assert _strip(d)["total"] == want["total"]
+    assert d["file_bytes"] == want["file_bytes"] == sum(p.stat().st_size for p in parts)
+    one = dict(body, parts=body["parts"][:1])  # the first part alone: refused with llama.cpp's rule, one line
+    bad = client.post("/api/upload", json=one)
+    assert bad.status_code == 400 and "missing" in bad.json()["error"], bad.text
+
+
+def test_upload_sharded_safetensors(client, tmp_path):
+    """Two shards and the config.json, dropped together: the same answer as the CLI on the directory."""
+    pytest.importorskip("safetensors")
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    d = tmp_path / "ckpt"
+    d.mkdir()
+    h, f, v = TINY_CONFIG["hidden_size"], TINY_CONFIG["intermediate_size"], TINY_CONFIG["vocab_size"]
+    first = {"model.embed_tokens.weight": np.zeros((v, h), np.float16), "model.norm.weight": np.zeros(h, np.float16)}
+    second = {"lm_head.weight": np.zeros((v, h), np.float16),
+              "model.layers.0.mlp.up_proj.weight": np.zeros((f, h), np.float16)}
+    save_file(first, str(d / "model-00001-of-00002.safetensors"))
+    save_file(second, str(d / "model-00002-of-00002.safetensors"))
+    (d / "config.json").write_text(json.dumps(TINY_CONFIG))
+    index = {"metadata": {}, "weight_map": {**{k: "model-00001-of-00002.safetensors" for k in first},
+                                            **{k: "model-00002-of-00002.safetensors" for k in second}}}
+    (d / "model.safetensors.index.json").write_text(json.dumps(index))
+    want = cli_json(["params", str(d)])
+    parts = [{"name": "model.safetensors.index.json", "header_b64": base64.b64encode(
+        (d / "model.safetensors.index.json").read_bytes()).decode()}]
+    for p in sorted(d.glob("*.safetensors")):
+        raw = p.read_bytes()
+        n = struct.unpack("<Q", raw[:8])[0]
+        parts.append({"name": p.name, "header_b64": base64.b64encode(raw[:8 + n]).decode(), "size": len(raw)})
+    r = client.post("/api/upload", json={"kind": "safetensors", "parts": parts, "config": TINY_CONFIG})
+    assert r.status_code == 200, r.text
+    got = client.get("/api/params", params={"model": r.json()["model"]}).json()
+    assert got["total"] == want["total"] and got["stored_bytes"] == want["stored_bytes"]
+    assert got["_cli"]["command"] == "paramscope params model"
+
+
+def test_plan_with_an_uploaded_trace(client, tmp_path):
+    pairs = [[512, 128], [2048, 256], [128, 64], [1024, 512]] * 8
+    r = client.post("/api/upload", json={"kind": "trace", "name": "lengths.csv", "trace": pairs})
+    assert r.status_code == 200, r.text
+    tid = r.json()["model"]
+    q = {"model": "llama-3.1-8b", "rate": "2", "gpu": "h100-sxm", "trace": tid}
+    d = client.get("/api/plan", params=q)
+    assert d.status_code == 200, d.text
+    path = tmp_path / "lengths.csv"
+    path.write_text("prompt,output\n" + "".join(f"{p},{o}\n" for p, o in pairs))
+    want = cli_json(["plan", "llama-3.1-8b", "--rate", "2", "--gpu", "h100-sxm", "--trace", str(path), "--no-simulate"])
+    assert _strip(d.json())["best"] == want["best"]
+    assert "--trace lengths.csv" in d.json()["_cli"]["command"]
+    assert client.get("/api/params", params={"model": tid}).status_code == 400  # a trace is not a model
+    assert client.get("/api/plan", params={**q, "trace": "upload:0123456789abcdef"}).status_code == 404
+    bad = client.post("/api/upload", json={"kind": "trace", "trace": [[1, 2, 3]]})
+    assert bad.status_code == 422

@@ -246,3 +246,43 @@ def test_training_cost_and_scaling_curves(page, server):
     _charts(page, "chart-isoflop")
     rows = page.eval_on_selector_all("[data-testid=scale-table] tbody tr", "rs => rs.length")
     assert rows == len(cli_json(["scale", "--compute", "5.76e23"])["optimum"])
+
+
+def test_drop_a_sharded_checkpoint_and_plan_from_a_trace(page, server, tmp_path):
+    """Several files at once (two shards, the index and config.json) become one model; a trace file of request
+    lengths drives the plan view."""
+    import json
+
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    cfg = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64, "intermediate_size": 128,
+           "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 256,
+           "max_position_embeddings": 512, "rms_norm_eps": 1e-5, "tie_word_embeddings": False,
+           "torch_dtype": "bfloat16"}
+    d = tmp_path / "ckpt"
+    d.mkdir()
+    shards = {"model-00001-of-00002.safetensors": {"model.embed_tokens.weight": np.zeros((256, 64), np.float16)},
+              "model-00002-of-00002.safetensors": {"lm_head.weight": np.zeros((256, 64), np.float16)}}
+    for name, tensors in shards.items():
+        save_file(tensors, str(d / name))
+    (d / "model.safetensors.index.json").write_text(json.dumps(
+        {"metadata": {}, "weight_map": {k: n for n, t in shards.items() for k in t}}))
+    (d / "config.json").write_text(json.dumps(cfg))
+    page.goto(server + "/")
+    _ready(page)
+    page.set_input_files("#file", [str(p) for p in sorted(d.iterdir())])
+    page.wait_for_url("**model=upload%3A**")
+    _ready(page)
+    assert _num(page, "params-total") == f"{cli_json(['params', str(d)])['total']:,}"
+    assert page.input_value("#command") == "paramscope params model"
+    trace = tmp_path / "lengths.csv"
+    trace.write_text("prompt,output\n" + "".join(f"{p},{o}\n" for p, o in [(512, 128), (2048, 256), (128, 64)] * 4))
+    page.goto(server + "/?view=plan&model=llama-3.1-8b&gpu=h100-sxm&rate=2")
+    _ready(page, timeout=60000)
+    page.set_input_files("#trace-file", str(trace))
+    page.wait_for_url("**trace=upload%3A**")
+    _ready(page, timeout=60000)
+    want = cli_json(["plan", "llama-3.1-8b", "--gpu", "h100-sxm", "--rate", "2", "--trace", str(trace), "--no-simulate"])
+    assert _num(page, "plan-best") == want["best"]["family"]
+    assert "--trace lengths.csv" in page.input_value("#command")

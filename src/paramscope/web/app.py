@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .runner import MAX_UPLOAD_HEADER_BYTES, ApiError, Runner
 
 STATIC = Path(__file__).parent / "static"
+MAX_TRACE_PAIRS = 100_000  # request-length pairs of one uploaded trace
 MAX_BODY_BYTES = 4 * MAX_UPLOAD_HEADER_BYTES // 3 + 4096  # base64 of the largest header, plus the JSON around it
 MAX_BATCHES = 32  # values in one perf batch list
 MAX_COMPARE = 8  # models in one comparison
@@ -129,7 +130,7 @@ class CompareQuery(_Deploy):
 
 
 class PlanQuery(_Q):
-    """`paramscope plan` without --trace (a file): lengths as a fixed pair or a lognormal spread."""
+    """`paramscope plan`: lengths as a fixed pair, a lognormal spread, or an uploaded trace (trace=upload:ID)."""
     model: str = _MODEL
     rate: str | None = Field(None, max_length=16, pattern=r"^[0-9.]+(e[0-9]+)?$", description="--rate requests/s")
     concurrency: str | None = _num("--concurrency: closed-loop users")
@@ -150,17 +151,33 @@ class PlanQuery(_Q):
     simulate: bool = Field(False, description="run the simulator (slower) instead of --no-simulate")
     sim_requests: str | None = Field(None, max_length=5, pattern=r"^[0-9]{1,4}$",
                                      description="--sim-requests (at most 9999)")
+    trace: str | None = Field(None, max_length=23, pattern=r"^upload:[0-9a-f]{16}$",
+                              description="--trace: the id of a trace uploaded with POST /api/upload (kind trace)")
+
+
+class UploadPart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=200, pattern=_TEXT, description="the file's name (split GGUF: PREFIX-00001-of-0000N.gguf)")
+    header_b64: str = Field(max_length=MAX_BODY_BYTES, description="the file's header bytes, base64")
+    size: int | None = Field(None, ge=0, le=2**41, description="the whole file's size in bytes")
 
 
 class UploadBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["config", "safetensors", "gguf"]
+    kind: Literal["config", "safetensors", "gguf", "trace"]
     name: str = Field("", max_length=200, pattern=_TEXT, description="the original file name")
-    config: dict[str, Any] | None = Field(None, description="kind config: the config.json object")
+    config: dict[str, Any] | None = Field(None, description="kind config: the config.json object (kind safetensors "
+                                                            "with parts: the checkpoint's config.json, optional)")
     header_b64: str | None = Field(None, max_length=MAX_BODY_BYTES,
                                    description="kind safetensors / gguf: the file's first bytes, base64 (safetensors: "
                                                "8-byte length + JSON header; GGUF: up to the end of the tensor index)")
     size: int | None = Field(None, ge=0, le=2**41, description="the whole file's size in bytes")
+    parts: list[UploadPart] | None = Field(None, max_length=64,
+                                           description="kind safetensors / gguf: several files as one model (the "
+                                                       "shards of a checkpoint, the parts of a split GGUF)")
+    trace: list[Annotated[list[Annotated[int, Field(ge=0, le=10**7)]], Field(min_length=2, max_length=2)]] | None = \
+        Field(None, max_length=MAX_TRACE_PAIRS,
+              description="kind trace: request lengths as [prompt tokens, output tokens] pairs (plan's --trace)")
 
 
 # ------------------------------------------------------------------------------------------ response models
@@ -482,7 +499,11 @@ def create_app(*, allow_hub: bool = False, upload_root: str | None = None) -> Fa
              summary="paramscope plan MODEL [load, objectives, constraints] --json (analytic unless simulate)")
     async def plan(q: Annotated[PlanQuery, Query()]) -> Response:
         ref, shown = model_arg(q.model)
-        argv = ["plan", ref, *_flags(q, ("model", "simulate", "gpu", "weights", "kv_dtype"))]
+        argv = ["plan", ref, *_flags(q, ("model", "simulate", "gpu", "weights", "kv_dtype", "trace"))]
+        if q.trace:
+            path, name = runner.trace_ref(q.trace)
+            argv.append(f"--trace={path}")
+            shown = {**shown, path: name}
         for name in ("gpu", "weights", "kv_dtype"):
             v = getattr(q, name)
             if v:
@@ -496,6 +517,35 @@ def create_app(*, allow_hub: bool = False, upload_root: str | None = None) -> Fa
     @app.post("/api/upload", response_model=UploadResponse, responses=ERRORS,
               summary="store a pasted config.json or a dropped file's header; returns model=upload:<id>")
     def upload(body: Annotated[UploadBody, Body()]) -> dict:
+        if body.kind == "trace":
+            if not body.trace:
+                raise ApiError(400, "upload: kind trace needs trace (a list of [prompt, output] pairs)")
+            csv = "prompt,output\n" + "".join(f"{p},{o}\n" for p, o in body.trace)
+            model, name = runner.add_upload("trace", body.name or "trace.csv", csv.encode(), None)
+            from ..errors import ParamscopeError
+            from ..plan.workload import read_trace
+
+            try:  # refuse a trace plan would refuse, now and with plan's own message
+                read_trace(runner.trace_ref(model)[0])
+            except ParamscopeError as exc:
+                raise ApiError(400, f"upload: {exc}".replace(runner.trace_ref(model)[0], name), exc.exit_code) from None
+            return {"model": model, "name": name}
+        if body.parts:
+            if body.kind not in ("safetensors", "gguf") or body.header_b64:
+                raise ApiError(400, "upload: parts are for kind safetensors or gguf, instead of header_b64")
+            files = []
+            for part in body.parts:
+                try:
+                    payload = base64.b64decode(part.header_b64, validate=True)
+                except (binascii.Error, ValueError):
+                    raise ApiError(400, f"upload: {part.name}: header_b64 is not base64") from None
+                if body.kind == "gguf" and not payload.startswith(b"GGUF"):
+                    raise ApiError(400, f"upload: {part.name}: not a GGUF header (the file starts without GGUF)")
+                files.append((part.name, payload, part.size if part.size is not None else len(payload)))
+            config = json.dumps(body.config).encode() if body.config is not None else None
+            model, name = runner.add_upload_parts(body.kind, files, config)
+            runner.run(["params", runner.model_ref(model)[0]], shown={runner.model_ref(model)[0]: name})  # refuse now
+            return {"model": model, "name": name}
         if body.kind == "config":
             if body.config is None:
                 raise ApiError(400, "upload: kind config needs config (the config.json object)")

@@ -30,6 +30,7 @@ from ..errors import ParamscopeError
 MAX_UPLOAD_HEADER_BYTES = 48 * 2**20  # a GGUF header with a 256k-token vocabulary is ~15 MB
 MAX_DECLARED_FILE_BYTES = 2 * 2**40  # the size a sparse stand-in file may claim (2 TiB)
 MAX_UPLOADS = 64
+MAX_UPLOAD_PARTS = 64  # files of one upload (shards of a checkpoint, parts of a split GGUF)
 CACHE_ENTRIES = 2048
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9_.-]{1,96}$")
@@ -101,6 +102,8 @@ class Runner:
             if up is None:
                 raise ApiError(404, f"{model}: no such upload on this server (uploads are kept while it runs; "
                                     "drop the file again)")
+            if up.kind == "trace":
+                raise ApiError(400, f"{model}: an uploaded trace of request lengths, not a model (plan's trace=)")
             return up.path, up.display
         if "\\" in model or ".." in model or model.startswith(("/", "~", ".")) or "\x00" in model:
             raise ApiError(400, f"model {model[:100]!r}: expected a catalog id or a hub id, not a path")
@@ -125,45 +128,82 @@ class Runner:
         return model, model
 
     def add_upload(self, kind: str, name: str, payload: bytes, size: int | None) -> tuple[str, str]:
-        """Store an uploaded config.json (kind config) or file header (safetensors, gguf); returns its model id
-        and display name."""
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", os.path.basename(name or ""))[:80].lstrip(".") or "model"
-        if kind == "config":
-            safe = "config.json"
-        elif kind == "safetensors" and not safe.endswith(".safetensors"):
-            safe += ".safetensors"
-        elif kind == "gguf" and not safe.endswith(".gguf"):
-            safe += ".gguf"
-        if len(payload) > MAX_UPLOAD_HEADER_BYTES:
-            raise ApiError(413, f"upload: {len(payload):,} bytes; at most {MAX_UPLOAD_HEADER_BYTES:,}")
-        if size is not None and not (len(payload) <= size <= MAX_DECLARED_FILE_BYTES):
-            raise ApiError(400, f"upload: size {size:,} must lie between the header's {len(payload):,} bytes and "
-                                f"{MAX_DECLARED_FILE_BYTES:,}")
-        digest = hashlib.sha256(f"{kind}\0{safe}\0{size}\0".encode() + payload).hexdigest()[:16]
+        """Store an uploaded config.json (kind config), file header (safetensors, gguf) or request-length trace
+        (kind trace: CSV text); returns its id and display name."""
+        return self.add_upload_parts(kind, [(name, payload, size)])
+
+    def add_upload_parts(self, kind: str, parts: list[tuple[str, bytes, int | None]],
+                         config: bytes | None = None) -> tuple[str, str]:
+        """Store several files as one upload: the shards of a sharded safetensors checkpoint (with its config.json
+        when given) or the parts of a split GGUF (PREFIX-00001-of-0000N.gguf). Each file is its header written into
+        a sparse file of the original size. The model reference is the folder (safetensors: every shard is read)
+        or the first GGUF part (llama.cpp's rule: the first part names the others)."""
+        if not 1 <= len(parts) <= MAX_UPLOAD_PARTS:
+            raise ApiError(400, f"upload: 1 to {MAX_UPLOAD_PARTS} files, got {len(parts)}")
+        if sum(len(p) for _, p, _ in parts) + len(config or b"") > MAX_UPLOAD_HEADER_BYTES:
+            raise ApiError(413, f"upload: over {MAX_UPLOAD_HEADER_BYTES:,} bytes of headers")
+        files = []
+        for name, payload, size in parts:
+            safe = re.sub(r"[^A-Za-z0-9_.-]", "_", os.path.basename(name or ""))[:80].lstrip(".") or "model"
+            suffix = {"config": None, "safetensors": ".safetensors", "gguf": ".gguf", "trace": ".csv"}[kind]
+            if kind == "config":
+                safe = "config.json"
+            elif kind == "safetensors" and safe.endswith(".safetensors.index.json"):
+                pass  # a sharded checkpoint's index (sent whole: it is JSON, not a header)
+            elif not safe.endswith(suffix):
+                safe += suffix
+            if size is not None and not (len(payload) <= size <= MAX_DECLARED_FILE_BYTES):
+                raise ApiError(400, f"upload: size {size:,} must lie between the header's {len(payload):,} bytes "
+                                    f"and {MAX_DECLARED_FILE_BYTES:,}")
+            files.append((safe, payload, size))
+        names = [f[0] for f in files]
+        if len(set(names)) != len(names):
+            raise ApiError(400, "upload: two files with one name")
+        h = hashlib.sha256(f"{kind}\0".encode() + (config or b""))
+        for safe, payload, size in sorted(files):
+            h.update(f"\0{safe}\0{size}\0{len(payload)}\0".encode() + payload)
+        digest = h.hexdigest()[:16]
         with self._cache_lock:
             if digest in self._uploads:
                 self._uploads.move_to_end(digest)
                 return f"upload:{digest}", self._uploads[digest].display
-        folder = os.path.join(self._root, digest, "model" if kind == "config" else "")
+        base = os.path.join(self._root, digest)
+        folder = os.path.join(base, "model")  # the folder a directory reference names
         os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, safe)
-        with open(path, "wb") as f:
-            f.write(payload)
-            if size is not None and size > len(payload):
-                try:
-                    f.truncate(size)  # sparse: the tensor data is never sent, only the file's size
-                except OSError as exc:
-                    raise ApiError(400, f"upload: cannot stand in for a {size:,}-byte file here ({exc})") from None
-        display = safe if kind != "config" else "config.json"
-        meta = {"path": os.path.relpath(path, os.path.join(self._root, digest)), "display": display, "kind": kind}
-        with open(os.path.join(self._root, digest, "upload.json"), "w", encoding="utf-8") as f:
+        for safe, payload, size in files:
+            with open(os.path.join(folder, safe), "wb") as f:
+                f.write(payload)
+                if size is not None and size > len(payload):
+                    try:
+                        f.truncate(size)  # sparse: the tensor data is never sent, only the file's size
+                    except OSError as exc:
+                        raise ApiError(400, f"upload: cannot stand in for a {size:,}-byte file here ({exc})") from None
+        if config is not None:
+            with open(os.path.join(folder, "config.json"), "wb") as f:
+                f.write(config)
+        if kind == "safetensors" and (len(files) > 1 or config is not None):
+            path, display = folder, "model"  # a directory of shards (and its config.json)
+        else:
+            first = sorted(names)[0]
+            path, display = os.path.join(folder, first), first
+        meta = {"path": os.path.relpath(path, base), "display": display, "kind": kind}
+        with open(os.path.join(base, "upload.json"), "w", encoding="utf-8") as f:
             json.dump(meta, f)  # written last: other workers see the upload only once it is whole
         with self._cache_lock:
             self._uploads[digest] = Upload(path, display, kind)
             while len(self._uploads) > MAX_UPLOADS:
                 old, _ = self._uploads.popitem(last=False)
                 shutil.rmtree(os.path.join(self._root, old), ignore_errors=True)
-        return f"upload:{digest}", self._uploads[digest].display
+        return f"upload:{digest}", display
+
+    def trace_ref(self, ref: str) -> tuple[str, str]:
+        """(the path given to `plan --trace`, the name shown) for an uploaded trace."""
+        m = _UPLOAD_ID.match(ref or "")
+        up = self._stored_upload(m.group(1)) if m else None
+        if up is None or up.kind != "trace":
+            raise ApiError(404 if m else 400, f"trace {ref[:40]!r}: expected the id of an uploaded trace "
+                                              "(POST /api/upload with kind trace)")
+        return up.path, up.display
 
     # ------------------------------------------------------------------------------------------ commands
     def parser(self):
@@ -178,7 +218,7 @@ class Runner:
         for a in argv:
             flag, eq, value = a.partition("=")
             if a.startswith("--") and eq and value and not value.startswith("-"):
-                words += [flag, value]  # --gpu h100-sxm, as one would type it
+                words += [flag, shown.get(value, value)]  # --gpu h100-sxm, as one would type it
             elif a != "--":
                 words.append(shown.get(a, a))
         return "paramscope " + shlex.join(words)

@@ -5,7 +5,7 @@
 
 const VIEWS = ["params", "memory", "perf", "plan", "compare", "train", "scale"];
 const FIELDS = ["model", "models", "gpu", "count", "engine", "weights", "kv_dtype", "context", "batch", "prompt",
-  "gen", "rate", "ttft", "tpot", "tokens", "mfu", "price_per_hour", "compute", "inference_tokens"];
+  "gen", "rate", "ttft", "tpot", "tokens", "mfu", "price_per_hour", "compute", "inference_tokens", "trace"];
 const DEFAULTS = { view: "params", model: "llama-2-7b" };
 const $ = (id) => document.getElementById(id);
 let state = {};
@@ -334,7 +334,7 @@ const render = {
   },
 
   async plan() {
-    const q = { model: state.model, ...pick(["gpu", "weights", "kv_dtype", "prompt", "gen", "rate"]) };
+    const q = { model: state.model, ...pick(["gpu", "weights", "kv_dtype", "prompt", "gen", "rate", "trace"]) };
     if (!q.rate) q.rate = "10";
     for (const k of ["ttft", "tpot"]) if (state[k]) q[k] = /^p/.test(state[k]) ? state[k] : `p90:${state[k]}ms`;
     const p = await api("plan", q);
@@ -533,6 +533,63 @@ async function upload(body) {
   if (state.view === "compare" || state.view === "scale") state.view = "params";
   await refresh();
 }
+// One file's header as an upload part (safetensors: 8-byte length + JSON header; GGUF: up to its tensor index).
+async function headerPart(file) {
+  const name = file.name;
+  if (name.endsWith(".safetensors.index.json")) {
+    if (file.size > 16 * 2 ** 20) throw new Error(`${name}: over 16 MiB`);
+    return { name, header_b64: b64(new Uint8Array(await file.arrayBuffer())) };
+  }
+  if (name.endsWith(".safetensors")) {
+    const head = new DataView(await file.slice(0, 8).arrayBuffer());
+    const n = Number(head.getBigUint64(0, true));
+    if (!(n > 0 && 8 + n <= Math.min(file.size, MAX_HEADER))) throw new Error(`${name}: not a safetensors header (bad length)`);
+    return { name, header_b64: b64(new Uint8Array(await file.slice(0, 8 + n).arrayBuffer())), size: file.size };
+  }
+  if (name.endsWith(".gguf")) {
+    const n = await ggufHeaderLength(file);
+    return { name, header_b64: b64(new Uint8Array(await file.slice(0, n).arrayBuffer())), size: file.size };
+  }
+  throw new Error(`${name}: expected .safetensors, .safetensors.index.json or .gguf`);
+}
+// Several files dropped together: the shards of a checkpoint (with its index and config.json) or a split GGUF.
+async function useFiles(files) {
+  if (files.length === 1) return useFile(files[0]);
+  try {
+    const config = files.find((f) => f.name === "config.json");
+    const rest = files.filter((f) => f !== config);
+    const kind = rest.every((f) => f.name.endsWith(".gguf")) ? "gguf" : "safetensors";
+    const parts = [];
+    for (const f of rest) parts.push(await headerPart(f));
+    const body = { kind, parts };
+    if (config) body.config = JSON.parse(await config.text());
+    await upload(body);
+  } catch (e) {
+    $("error").textContent = e.message;
+    $("error").hidden = false;
+  }
+}
+async function useTrace(file) {
+  try {
+    if (file.size > 16 * 2 ** 20) throw new Error("trace over 16 MiB");
+    const pairs = [];
+    for (const line of (await file.text()).split(/\r?\n/)) {
+      const f = line.trim().split(/[\s,;]+/);
+      if (f.length < 2 || !/^\d+$/.test(f[0]) || !/^\d+$/.test(f[1])) continue; // a header or blank line
+      pairs.push([Number(f[0]), Number(f[1])]);
+    }
+    const r = await fetch("/api/upload", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ kind: "trace", name: file.name, trace: pairs }) });
+    const d = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(d.error || (d.detail ? JSON.stringify(d.detail) : `HTTP ${r.status}`));
+    state.trace = d.model;
+    $("trace-name").textContent = `${d.name}: ${pairs.length} requests`;
+    await refresh();
+  } catch (e) {
+    $("error").textContent = `trace: ${e.message}`;
+    $("error").hidden = false;
+  }
+}
 async function useFile(file) {
   try {
     const name = file.name;
@@ -611,14 +668,15 @@ function init() {
       $("error").hidden = false;
     }
   });
-  $("file").addEventListener("change", (e) => { if (e.target.files[0]) useFile(e.target.files[0]); });
+  $("file").addEventListener("change", (e) => { if (e.target.files.length) useFiles([...e.target.files]); });
+  $("trace-file").addEventListener("change", (e) => { if (e.target.files[0]) useTrace(e.target.files[0]); });
   const drop = $("drop");
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", (e) => {
     e.preventDefault();
     drop.classList.remove("over");
-    if (e.dataTransfer.files[0]) useFile(e.dataTransfer.files[0]);
+    if (e.dataTransfer.files.length) useFiles([...e.dataTransfer.files]);
   });
   $("copy").addEventListener("click", async () => {
     const t = $("command").value;
