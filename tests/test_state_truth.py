@@ -190,3 +190,74 @@ def test_mlstm_state_bytes_match_xlstm_cache(dtype, name):
     spec = spec_from_config(dict(config, torch_dtype=name))
     assert real > 0
     assert kv_cache(spec, batch=2, context=11, options=KvOptions(engine="transformers")).total_bytes == real
+
+
+# ---------------------------------------------------------------------------------------------------
+# Encoder-decoders (issue 10, sources/seq2seq.py): the decoder's self-attention K/V grow with the decoded tokens,
+# the cross-attention K/V hold the encoder's tokens (EncoderDecoderCache); T5Gemma's decoder self-attention
+# alternates sliding and full layers.
+_S2S = dict(d_model=64, encoder_layers=2, decoder_layers=3, encoder_attention_heads=4, decoder_attention_heads=2,
+            encoder_ffn_dim=96, decoder_ffn_dim=80, vocab_size=300, max_position_embeddings=64)
+ENCODER_DECODERS = {
+    "led": dict({k: v for k, v in _S2S.items() if k != "max_position_embeddings"}, model_type="led",
+                architectures=["LEDForConditionalGeneration"], max_encoder_position_embeddings=64,
+                max_decoder_position_embeddings=64, attention_window=[4, 4]),
+    "bigbird_pegasus": dict(_S2S, model_type="bigbird_pegasus", architectures=["BigBirdPegasusForConditionalGeneration"],
+                            attention_type="original_full"),
+    "pegasus_x": dict(_S2S, model_type="pegasus_x", architectures=["PegasusXForConditionalGeneration"],
+                      num_global_tokens=4, block_size=4),
+    "nllb-moe": dict(_S2S, model_type="nllb-moe", architectures=["NllbMoeForConditionalGeneration"], num_experts=4,
+                     encoder_sparse_step=2, decoder_sparse_step=2),
+    "fsmt": dict(_S2S, model_type="fsmt", architectures=["FSMTForConditionalGeneration"], src_vocab_size=300,
+                 tgt_vocab_size=300, langs=["en", "de"]),
+    "prophetnet": dict(model_type="prophetnet", architectures=["ProphetNetForConditionalGeneration"], hidden_size=64,
+                       num_encoder_layers=2, num_decoder_layers=2, num_encoder_attention_heads=4,
+                       num_decoder_attention_heads=4, encoder_ffn_dim=96, decoder_ffn_dim=96, vocab_size=300,
+                       max_position_embeddings=64, ngram=2),
+    "t5gemma": dict(model_type="t5gemma", architectures=["T5GemmaForConditionalGeneration"],
+                    encoder=dict(vocab_size=300, hidden_size=96, intermediate_size=96, num_hidden_layers=2,
+                                 num_attention_heads=4, num_key_value_heads=2, head_dim=16, sliding_window=4,
+                                 layer_types=["sliding_attention", "full_attention"]),
+                    decoder=dict(vocab_size=300, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                                 num_attention_heads=4, num_key_value_heads=2, head_dim=16, sliding_window=4,
+                                 layer_types=["sliding_attention", "full_attention"])),
+}
+
+
+@pytest.mark.parametrize("family", sorted(ENCODER_DECODERS))
+@pytest.mark.parametrize("batch,dec_len,enc_len,dtype,name", [(2, 7, 11, torch.float32, "float32"),
+                                                              (1, 9, 5, torch.bfloat16, "bfloat16")])
+def test_encoder_decoder_self_and_cross_cache_bytes(family, batch, dec_len, enc_len, dtype, name):
+    config = ENCODER_DECODERS[family]
+    cfg = transformers.CONFIG_MAPPING[config["model_type"]](**{k: v for k, v in config.items() if k != "architectures"})
+    model = getattr(transformers, config["architectures"][0])._from_config(cfg).to(dtype).eval()
+    with torch.no_grad():
+        out = model(input_ids=torch.randint(3, 90, (batch, enc_len)),
+                    decoder_input_ids=torch.randint(3, 90, (batch, dec_len)), use_cache=True)
+    real = _cache_bytes(out.past_key_values)
+    spec = spec_from_config(dict(config, torch_dtype=name))
+    ours = kv_cache(spec, batch=batch, context=dec_len,
+                    options=KvOptions(engine="transformers", encoder_tokens=enc_len)).total_bytes
+    assert real > 0 and ours == real
+
+
+@pytest.mark.parametrize("batch,seq,vision,dtype,name", [(2, 7, 13, torch.float32, "float32"),
+                                                          (1, 4, 9, torch.bfloat16, "bfloat16")])
+def test_mllama_cross_attention_layers_cache_the_vision_tokens(batch, seq, vision, dtype, name):
+    """Llama 3.2 Vision: the text model's cross-attention layers keep no self-attention K/V; they cache the K/V
+    of the (projected) vision tokens in the same DynamicCache, so their size follows the vision tokens, not the
+    text (paramscope: encoder_tokens)."""
+    config = dict(model_type="mllama", architectures=["MllamaForCausalLM"],
+                  text_config=dict(vocab_size=300, pad_token_id=0, hidden_size=64, num_hidden_layers=4,
+                                   num_attention_heads=4, num_key_value_heads=2, intermediate_size=96,
+                                   cross_attention_layers=[1, 3]))
+    cfg = transformers.MllamaConfig(text_config=config["text_config"])
+    model = transformers.MllamaForCausalLM._from_config(cfg).to(dtype).eval()
+    with torch.no_grad():
+        out = model(input_ids=torch.randint(3, 90, (batch, seq)),
+                    cross_attention_states=torch.randn(batch, vision, 64, dtype=dtype), use_cache=True)
+    real = _cache_bytes(out.past_key_values)
+    spec = spec_from_config(dict(config, torch_dtype=name))
+    ours = kv_cache(spec, batch=batch, context=seq,
+                    options=KvOptions(engine="transformers", encoder_tokens=vision)).total_bytes
+    assert real > 0 and ours == real

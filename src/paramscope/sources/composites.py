@@ -3,4 +3,15 @@ architecture, head) -> ModelSpec."""
 
 from __future__ import annotations
 
-ADAPTERS: dict = {}
+from . import multimodal, seq2seq
+
+ADAPTERS: dict = {
+    "led": seq2seq.led,
+    "bigbird_pegasus": seq2seq.bigbird_pegasus,
+    "pegasus_x": seq2seq.pegasus_x,
+    "fsmt": seq2seq.fsmt,
+    "nllb-moe": seq2seq.nllb_moe,
+    "prophetnet": seq2seq.prophetnet,
+    "t5gemma": seq2seq.t5gemma,
+    "mllama": multimodal.mllama,
+}

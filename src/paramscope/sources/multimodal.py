@@ -193,3 +193,140 @@ _LLAMA4_VISION_DEFAULTS = {
     "projector_output_dim": 4096, "multi_modal_projector_bias": False, "hidden_act": "gelu",
 }
 
+
+
+# ------------------------------------------------------------------ issue 10: more vision / audio + LM composites
+
+_MULTIMODAL_WARNING = ("the {tower} tower's parameters are counted exactly, but its compute and activations are "
+                       "not modelled (FLOPs and memory figures cover the language model only)")
+
+
+def _tower_warning(tower: str) -> str:
+    return _MULTIMODAL_WARNING.format(tower=tower)
+
+
+def _touch_all(c: Cfg | None) -> None:
+    """Mark every key of a sub-config (and its nested sub-configs) read: a part the architecture does not build
+    (the vision tower of a text-only class)."""
+    if c is None:
+        return
+    c.touch(*c.data.keys())
+
+
+def _sub_or_defaults(c: Cfg, key: str, defaults: dict) -> Cfg:
+    """A sub-config with its config class's defaults filled in for the keys the file leaves out (an absent
+    sub-config is built from the defaults alone, as transformers does)."""
+    got = c.sub(key, required=False)
+    if got is None:
+        return Cfg(dict(defaults), c.origin, f"{key}.")
+    return got.with_data({**defaults, **got.data})
+
+
+# transformers 5.23 models/mllama/configuration_mllama.py defaults
+_MLLAMA_TEXT_DEFAULTS = {
+    "vocab_size": 128256, "hidden_size": 4096, "hidden_act": "silu", "num_hidden_layers": 40,
+    "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+    "max_position_embeddings": 131072, "tie_word_embeddings": False,
+    "cross_attention_layers": [3, 8, 13, 18, 23, 28, 33, 38],
+}
+_MLLAMA_VISION_DEFAULTS = {
+    "hidden_size": 1280, "hidden_act": "gelu", "num_hidden_layers": 32, "num_global_layers": 8, "attention_heads": 16,
+    "num_channels": 3, "intermediate_size": 5120, "vision_output_dim": 7680, "image_size": 448, "patch_size": 14,
+    "max_num_tiles": 4, "intermediate_layers_indices": [3, 7, 15, 23, 30],
+    "supported_aspect_ratios": [[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [3, 1], [4, 1]],
+}
+
+
+def _mllama_text(t: Cfg) -> tuple[StackSpec, int, int]:
+    """MllamaTextModel: Llama self-attention layers, and at cross_attention_layers MllamaCrossAttentionDecoderLayer,
+    whose cross_attn (q/k/v/o without bias, per-head RMSNorms q_norm/k_norm; k/v read the projected vision
+    states, text hidden wide) replaces self-attention, each of the attention and MLP outputs scaled by a
+    tanh gate (cross_attn_attn_gate, cross_attn_mlp_gate: one parameter each)."""
+    from .common import layernorm  # noqa: F401  (kept for symmetry with the tower helpers)
+    from ..spec import NormSpec
+
+    d = t.int("hidden_size")
+    n = t.int("num_hidden_layers", minimum=0)
+    heads = t.int("num_attention_heads")
+    kv = t.int("num_key_value_heads", heads)
+    if d % heads:
+        raise ConfigError(f"{t.origin}: {t.prefix}hidden_size {d} is not divisible by num_attention_heads {heads}")
+    hd = d // heads
+    mlp = MlpSpec(t.int("intermediate_size"), gated=True, activation=t.str("hidden_act", "silu"))
+    norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
+    self_layer = LayerSpec(attention=AttentionSpec(heads, kv, hd), ffn=mlp, norms=norms)
+    cross_layer = LayerSpec(cross_attention=AttentionSpec(heads, kv, hd, cross=True, qk_norm="head"), ffn=mlp,
+                            norms=norms, extra=(ExtraTensor("xattn.attn_gate", "xattn_gate", (1,)),
+                                                ExtraTensor("xattn.mlp_gate", "xattn_gate", (1,))))
+    cross = set(t.int_list("cross_attention_layers") or [])
+    bad = sorted(i for i in cross if i >= n)
+    if bad:
+        raise ConfigError(f"{t.origin}: {t.prefix}cross_attention_layers: layer {bad[0]} does not exist ({n} layers)")
+    layers = tuple(cross_layer if i in cross else self_layer for i in range(n))
+    t.touch("tie_word_embeddings", "rope_parameters")  # MllamaForCausalLM / ...ForConditionalGeneration tie nothing
+    return StackSpec("decoder", d, layers, final_norm=NormSpec("norm_final", d)), t.int("vocab_size"), d
+
+
+def mllama(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Llama 3.2 Vision (mllama/modeling_mllama.py). Text: MllamaTextModel (see _mllama_text) with an embedding
+    of vocab_size + 8 rows and an untied lm_head of vocab_size rows (neither class declares tied weights).
+    Vision (MllamaVisionModel): an unbiased patch Conv2d, a class embedding, gated position embeddings
+    (a [(image/patch)^2 + 1, hidden] table, a tile table [max_aspect_ratio_id + 1, max_num_tiles x patches x
+    hidden] and a gate), pre- and post-tile aspect-ratio embeddings [max_aspect_ratio_id + 1, max_num_tiles x
+    hidden] with gates, layernorm_pre/post (with bias), num_hidden_layers local layers and num_global_layers
+    gated global layers (attention without bias, fc1/fc2 with bias, LayerNorms with bias; the global ones add
+    gate_attn and gate_ffn). max_aspect_ratio_id = len(supported_aspect_ratios). The projector is a Linear
+    [text hidden, vision_output_dim] with bias. MllamaForCausalLM builds the text model only."""
+    from dataclasses import replace as _replace
+
+    from .common import common_fields
+    from ..spec import EmbeddingSpec, HeadSpec
+
+    text = _sub_or_defaults(c, "text_config", _MLLAMA_TEXT_DEFAULTS)
+    stack, vocab, d = _mllama_text(text)
+    extra = (ExtraTensor("lm_head.weight", "lm_head", (vocab, d)),) if head == "lm" else ()
+    spec = ModelSpec(hidden_size=d, embedding=EmbeddingSpec(vocab + 8, d, tied_head=False),
+                     stacks=(stack,), head=HeadSpec(kind="none"), extra=extra,
+                     max_context=text.opt_int("max_position_embeddings"),
+                     **common_fields(c, model_type, name, architecture))
+    c.touch("image_token_index")
+    if architecture.endswith("ForCausalLM"):
+        _touch_all(c.sub("vision_config", required=False))
+        return spec
+    v = _sub_or_defaults(c, "vision_config", _MLLAMA_VISION_DEFAULTS)
+    dv, heads = v.int("hidden_size"), v.int("attention_heads")
+    if dv % heads:
+        raise ConfigError(f"{v.origin}: {v.prefix}hidden_size {dv} is not divisible by attention_heads {heads}")
+    patch, image, tiles = v.int("patch_size"), v.int("image_size"), v.int("max_num_tiles")
+    ratios = v.raw("supported_aspect_ratios")
+    if not isinstance(ratios, list) or not ratios:
+        raise ConfigError(f"{v.origin}: {v.prefix}supported_aspect_ratios: expected a non-empty list")
+    rows = len(ratios) + 1
+    patches = (image // patch) ** 2 + 1
+    v.touch("intermediate_layers_indices", "norm_eps")
+    act = v.str("hidden_act", "gelu")
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, dv // heads),
+                      ffn=MlpSpec(v.int("intermediate_size"), gated=False, bias=True, activation=act),
+                      norms=(_ln("norm_attn_in", dv), _ln("norm_mlp_in", dv)))
+    gated = _replace(layer, extra=(ExtraTensor("gate_attn", "other", (1,)), ExtraTensor("gate_ffn", "other", (1,))))
+    front = (
+        ExtraTensor("class_embedding", "pos_embed", (dv,)),
+        ExtraTensor("patch_embed.weight", "patch_embed", (dv, v.int("num_channels", 3), patch, patch)),
+        ExtraTensor("pos_embed.gate", "other", (1,)),
+        ExtraTensor("pos_embed.embedding", "pos_embed", (patches, dv)),
+        ExtraTensor("pos_embed.tile_embedding.weight", "pos_embed", (rows, tiles * patches * dv)),
+        ExtraTensor("pre_tile_pos_embed.gate", "other", (1,)),
+        ExtraTensor("pre_tile_pos_embed.embedding.weight", "pos_embed", (rows, tiles * dv)),
+        ExtraTensor("post_tile_pos_embed.gate", "other", (1,)),
+        ExtraTensor("post_tile_pos_embed.embedding.weight", "pos_embed", (rows, tiles * dv)),
+        ExtraTensor("layernorm_pre.weight", "norm_embed", (dv,)), ExtraTensor("layernorm_pre.bias", "norm_embed", (dv,)),
+        ExtraTensor("layernorm_post.weight", "norm_final", (dv,)), ExtraTensor("layernorm_post.bias", "norm_final", (dv,)),
+    )
+    local = StackSpec("vision", dv, (layer,) * v.int("num_hidden_layers", minimum=0), component="vision",
+                      extra=front, causal=False)
+    glob = StackSpec("vision_global", dv, (gated,) * v.int("num_global_layers", minimum=0), component="vision",
+                     causal=False)
+    projector = (ExtraTensor("projector.weight", "other", (d, v.int("vision_output_dim"))),
+                 ExtraTensor("projector.bias", "other", (d,)))
+    return _replace(spec, stacks=spec.stacks + (local, glob), extra=spec.extra + projector,
+                    warnings=spec.warnings + (_tower_warning("vision"),))

@@ -32,6 +32,7 @@ from ..spec import (
     LayerSpec,
     MlpSpec,
     ModelSpec,
+    MoeSpec,
     NormSpec,
     StackSpec,
 )
@@ -286,3 +287,284 @@ def t5_like(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
         warnings=warnings,
         **_common(c, model_type, name, architecture),
     )
+
+
+# ------------------------------------------------------------------ more BART-shaped encoder-decoders (issue 10)
+#
+# LED, BigBird-Pegasus, Pegasus-X, FSMT, NLLB-MoE and ProphetNet keep BART's block (attention, optional
+# cross-attention, fc1/fc2 MLP, LayerNorms) but differ in biases, norm placement, position tables and
+# extra tensors; each adapter below states its family's layout and cites its modeling file.
+
+
+def _ln_nb(role: str, width: int) -> NormSpec:
+    return NormSpec(role, width, bias=False, kind="layernorm")
+
+
+def _block(d: int, heads: int, ffn: int, act: str, *, cross: bool, pre: bool, qkv_bias: bool = True,
+           o_bias: bool = True, fc_bias: bool = True, extra: tuple[ExtraTensor, ...] = (), moe=None,
+           heads_key: str = "attention_heads", origin: str = "config.json") -> LayerSpec:
+    """One BART-shaped layer: self-attention (+ cross-attention), a plain fc1/fc2 MLP (or ``moe``), and a
+    LayerNorm with bias per sub-block, before (``pre``) or after it."""
+    if d % heads:
+        raise ConfigError(f"{origin}: d_model {d} is not divisible by {heads_key} {heads}")
+    attn = AttentionSpec(heads, heads, d // heads, qkv_bias=qkv_bias, o_bias=o_bias)
+    xattn = AttentionSpec(heads, heads, d // heads, qkv_bias=qkv_bias, o_bias=o_bias, cross=True) if cross else None
+    roles = ["norm_attn_in", "norm_mlp_in"] if pre else ["norm_attn_out", "norm_mlp_out"]
+    if cross:
+        roles.insert(1, "norm_cross_in")
+    return LayerSpec(attention=attn, cross_attention=xattn,
+                     ffn=moe if moe is not None else MlpSpec(ffn, gated=False, bias=fc_bias, activation=act),
+                     norms=tuple(_ln(r, d) for r in roles), extra=extra)
+
+
+def _pos(rows: int, d: int) -> tuple[ExtraTensor, ...]:
+    return (ExtraTensor("pos_embed.weight", "pos_embed", (rows, d)),)
+
+
+def _s2s_spec(c: Cfg, model_type: str, name: str, architecture: str, head: str, *, d: int, vocab: int,
+              stacks: list[StackSpec], tied: bool, positions: int = 0, max_context: int | None = None,
+              warnings: tuple[str, ...] = ()) -> ModelSpec:
+    return ModelSpec(
+        hidden_size=d,
+        embedding=EmbeddingSpec(vocab, d, tied_head=tied and head == "lm",
+                                position="learned" if positions else "none", max_positions=positions),
+        stacks=tuple(stacks), head=HeadSpec(kind=head), max_context=max_context, warnings=warnings,
+        **_common(c, model_type, name, architecture),
+    )
+
+
+def led(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """LED (Beltagy et al. 2020; led/modeling_led.py). BART's post-LN layout with learned positions of
+    their own length per stack (max_encoder_position_embeddings, max_decoder_position_embeddings; no
+    offset rows) and a layernorm_embedding per stack. The encoder's self-attention is Longformer's
+    (LEDEncoderSelfAttention): query/key/value and query_global/key_global/value_global, all with bias,
+    then an output projection with bias. attention_window (one per layer) sizes the local window only.
+    The head is tied to the shared embedding (LEDForConditionalGeneration._tied_weights_keys)."""
+    d = c.int(("d_model", "hidden_size"))
+    act = c.str("activation_function", "gelu")
+    c.touch("attention_window", "num_hidden_layers", "encoder_layerdrop", "decoder_layerdrop")
+    enc_rows = c.int("max_encoder_position_embeddings", 16384)
+    dec_rows = c.int("max_decoder_position_embeddings", 1024)
+    norm = _ln_extra("norm_embed", "norm_embed", d)
+    glob = tuple(ExtraTensor(f"attn.{x}_global.{wb}", f"attn_{x}", (d,) if wb == "bias" else (d, d))
+                 for x in "qkv" for wb in ("weight", "bias"))
+    enc = StackSpec("encoder", d, (_block(d, c.int("encoder_attention_heads"), c.int("encoder_ffn_dim"), act,
+                                          cross=False, pre=False, extra=glob, origin=c.origin),)
+                    * c.int("encoder_layers", minimum=0), extra=norm, causal=False)
+    dec = StackSpec("decoder", d, (_block(d, c.int("decoder_attention_heads"), c.int("decoder_ffn_dim"), act,
+                                          cross=True, pre=False, origin=c.origin),) * c.int("decoder_layers", minimum=0),
+                    extra=_pos(dec_rows, d) + norm)
+    return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=[enc, dec],
+                     tied=c.bool("tie_word_embeddings", True), positions=enc_rows, max_context=dec_rows)
+
+
+def bigbird_pegasus(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """BigBird-Pegasus (Zaheer et al. 2020; bigbird_pegasus/modeling_bigbird_pegasus.py). Pre-LN layers;
+    every attention projection (the encoder's query/key/value/output, the decoder's q/k/v/out of self- and
+    cross-attention) has a bias iff use_bias; fc1/fc2 and the LayerNorms always have one; learned
+    positions of max_position_embeddings rows per stack (no offset); a LayerNorm after the last layer of
+    each stack (named layernorm_embedding). attention_type / block_size / num_random_blocks choose the
+    encoder's sparse pattern only. BigBirdPegasusForCausalLM is the decoder alone with an untied head
+    (the class declares no tied weights); the seq2seq head is tied to the shared embedding."""
+    d = c.int(("d_model", "hidden_size"))
+    act = c.str("activation_function", "gelu_new")
+    bias = c.bool("use_bias", False)
+    rows = c.int("max_position_embeddings")
+    kind = c.str("attention_type", "block_sparse")
+    if kind not in ("block_sparse", "original_full"):
+        raise ConfigError(f"{c.origin}: attention_type: expected 'block_sparse' or 'original_full', got {kind!r}")
+    c.touch("block_size", "num_random_blocks", "scale_embedding", "num_hidden_layers", "encoder_layerdrop",
+            "decoder_layerdrop")
+
+    def stack(which: str, decoder: bool, first: bool) -> StackSpec:
+        layer = _block(d, c.int(f"{which}_attention_heads"), c.int(f"{which}_ffn_dim"), act, cross=decoder,
+                       pre=True, qkv_bias=bias, o_bias=bias, origin=c.origin)
+        return StackSpec(which, d, (layer,) * c.int(f"{which}_layers", minimum=0), final_norm=_ln("norm_final", d),
+                         extra=() if first else _pos(rows, d), causal=decoder)
+
+    if architecture.endswith("ForCausalLM"):
+        # the class declares no tied weights: its head is its own whatever tie_word_embeddings says
+        c.touch("encoder_layers", "encoder_attention_heads", "encoder_ffn_dim", "tie_word_embeddings")
+        return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"),
+                         stacks=[stack("decoder", True, True)], tied=False, positions=rows, max_context=rows)
+    return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"),
+                     stacks=[stack("encoder", False, True), stack("decoder", True, False)],
+                     tied=c.bool("tie_word_embeddings", True), positions=rows, max_context=rows)
+
+
+def pegasus_x(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Pegasus-X (Phang et al. 2022; pegasus_x/modeling_pegasus_x.py). Pre-LN layers whose attention
+    projections have no bias (PegasusXAttention: bias=False) while fc1/fc2 and the LayerNorms have one;
+    sinusoidal positions computed on the fly (no parameters); a final layer_norm per stack. The encoder
+    adds embed_global (num_global_tokens learned global-token embeddings) and, in every layer, a
+    global_self_attn_layer_norm for its global tokens' attention (same q/k/v/out). The head is tied to the
+    shared embedding."""
+    d = c.int(("d_model", "hidden_size"))
+    act = c.str("activation_function", "gelu")
+    c.touch("block_size", "stagger_local_blocks", "scale_embedding", "num_hidden_layers", "encoder_layerdrop",
+            "decoder_layerdrop")
+    glob = _ln_extra("global_norm_attn_in", "norm_attn_in", d)
+    enc = StackSpec("encoder", d, (_block(d, c.int("encoder_attention_heads"), c.int("encoder_ffn_dim"), act,
+                                          cross=False, pre=True, qkv_bias=False, o_bias=False, extra=glob,
+                                          origin=c.origin),) * c.int("encoder_layers", minimum=0),
+                    final_norm=_ln("norm_final", d), causal=False,
+                    extra=(ExtraTensor("embed_global.weight", "embed", (c.int("num_global_tokens", 32), d)),))
+    dec = StackSpec("decoder", d, (_block(d, c.int("decoder_attention_heads"), c.int("decoder_ffn_dim"), act,
+                                          cross=True, pre=True, qkv_bias=False, o_bias=False, origin=c.origin),)
+                    * c.int("decoder_layers", minimum=0), final_norm=_ln("norm_final", d))
+    return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=[enc, dec],
+                     tied=c.bool("tie_word_embeddings", True), max_context=c.opt_int("max_position_embeddings"))
+
+
+def fsmt(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """FSMT, fairseq's WMT19 translation models (fsmt/modeling_fsmt.py). Separate source and target
+    vocabularies: the encoder's embed_tokens [src_vocab_size, d], the decoder's [tgt_vocab_size, d] and the
+    decoder's own output_projection [tgt_vocab_size, d] (FSMTModel's decoder builds it too). With
+    tie_word_embeddings (default false) the head and the encoder's table are both the decoder's table. Post-LN BART layers with
+    biases; per stack a sinusoidal position table of max_position_embeddings + pad_token_id + 1 rows kept
+    as an nn.Parameter (SinusoidalPositionalEmbedding), no embedding or final LayerNorm."""
+    d = c.int(("d_model", "hidden_size"))
+    act = c.str("activation_function", "relu")
+    rows = c.int("max_position_embeddings") + c.int("pad_token_id", 1, minimum=0) + 1
+    c.touch("langs", "scale_embedding", "num_hidden_layers", "encoder_layerdrop", "decoder_layerdrop")
+
+    def stack(which: str, decoder: bool, extra: tuple[ExtraTensor, ...]) -> StackSpec:
+        layer = _block(d, c.int(f"{which}_attention_heads"), c.int(f"{which}_ffn_dim"), act, cross=decoder,
+                       pre=False, origin=c.origin)
+        return StackSpec(which, d, (layer,) * c.int(f"{which}_layers", minimum=0), extra=extra + _pos(rows, d),
+                         causal=decoder)
+
+    tied = c.bool("tie_word_embeddings", False)
+    src_vocab, tgt_vocab = c.int("src_vocab_size"), c.int("tgt_vocab_size")
+    warnings: tuple[str, ...] = ()
+    if tied:  # FSMTModel._tied_weights_keys: the encoder's table and the head both become the decoder's table
+        src = ()
+        if src_vocab != tgt_vocab:
+            warnings = (f"tie_word_embeddings: transformers replaces the encoder's [{src_vocab}, {d}] table by the "
+                        f"decoder's [{tgt_vocab}, {d}] one; counted as transformers builds it",)
+    else:
+        src = (ExtraTensor("embed.weight", "embed", (src_vocab, d)),)
+    stacks = [stack("encoder", False, src), stack("decoder", True, ())]
+    return _s2s_spec(c, model_type, name, architecture, "lm", d=d, vocab=tgt_vocab, stacks=stacks, tied=tied,
+                     max_context=c.opt_int("max_position_embeddings"), warnings=warnings)
+
+
+def nllb_moe(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """NLLB-MoE (NLLB Team 2022; nllb_moe/modeling_nllb_moe.py). M2M-100's layout (pre-LN layers with
+    biases, a sinusoidal position buffer, a final layer_norm per stack, the head tied to the shared
+    embedding) where every <stack>_sparse_step-th layer ((i + 1) % step == 0; none when the step is 0)
+    replaces its fc1/fc2 MLP by a top-2 router (classifier, bias iff router_bias) over num_experts experts,
+    each an fc1/fc2 MLP with biases (NllbMoeSparseMLP; one module per expert)."""
+    d = c.int(("d_model", "hidden_size"))
+    act = c.str("activation_function", "relu")
+    n_exp = c.int("num_experts")
+    c.touch("expert_capacity", "router_dtype", "router_ignore_padding_tokens", "second_expert_policy",
+            "normalize_router_prob_before_dropping", "batch_prioritized_routing", "moe_eval_capacity_token_fraction",
+            "moe_token_dropout", "scale_embedding", "num_hidden_layers", "encoder_layerdrop", "decoder_layerdrop")
+    router_bias = c.bool("router_bias", False)
+
+    def stack(which: str, decoder: bool) -> StackSpec:
+        n = c.int(f"{which}_layers", minimum=0)
+        step = c.int(f"{which}_sparse_step", 4, minimum=0)
+        heads, ffn = c.int(f"{which}_attention_heads"), c.int(f"{which}_ffn_dim")
+        moe = MoeSpec(num_experts=n_exp, top_k=min(2, n_exp), router_bias=router_bias,
+                      expert=MlpSpec(ffn, gated=False, bias=True, activation=act))
+        dense = _block(d, heads, ffn, act, cross=decoder, pre=True, origin=c.origin)
+        sparse = _block(d, heads, ffn, act, cross=decoder, pre=True, moe=moe, origin=c.origin)
+        layers = tuple(sparse if step > 0 and (i + 1) % step == 0 else dense for i in range(n))
+        return StackSpec(which, d, layers, final_norm=_ln("norm_final", d), causal=decoder)
+
+    return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"),
+                     stacks=[stack("encoder", False), stack("decoder", True)],
+                     tied=c.bool("tie_word_embeddings", True), max_context=c.opt_int("max_position_embeddings"))
+
+
+def prophetnet(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """ProphetNet (Qi et al. 2020; prophetnet/modeling_prophetnet.py). Post-LN layers with biases
+    (ProphetNetAttention: key/value/query/out_proj; feed_forward intermediate/output), learned positions
+    of max_position_embeddings rows per stack, an embeddings_layer_norm per stack. The decoder's
+    self-attention is ProphetNetNgramSelfAttention: the same four projections plus relative_pos_embeddings,
+    a Linear [num_buckets x heads, hidden] with bias; the decoder adds ngram_embeddings [ngram, hidden] and
+    cross-attention when add_cross_attention. The head is tied to word_embeddings. The decoder also runs
+    ngram predict streams beside the main stream: their compute is not modelled (the main stream's K/V
+    is what the cache keeps)."""
+    d = c.int("hidden_size")
+    act = c.str("activation_function", "gelu")
+    rows = c.int("max_position_embeddings")
+    c.touch("relative_max_distance", "disable_ngram_loss", "eps", "num_hidden_layers")
+    norm = _ln_extra("norm_embed", "norm_embed", d)
+    cross = c.bool("add_cross_attention", True)
+    dec_heads = c.int("num_decoder_attention_heads")
+    rel = (ExtraTensor("attn.rel_pos.weight", "rel_bias", (c.int("num_buckets", 32) * dec_heads, d)),
+           ExtraTensor("attn.rel_pos.bias", "rel_bias", (c.int("num_buckets", 32) * dec_heads,)))
+    dec_layer = _block(d, dec_heads, c.int("decoder_ffn_dim"), act, cross=cross, pre=False, extra=rel,
+                       heads_key="num_decoder_attention_heads", origin=c.origin)
+    dec = StackSpec("decoder", d, (dec_layer,) * c.int("num_decoder_layers", minimum=0),
+                    extra=_pos(rows, d) + (ExtraTensor("ngram_embed.weight", "pos_embed", (c.int("ngram", 2), d)),) + norm)
+    stacks = [dec]
+    if not architecture.endswith("ForCausalLM"):
+        enc_layer = _block(d, c.int("num_encoder_attention_heads"), c.int("encoder_ffn_dim"), act, cross=False,
+                           pre=False, heads_key="num_encoder_attention_heads", origin=c.origin)
+        stacks.insert(0, StackSpec("encoder", d, (enc_layer,) * c.int("num_encoder_layers", minimum=0),
+                                   extra=_pos(rows, d) + norm, causal=False))
+    else:
+        c.touch("num_encoder_layers", "num_encoder_attention_heads", "encoder_ffn_dim")
+    warn = (f"the decoder also runs {c.int('ngram', 2)} ngram predict stream(s) beside the main stream; their "
+            "compute is not modelled",)
+    return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=stacks,
+                     tied=c.bool("tie_word_embeddings", True), max_context=rows, warnings=warn)
+
+
+# transformers 5.23 models/t5gemma/configuration_t5gemma.py, T5GemmaModuleConfig defaults (a T5GemmaConfig
+# without an encoder or decoder sub-config builds them from these)
+_T5GEMMA_MODULE_DEFAULTS = {
+    "vocab_size": 256000, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
+    "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "hidden_activation": "gelu_pytorch_tanh",
+    "max_position_embeddings": 8192, "attention_bias": False, "sliding_window": 4096,
+    "layer_types": ["sliding_attention", "full_attention"] * 13,
+}
+
+
+def t5gemma(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """T5Gemma (Zhang et al. 2025; t5gemma/modeling_t5gemma.py): an encoder and a decoder, each a Gemma 2
+    stack of its own sub-config (encoder / decoder: T5GemmaModuleConfig) with its own token embedding:
+    sandwich RMSNorms (pre/post self-attention, pre/post feed-forward), GQA without q/k norms, a gated
+    GeGLU MLP, a final norm. Each decoder layer adds cross-attention (T5GemmaCrossAttention: q from the
+    decoder, k/v from the encoder's hidden states, cross_attention_hidden_size = encoder hidden_size, set by
+    T5GemmaConfig) between pre_cross_attn_layernorm and post_cross_attn_layernorm. Decoder self-attention
+    follows layer_types (sliding or full). The head (lm_head.out_proj) is tied to the decoder's embedding
+    when the top-level tie_word_embeddings says so; the top-level vocab_size is not used by the model."""
+    from dataclasses import replace
+
+    from .decoders import decoder_spec
+    from .multimodal import _with_tie
+
+    def sub(key: str) -> Cfg:
+        got = c.sub(key, required=False)
+        if got is None:
+            return Cfg(dict(_T5GEMMA_MODULE_DEFAULTS), c.origin, f"{key}.")
+        return got
+
+    enc_c, dec_c = sub("encoder"), sub("decoder")
+    c.touch("vocab_size", "dropout_rate", "classifier_dropout_rate")
+    enc = decoder_spec(enc_c, "gemma2", name=name, architecture=architecture, head="none", stack_name="encoder")
+    enc_c.touch("cross_attention_hidden_size", "is_decoder", "tie_word_embeddings")
+    dec = decoder_spec(_with_tie(dec_c, c, True), "gemma2", name=name, architecture=architecture, head=head)
+    dec_c.touch("cross_attention_hidden_size", "is_decoder")
+    e = enc.stacks[0]
+    encoder = replace(e, causal=False,
+                      extra=(ExtraTensor("embed.weight", "embed", (enc.embedding.vocab_size, e.hidden_size)),) + e.extra)
+    d = dec.stacks[0]
+    done: dict[int, LayerSpec] = {}
+    layers = []
+    for layer in d.layers:
+        if id(layer) not in done:
+            a = layer.attention
+            xattn = replace(a, window=None, cross=True, kv_input_width=e.hidden_size, qk_norm="none")
+            done[id(layer)] = replace(layer, cross_attention=xattn,
+                                      norms=layer.norms + (NormSpec("norm_cross_in", d.hidden_size),),
+                                      extra=layer.extra + (ExtraTensor("xattn.norm_out.weight", "norm_attn_out",
+                                                                       (d.hidden_size,)),))
+        layers.append(done[id(layer)])
+    decoder = replace(d, layers=tuple(layers))
+    return replace(dec, stacks=(encoder, decoder), **_common(c, model_type, name, architecture))

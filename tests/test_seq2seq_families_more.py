@@ -1,0 +1,102 @@
+"""Issue 10 encoder-decoder, speech and vision-language families (sources/seq2seq.py, sources/multimodal.py,
+sources/composites.py) at small configs of their own: paramscope's total equals the parameters of the module
+transformers builds on the meta device, and so does the multiset of tensor shapes (2-D shapes compared without
+their orientation: a few checkpoints store [in, out]). The walk (tests/transformers_walk.py) checks the same
+families at their default, diff and perturbed configs; these cases move the keys the walk's perturbation
+does not reach (sub-configs, sparse steps, unequal encoder and decoder widths, optional modules)."""
+
+from __future__ import annotations
+
+import collections
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from paramscope.inventory import build_inventory  # noqa: E402
+from paramscope.params import count  # noqa: E402
+from paramscope.sources.hf_config import spec_from_config  # noqa: E402
+
+transformers.logging.set_verbosity_error()
+
+BART = dict(d_model=64, encoder_layers=2, decoder_layers=3, encoder_attention_heads=4, decoder_attention_heads=2,
+            encoder_ffn_dim=96, decoder_ffn_dim=80, vocab_size=300, max_position_embeddings=40)
+GEMMA_MODULE = dict(vocab_size=300, hidden_size=64, intermediate_size=96, num_hidden_layers=3, num_attention_heads=4,
+                    num_key_value_heads=2, head_dim=16, sliding_window=8)
+
+CASES = {
+    "led": ("LEDForConditionalGeneration",
+            dict({k: v for k, v in BART.items() if k != "max_position_embeddings"}, max_encoder_position_embeddings=64, max_decoder_position_embeddings=32, attention_window=[8, 8])),
+    "bigbird_pegasus": ("BigBirdPegasusForConditionalGeneration", dict(BART, use_bias=True)),
+    "bigbird_pegasus-causal": ("BigBirdPegasusForCausalLM", dict(BART, use_bias=False)),
+    "pegasus_x": ("PegasusXForConditionalGeneration", dict(BART, num_global_tokens=8, block_size=8)),
+    "fsmt": ("FSMTForConditionalGeneration", dict(BART, src_vocab_size=310, tgt_vocab_size=290, pad_token_id=3,
+                                                   langs=["en", "de"])),
+    "fsmt-tied": ("FSMTForConditionalGeneration", dict(BART, src_vocab_size=290, tgt_vocab_size=290,
+                                                        tie_word_embeddings=True, langs=["en", "de"])),
+    "nllb-moe": ("NllbMoeForConditionalGeneration", dict(BART, encoder_layers=4, decoder_layers=4, num_experts=4,
+                                                          encoder_sparse_step=2, decoder_sparse_step=3,
+                                                          router_bias=True)),
+    "prophetnet": ("ProphetNetForConditionalGeneration",
+                   dict(hidden_size=64, num_encoder_layers=2, num_decoder_layers=3, num_encoder_attention_heads=4,
+                        num_decoder_attention_heads=2, encoder_ffn_dim=96, decoder_ffn_dim=80, vocab_size=300,
+                        max_position_embeddings=40, ngram=3, num_buckets=16)),
+    "prophetnet-causal": ("ProphetNetForCausalLM",
+                          dict(hidden_size=64, num_decoder_layers=2, num_decoder_attention_heads=4, decoder_ffn_dim=80,
+                               vocab_size=300, max_position_embeddings=40, add_cross_attention=False)),
+    # an unbalanced T5Gemma: encoder 96 wide, decoder 64 wide (cross-attention reads the encoder's width)
+    "t5gemma": ("T5GemmaForConditionalGeneration",
+                dict(encoder=dict(GEMMA_MODULE, hidden_size=96, num_hidden_layers=2,
+                                  layer_types=["sliding_attention", "full_attention"]),
+                     decoder=dict(GEMMA_MODULE, layer_types=["sliding_attention", "full_attention", "full_attention"]),
+                     tie_word_embeddings=False)),
+    # Llama 3.2 Vision: cross-attention layers in the text model, a tiled vision tower with gated global layers
+    "mllama": ("MllamaForConditionalGeneration",
+               dict(text_config=dict(vocab_size=300, pad_token_id=0, hidden_size=64, num_hidden_layers=4, num_attention_heads=4,
+                                     num_key_value_heads=2, intermediate_size=96, cross_attention_layers=[1, 3]),
+                    vision_config=dict(hidden_size=32, num_hidden_layers=2, num_global_layers=1, attention_heads=4,
+                                       intermediate_size=48, vision_output_dim=96, image_size=28, patch_size=7,
+                                       max_num_tiles=2, intermediate_layers_indices=[0, 1],
+                                       supported_aspect_ratios=[[1, 1], [1, 2], [2, 1]]))),
+    "mllama-causal": ("MllamaForCausalLM",
+                      dict(text_config=dict(vocab_size=300, pad_token_id=0, hidden_size=64, num_hidden_layers=3, num_attention_heads=4,
+                                            num_key_value_heads=1, intermediate_size=96, cross_attention_layers=[0]))),
+}
+
+
+def _shape_key(shape) -> tuple:
+    return tuple(sorted(shape)) if len(shape) == 2 else tuple(shape)
+
+
+def build(case: str):
+    cls, kwargs = CASES[case]
+    model_type = case.split("-causal")[0].split("-tied")[0]
+    cfg = transformers.CONFIG_MAPPING[model_type](**kwargs)
+    with torch.device("meta"):
+        module = getattr(transformers, cls)._from_config(cfg)
+    return module, dict(cfg.to_dict(), architectures=[cls], model_type=model_type), cfg
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_total_and_shapes_equal_transformers(case):
+    module, config, _ = build(case)
+    inv = build_inventory(spec_from_config(config))
+    hf_shapes = collections.Counter(_shape_key(p.shape) for p in module.parameters())
+    ours = collections.Counter()
+    for t in inv.expanded():
+        if t.counted:
+            ours[_shape_key(t.shape)] += t.experts
+    assert count(inv).total == sum(p.numel() for p in module.parameters())
+    assert ours == hf_shapes, (ours - hf_shapes, hf_shapes - ours)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_diff_dict_counts_the_same(case):
+    """A config.json as save_pretrained writes it (only the keys that differ from the class defaults)."""
+    module, config, cfg = build(case)
+    cls, _ = CASES[case]
+    diff = dict(cfg.to_diff_dict(), architectures=[cls], model_type=config["model_type"])
+    assert count(build_inventory(spec_from_config(diff))).total == sum(p.numel() for p in module.parameters())
+    assert math.isfinite(count(build_inventory(spec_from_config(diff))).total)
