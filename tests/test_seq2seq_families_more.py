@@ -26,6 +26,11 @@ BART = dict(d_model=64, encoder_layers=2, decoder_layers=3, encoder_attention_he
 GEMMA_MODULE = dict(vocab_size=300, hidden_size=64, intermediate_size=96, num_hidden_layers=3, num_attention_heads=4,
                     num_key_value_heads=2, head_dim=16, sliding_window=8)
 
+QWEN2_TEXT = dict(model_type="qwen2", vocab_size=300, hidden_size=48, intermediate_size=80, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2)
+LLAMA_TEXT = dict(model_type="llama", vocab_size=300, hidden_size=48, intermediate_size=80, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2, head_dim=16)
+
 CASES = {
     "led": ("LEDForConditionalGeneration",
             dict({k: v for k, v in BART.items() if k != "max_position_embeddings"}, max_encoder_position_embeddings=64, max_decoder_position_embeddings=32, attention_window=[8, 8])),
@@ -63,6 +68,32 @@ CASES = {
     "mllama-causal": ("MllamaForCausalLM",
                       dict(text_config=dict(vocab_size=300, pad_token_id=0, hidden_size=64, num_hidden_layers=3, num_attention_heads=4,
                                             num_key_value_heads=1, intermediate_size=96, cross_attention_layers=[0]))),
+    # audio encoders + language models (the text part is described by its own family's adapter)
+    "qwen2_audio": ("Qwen2AudioForConditionalGeneration",
+                    dict(audio_config=dict(d_model=64, encoder_layers=2, encoder_attention_heads=4, encoder_ffn_dim=96,
+                                           num_mel_bins=20, max_source_positions=30),
+                         text_config=dict(QWEN2_TEXT))),
+    "voxtral": ("VoxtralForConditionalGeneration",
+                dict(audio_config=dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=256,
+                                       num_mel_bins=20, max_source_positions=30),
+                     text_config=dict(LLAMA_TEXT))),
+    "audioflamingo3": ("AudioFlamingo3ForConditionalGeneration",
+                       dict(audio_config=dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                              intermediate_size=96, num_mel_bins=20, max_source_positions=30),
+                            text_config=dict(QWEN2_TEXT), projector_bias=False)),
+    "musicflamingo": ("MusicFlamingoForConditionalGeneration",
+                      dict(audio_config=dict(model_type="audioflamingo3_encoder", hidden_size=64, num_hidden_layers=2,
+                                             num_attention_heads=4, intermediate_size=96, num_mel_bins=20,
+                                             max_source_positions=30),
+                           text_config=dict(QWEN2_TEXT))),
+    "glmasr": ("GlmAsrForConditionalGeneration",
+               dict(audio_config=dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                                      intermediate_size=256, num_mel_bins=20),
+                    text_config=dict(LLAMA_TEXT))),
+    "glmasr-untied": ("GlmAsrForConditionalGeneration",
+                      dict(audio_config=dict(hidden_size=64, num_hidden_layers=1, num_attention_heads=4,
+                                             intermediate_size=256, num_mel_bins=20),
+                           text_config=dict(LLAMA_TEXT), tie_word_embeddings=False)),
 }
 
 
@@ -72,7 +103,7 @@ def _shape_key(shape) -> tuple:
 
 def build(case: str):
     cls, kwargs = CASES[case]
-    model_type = case.split("-causal")[0].split("-tied")[0]
+    model_type = case.split("-")[0] if case != "nllb-moe" else case
     cfg = transformers.CONFIG_MAPPING[model_type](**kwargs)
     with torch.device("meta"):
         module = getattr(transformers, cls)._from_config(cfg)

@@ -14,4 +14,9 @@ ADAPTERS: dict = {
     "prophetnet": seq2seq.prophetnet,
     "t5gemma": seq2seq.t5gemma,
     "mllama": multimodal.mllama,
+    "qwen2_audio": multimodal.qwen2_audio,
+    "voxtral": multimodal.voxtral,
+    "audioflamingo3": multimodal.audioflamingo3,
+    "musicflamingo": multimodal.musicflamingo,
+    "glmasr": multimodal.glmasr,
 }

@@ -330,3 +330,138 @@ def mllama(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
                  ExtraTensor("projector.bias", "other", (d,)))
     return _replace(spec, stacks=spec.stacks + (local, glob), extra=spec.extra + projector,
                     warnings=spec.warnings + (_tower_warning("vision"),))
+
+
+def _text_lm(c: Cfg, *, name: str, architecture: str, head: str, tied: bool, key: str = "text_config",
+             defaults: dict | None = None) -> ModelSpec:
+    """The language model of a composite, described by the adapter of its own model_type (text_config.model_type,
+    a family paramscope already describes), with the composite class's head tying (``tied``: whether the class
+    ties its lm_head to the embedding, which transformers decides from the class's _tied_weights_keys and the
+    top-level tie_word_embeddings, not from the text sub-config)."""
+    from ..errors import UnsupportedArchitectureError
+    from ..spec import EmbeddingSpec
+    from .hf_config import ADAPTERS
+
+    text = _sub_or_defaults(c, key, defaults or {})
+    mt = text.str("model_type")
+    adapter = ADAPTERS.get(mt) if mt else None
+    if adapter is None:
+        raise UnsupportedArchitectureError(
+            f"{c.origin}: {key}.model_type {mt!r}: the language model of this composite is not a family paramscope "
+            "describes")
+    text.touch("tie_word_embeddings")
+    data = dict(text.data)
+    for k in ("torch_dtype", "dtype", "quantization_config"):  # stated once, at the top level
+        if k not in data and c.raw(k) is not None:
+            data[k] = c.raw(k)
+    lm = adapter(text.with_data(data), mt, name=name, architecture=f"{mt}ForCausalLM", head=head)
+    e = lm.embedding
+    return replace(lm, embedding=EmbeddingSpec(e.vocab_size, e.width, tied_head=tied and head == "lm",
+                                               position=e.position, max_positions=e.max_positions,
+                                               token_types=e.token_types, norm=e.norm, project_to=e.project_to),
+                   architecture=architecture)
+
+
+def _whisper_like_tower(a: Cfg, *, positions: bool = True, k_bias: bool = False) -> StackSpec:
+    """A Whisper-style audio encoder (whisper/modeling_whisper.py WhisperEncoder, copied by Qwen2-Audio, Voxtral,
+    Audio Flamingo 3): conv1 [d, num_mel_bins, 3] and conv2 [d, d, 3] with bias, a sinusoidal position table of
+    max_source_positions rows kept as a parameter (``positions``), pre-LN layers whose q/v/out projections have
+    a bias and k has none, fc1/fc2 with bias, LayerNorms with bias, a final layer_norm."""
+    d = a.int(("d_model", "hidden_size"))
+    heads = a.int(("encoder_attention_heads", "num_attention_heads"))
+    kv = a.int("num_key_value_heads", heads)
+    if d % heads:
+        raise ConfigError(f"{a.origin}: {a.prefix}hidden_size {d} is not divisible by the attention heads {heads}")
+    hd = d // heads
+    attn = AttentionSpec(heads, kv, hd, o_bias=True, qkv_bias=k_bias)
+    extra = () if k_bias else (ExtraTensor("attn.q.bias", "attn_q", (heads * hd,)),
+                               ExtraTensor("attn.v.bias", "attn_v", (kv * hd,)))
+    layer = LayerSpec(attention=attn,
+                      ffn=MlpSpec(a.int(("encoder_ffn_dim", "intermediate_size")), gated=False, bias=True,
+                                  activation=a.str(("activation_function"), None) or a.str("hidden_act", "gelu")),
+                      norms=(_ln("norm_attn_in", d), _ln("norm_mlp_in", d)), extra=extra)
+    mels = a.int("num_mel_bins", 128)
+    front = (ExtraTensor("conv1.weight", "patch_embed", (d, mels, 3)), ExtraTensor("conv1.bias", "patch_embed", (d,)),
+             ExtraTensor("conv2.weight", "patch_embed", (d, d, 3)), ExtraTensor("conv2.bias", "patch_embed", (d,)))
+    if positions:
+        front += (ExtraTensor("pos_embed.weight", "pos_embed", (a.int("max_source_positions", 1500), d)),)
+    else:
+        a.touch("max_source_positions", "max_position_embeddings")
+    a.touch("scale_embedding", "encoder_layerdrop", "layerdrop", "rope_parameters", "vocab_size")
+    return StackSpec("audio", d, (layer,) * a.int(("encoder_layers", "num_hidden_layers"), minimum=0),
+                     component="audio", final_norm=_ln("norm_final", d), extra=front, causal=False)
+
+
+def _linear(name: str, out_f: int, in_f: int, bias: bool) -> tuple[ExtraTensor, ...]:
+    w = (ExtraTensor(f"{name}.weight", "other", (out_f, in_f)),)
+    return w + ((ExtraTensor(f"{name}.bias", "other", (out_f,)),) if bias else ())
+
+
+def _audio_lm(c: Cfg, model_type: str, *, name: str, architecture: str, head: str, tower: StackSpec,
+              projector, tied: bool, text_defaults: dict | None = None) -> ModelSpec:
+    lm = _text_lm(c, name=name, architecture=architecture, head=head, tied=tied, defaults=text_defaults)
+    proj = projector(tower, lm.hidden_size)
+    c.touch("audio_token_index", "audio_token_id", "projector_hidden_act", "tie_word_embeddings")
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (tower,), extra=lm.extra + proj,
+                   warnings=lm.warnings + (_tower_warning("audio"),))
+
+
+def qwen2_audio(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Qwen2-Audio (Chu et al. 2024; qwen2_audio/modeling_qwen2_audio.py): a Whisper-style audio encoder
+    (Qwen2AudioEncoder, with its position table as a parameter), a projector Linear [text hidden, d_model] with
+    bias, and the text_config language model (Qwen2 by default) with an untied lm_head (no tied weights)."""
+    tower = _whisper_like_tower(c.sub("audio_config"))
+    return _audio_lm(c, model_type, name=name, architecture=architecture, head=head, tower=tower, tied=False,
+                     projector=lambda t, h: _linear("projector.linear", h, t.hidden_size, True))
+
+
+def voxtral(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Voxtral (Mistral AI 2025; voxtral/modeling_voxtral.py): a Whisper-style encoder (VoxtralEncoder), whose
+    states are regrouped 4 frames at a time, so the projector's linear_1 reads audio intermediate_size values:
+    linear_1 [text hidden, audio intermediate_size] and linear_2 [text hidden, text hidden], no biases; the
+    text_config language model (Llama by default); lm_head untied (the class declares no tied weights)."""
+    a = c.sub("audio_config")
+    tower = _whisper_like_tower(a)
+    inter = a.int(("encoder_ffn_dim", "intermediate_size"))
+    c.touch("hidden_size")  # VoxtralConfig copies text_config.hidden_size here
+    return _audio_lm(c, model_type, name=name, architecture=architecture, head=head, tower=tower, tied=False,
+                     projector=lambda t, h: _linear("projector.linear_1", h, inter, False)
+                     + _linear("projector.linear_2", h, h, False))
+
+
+def audioflamingo3(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Audio Flamingo 3 and Music Flamingo (audioflamingo3/modeling_audioflamingo3.py,
+    musicflamingo/modeling_musicflamingo.py): a Whisper-style encoder (AudioFlamingo3Encoder), a projector
+    linear_1 [text hidden, audio hidden] and linear_2 [text hidden, text hidden], both with a bias iff
+    projector_bias (default true), and the text_config language model (Qwen2 by default); lm_head untied
+    (_tied_weights_keys = None)."""
+    tower = _whisper_like_tower(c.sub("audio_config"))
+    bias = c.bool("projector_bias", True)
+    return _audio_lm(c, model_type, name=name, architecture=architecture, head=head, tower=tower, tied=False,
+                     projector=lambda t, h: _linear("projector.linear_1", h, t.hidden_size, bias)
+                     + _linear("projector.linear_2", h, h, bias))
+
+
+def musicflamingo(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Music Flamingo (musicflamingo/modeling_musicflamingo.py): Audio Flamingo 3's layout plus rotary time
+    embeddings over the audio windows (MusicFlamingoRotaryEmbedding: buffers only). MusicFlamingoConfig derives
+    max_position_embeddings (from rope_theta) and head_dim (the audio hidden size) for them and reads
+    audio_frame_step: none of the three shapes a parameter."""
+    c.touch("audio_frame_step", "max_position_embeddings", "head_dim", "rope_parameters")
+    return audioflamingo3(c, model_type, name=name, architecture=architecture, head=head)
+
+
+def glmasr(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """GLM-ASR (glmasr/modeling_glmasr.py): an audio encoder with Whisper's two convolutions but rotary
+    positions (no table), GQA attention (q/v/o with bias, k without; num_key_value_heads), fc1/fc2 with bias,
+    LayerNorms with bias and a final norm; states regrouped so the projector's linear_1 reads audio
+    intermediate_size values: linear_1 [2 x text hidden, intermediate_size] and linear_2 [text hidden,
+    2 x text hidden], with biases. The lm_head is tied to the text embedding when tie_word_embeddings (default
+    true; GlmAsrForConditionalGeneration._tied_weights_keys)."""
+    a = c.sub("audio_config")
+    tower = _whisper_like_tower(a, positions=False)
+    inter = a.int(("encoder_ffn_dim", "intermediate_size"))
+    return _audio_lm(c, model_type, name=name, architecture=architecture, head=head, tower=tower,
+                     tied=c.bool("tie_word_embeddings", True),
+                     projector=lambda t, h: _linear("projector.linear_1", 2 * h, inter, True)
+                     + _linear("projector.linear_2", h, 2 * h, True))
