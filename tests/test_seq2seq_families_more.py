@@ -94,6 +94,26 @@ CASES = {
                       dict(audio_config=dict(hidden_size=64, num_hidden_layers=1, num_attention_heads=4,
                                              intermediate_size=256, num_mel_bins=20),
                            text_config=dict(LLAMA_TEXT), tie_word_embeddings=False)),
+    "qwen3_asr": ("Qwen3ASRForConditionalGeneration",
+                  dict(audio_config=dict(d_model=64, encoder_layers=2, encoder_attention_heads=4, encoder_ffn_dim=96,
+                                         num_mel_bins=40, downsample_hidden_size=16, output_dim=48),
+                       text_config=dict(QWEN2_TEXT, model_type="qwen3", head_dim=16))),
+    # a Conformer encoder and a Q-Former projector (cross-attention every 2nd layer, text feed-forward on)
+    "granite_speech": ("GraniteSpeechForConditionalGeneration",
+                       dict(encoder_config=dict(input_dim=40, num_layers=2, hidden_dim=64, feedforward_mult=2, num_heads=4,
+                                                dim_head=8, output_dim=12, max_pos_emb=16, context_size=10,
+                                                conv_kernel_size=5),
+                            projector_config=dict(hidden_size=32, num_hidden_layers=3, num_attention_heads=4,
+                                                  intermediate_size=40, encoder_hidden_size=64,
+                                                  use_qformer_text_input=True),
+                            text_config=dict(LLAMA_TEXT, model_type="granite"), window_size=8, downsample_rate=4,
+                            tie_word_embeddings=False)),
+    "granite_speech_plus": ("GraniteSpeechPlusForConditionalGeneration",
+                            dict(encoder_config=dict(input_dim=40, num_layers=2, hidden_dim=64, num_heads=4, dim_head=8,
+                                                     output_dim=12, cat_hidden_layers=[0]),
+                                 projector_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                                       intermediate_size=40, encoder_hidden_size=128),
+                                 text_config=dict(LLAMA_TEXT, model_type="granite"))),
 }
 
 
@@ -104,6 +124,8 @@ def _shape_key(shape) -> tuple:
 def build(case: str):
     cls, kwargs = CASES[case]
     model_type = case.split("-")[0] if case != "nllb-moe" else case
+    if model_type == "granite_speech_plus":  # its encoder config is its own class
+        kwargs = dict(kwargs, encoder_config=dict(kwargs["encoder_config"], model_type="granite_speech_plus_encoder"))
     cfg = transformers.CONFIG_MAPPING[model_type](**kwargs)
     with torch.device("meta"):
         module = getattr(transformers, cls)._from_config(cfg)

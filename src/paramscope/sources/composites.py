@@ -19,4 +19,7 @@ ADAPTERS: dict = {
     "audioflamingo3": multimodal.audioflamingo3,
     "musicflamingo": multimodal.musicflamingo,
     "glmasr": multimodal.glmasr,
+    "qwen3_asr": multimodal.qwen3_asr,
+    "granite_speech": multimodal.granite_speech,
+    "granite_speech_plus": multimodal.granite_speech,
 }

@@ -465,3 +465,122 @@ def glmasr(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
                      tied=c.bool("tie_word_embeddings", True),
                      projector=lambda t, h: _linear("projector.linear_1", 2 * h, inter, True)
                      + _linear("projector.linear_2", h, 2 * h, True))
+
+
+def qwen3_asr(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Qwen3-ASR (qwen3_asr/modeling_qwen3_asr.py): an audio encoder whose front end is three stride-2 Conv2d
+    (1 -> downsample_hidden_size -> downsample_hidden_size -> downsample_hidden_size, kernel 3, with bias) and
+    conv_out, a Linear [d_model, downsample_hidden_size x frequency bins after three halvings] without bias;
+    sinusoidal positions (a buffer); pre-LN layers with q/k/v/out biases, fc1/fc2 with bias; ln_post. The
+    projector is linear_1 [d_model, d_model] and linear_2 [output_dim, d_model], with biases. The text_config
+    language model (Qwen3 by default) has its lm_head tied to the embedding when tie_word_embeddings (default
+    true; Qwen3ASRForConditionalGeneration._tied_weights_keys)."""
+    a = c.sub("audio_config")
+    tower = _whisper_like_tower(a, positions=False, k_bias=True)
+    ds, mels = a.int("downsample_hidden_size", 480), a.int("num_mel_bins", 128)
+    freq = (((mels + 1) // 2 + 1) // 2 + 1) // 2
+    d = tower.hidden_size
+    front = (ExtraTensor("conv2d1.weight", "patch_embed", (ds, 1, 3, 3)), ExtraTensor("conv2d1.bias", "patch_embed", (ds,)),
+             ExtraTensor("conv2d2.weight", "patch_embed", (ds, ds, 3, 3)), ExtraTensor("conv2d2.bias", "patch_embed", (ds,)),
+             ExtraTensor("conv2d3.weight", "patch_embed", (ds, ds, 3, 3)), ExtraTensor("conv2d3.bias", "patch_embed", (ds,)),
+             ExtraTensor("conv_out.weight", "patch_embed", (d, ds * freq)))
+    tower = replace(tower, extra=front)
+    out_dim = a.int("output_dim")
+    a.touch("n_window", "n_window_infer")
+    c.touch("token_classification_bias")  # the token-classification head of another class
+    return _audio_lm(c, model_type, name=name, architecture=architecture, head=head, tower=tower,
+                     tied=c.bool("tie_word_embeddings", True),
+                     projector=lambda t, h: _linear("projector.linear_1", d, d, True)
+                     + _linear("projector.linear_2", out_dim, d, True))
+
+
+def _lin(name: str, role: str, out_f: int, in_f: int, bias: bool = True) -> tuple[ExtraTensor, ...]:
+    w = (ExtraTensor(f"{name}.weight", role, (out_f, in_f)),)
+    return w + ((ExtraTensor(f"{name}.bias", role, (out_f,)),) if bias else ())
+
+
+def _lnx(name: str, role: str, width: int) -> tuple[ExtraTensor, ...]:
+    return (ExtraTensor(f"{name}.weight", role, (width,)), ExtraTensor(f"{name}.bias", role, (width,)))
+
+
+def _conformer_tower(e: Cfg) -> StackSpec:
+    """Granite Speech's Conformer encoder (granite_speech/modeling_granite_speech.py GraniteSpeechCTCEncoder):
+    input_linear [hidden_dim, input_dim]; per block a macaron pair of feed-forwards (LayerNorm, up [hidden x
+    feedforward_mult], down, with biases), attention (LayerNorm, to_q [heads x dim_head, hidden] and to_kv
+    [2 x heads x dim_head, hidden] without bias, to_out with bias, a Shaw relative-position table
+    [2 x max_pos_emb + 1, dim_head]), a convolution module (LayerNorm, pointwise up_conv [2 x inner, hidden, 1],
+    a depthwise conv [inner, 1, conv_kernel_size] without bias, BatchNorm1d [inner] (its running statistics are
+    buffers), pointwise down_conv [hidden, inner, 1]; inner = hidden x conv_expansion_factor) and a post_norm;
+    then the CTC heads out [output_dim, hidden] and out_mid [hidden, output_dim], with biases."""
+    d = e.int("hidden_dim")
+    m = e.int("feedforward_mult", 4)
+    heads, dh = e.int("num_heads"), e.int("dim_head")
+    inner = heads * dh
+    ci = d * e.int("conv_expansion_factor", 2)
+    k = e.int("conv_kernel_size", 15)
+    out_dim = e.int("output_dim")
+    # context_size sizes a buffer of clamped distances only; Granite Speech Plus's cat_hidden_layers concatenates
+    # hidden states for the projector, whose input width is its own encoder_hidden_size
+    e.touch("context_size", "cat_hidden_layers")
+    block = ()
+    for ff in ("ff1", "ff2"):
+        block += _lnx(f"{ff}.pre_norm", "norm_mlp_in", d) + _lin(f"{ff}.up", "mlp_up", d * m, d) + \
+            _lin(f"{ff}.down", "mlp_down", d, d * m)
+    block += (_lnx("attn.pre_norm", "norm_attn_in", d) + _lin("attn.to_q", "attn_q", inner, d, False)
+              + _lin("attn.to_kv", "attn_qkv", 2 * inner, d, False) + _lin("attn.to_out", "attn_o", d, inner)
+              + (ExtraTensor("attn.rel_pos_emb.weight", "pos_embed", (2 * e.int("max_pos_emb", 512) + 1, dh)),))
+    block += (_lnx("conv.norm", "norm_attn_in", d)
+              + (ExtraTensor("conv.up_conv.weight", "other", (2 * ci, d, 1)), ExtraTensor("conv.up_conv.bias", "other", (2 * ci,)),
+                 ExtraTensor("conv.depth_conv.weight", "other", (ci, 1, k))) + _lnx("conv.batch_norm", "other", ci)
+              + (ExtraTensor("conv.down_conv.weight", "other", (d, ci, 1)), ExtraTensor("conv.down_conv.bias", "other", (d,)))
+              + _lnx("post_norm", "norm_mlp_out", d))
+    layer = LayerSpec(extra=block)
+    front = _lin("input_linear", "patch_embed", d, e.int("input_dim")) + _lin("out", "other", out_dim, d) + \
+        _lin("out_mid", "other", d, out_dim)
+    return StackSpec("audio", d, (layer,) * e.int("num_layers", minimum=0), component="audio", extra=front,
+                     causal=False)
+
+
+def _qformer(q: Cfg, queries: int) -> StackSpec:
+    """BLIP-2's Q-Former (blip_2/modeling_blip_2.py Blip2QFormerModel) as a projector: an input LayerNorm and
+    num_hidden_layers layers of self-attention (query/key/value and output dense with bias, a LayerNorm), in
+    every cross_attention_frequency-th layer (i % frequency == 0) a cross-attention whose key/value read
+    encoder_hidden_size values, and the query feed-forward (intermediate_query / output_query dense with bias,
+    a LayerNorm); use_qformer_text_input adds the text feed-forward (intermediate / output). The learned
+    queries [1, queries, hidden] belong to it."""
+    h, heads = q.int("hidden_size"), q.int("num_attention_heads")
+    if h % heads:
+        raise ConfigError(f"{q.origin}: {q.prefix}hidden_size {h} is not divisible by num_attention_heads {heads}")
+    inter, enc = q.int("intermediate_size"), q.int("encoder_hidden_size")
+    freq = q.int("cross_attention_frequency", 2)
+    q.touch("vocab_size", "max_position_embeddings", "position_embedding_type")
+    mlp = MlpSpec(inter, gated=False, bias=True, activation=q.str("hidden_act", "gelu"))
+    text = ()
+    if q.bool("use_qformer_text_input", False):
+        text = _lin("intermediate", "mlp_up", inter, h) + _lin("output", "mlp_down", h, inter) + \
+            _lnx("output_norm", "norm_mlp_out", h)
+    attn = AttentionSpec(heads, heads, h // heads, qkv_bias=True, o_bias=True)
+    xattn = AttentionSpec(heads, heads, h // heads, qkv_bias=True, o_bias=True, cross=True, kv_input_width=enc)
+    plain = LayerSpec(attention=attn, ffn=mlp, norms=(_ln("norm_attn_out", h), _ln("norm_mlp_out", h)), extra=text)
+    crossed = replace(plain, cross_attention=xattn, norms=plain.norms + (_ln("norm_cross_in", h),))
+    layers = tuple(crossed if i % freq == 0 else plain for i in range(q.int("num_hidden_layers", minimum=0)))
+    return StackSpec("qformer", h, layers, component="projector", causal=False,
+                     extra=(ExtraTensor("query", "other", (1, queries, h)),) + _lnx("layernorm", "norm_embed", h))
+
+
+def granite_speech(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Granite Speech (granite_speech/modeling_granite_speech.py): a Conformer encoder (_conformer_tower), a
+    Q-Former projector over windows of window_size frames with window_size // downsample_rate learned queries
+    (_qformer), a Linear [text hidden, Q-Former hidden] with bias, and the text_config language model (Granite)
+    whose lm_head is tied to its embedding when tie_word_embeddings (default true; _tied_weights_keys). The LoRA
+    adapter of has_lora_adapter is a PEFT checkpoint loaded beside the model, not counted."""
+    tower = _conformer_tower(c.sub("encoder_config"))
+    qf = _qformer(c.sub("projector_config"), c.int("window_size", 15) // c.int("downsample_rate", 5))
+    spec = _audio_lm(c, model_type, name=name, architecture=architecture, head=head, tower=tower,
+                     tied=c.bool("tie_word_embeddings", True),
+                     projector=lambda t, h: _linear("projector.linear", h, qf.hidden_size, True))
+    notes = ()
+    if c.bool("has_lora_adapter", True):
+        notes = ("has_lora_adapter: the checkpoint's LoRA adapter is loaded by PEFT beside the model and is not "
+                 "counted",)
+    return replace(spec, stacks=spec.stacks + (qf,), warnings=spec.warnings + notes)
