@@ -727,3 +727,202 @@ def _short(shapes):
         return None
     c = collections.Counter(shapes)
     return ", ".join(f"{n}x{s}" if n > 1 else str(s) for s, n in c.items())
+
+
+# ---------------------------------------------------------------------------------------------------
+# Issue 10, encoder / masked-LM families (helper E; appended). Written from transformers 5.23's modeling
+# files named on each entry; stack-level tensors (relative embeddings, final norms) carry the stack name.
+
+
+def _restack(rules: list[Rule], stack: str) -> list[Rule]:
+    return [r._replace(stack=stack) if r.stack == "decoder" else r for r in rules]
+
+
+def _bert_layer_rules(p: str, stack: str = "encoder") -> list[Rule]:
+    """BertLayer names: attention.self.{query,key,value}, attention.output.{dense,LayerNorm} (post-LN after
+    attention), intermediate.dense, output.{dense,LayerNorm} (post-LN after the MLP)."""
+    a = rf"{p}encoder\.layer\.{L}\."
+    return [
+        Rule(rf"{a}attention\.self\.query\.{WB}", "attn_q", stack),
+        Rule(rf"{a}attention\.self\.key\.{WB}", "attn_k", stack),
+        Rule(rf"{a}attention\.self\.value\.{WB}", "attn_v", stack),
+        Rule(rf"{a}attention\.output\.dense\.{WB}", "attn_o", stack),
+        Rule(rf"{a}attention\.output\.LayerNorm\.{WB}", "norm_attn_out", stack),
+        Rule(rf"{a}intermediate\.dense\.{WB}", "mlp_up", stack),
+        Rule(rf"{a}output\.dense\.{WB}", "mlp_down", stack),
+        Rule(rf"{a}output\.LayerNorm\.{WB}", "norm_mlp_out", stack),
+    ]
+
+
+def _bert_embeddings(p: str) -> list[Rule]:
+    e = rf"{p}embeddings\."
+    return [
+        Rule(rf"{e}word_embeddings\.weight", "embed"),
+        Rule(rf"{e}position_embeddings\.weight", "pos_embed"),
+        Rule(rf"{e}token_type_embeddings\.weight", "type_embed"),
+        Rule(rf"{e}LayerNorm\.{WB}", "norm_embed"),
+    ]
+
+
+def _bert_mlm_head(p: str = r"cls\.predictions\.", norm: str = "LayerNorm") -> list[Rule]:
+    """BertLMPredictionHead-style: transform.dense + transform.<norm> (the transform), decoder (the output
+    matrix, tied to the word embeddings unless untied), bias and decoder.bias (the vocabulary bias)."""
+    return [
+        Rule(rf"{p}transform\.dense\.{WB}", "mlm_transform"),
+        Rule(rf"{p}transform\.{norm}\.{WB}", "mlm_transform"),
+        Rule(rf"{p}(?:bias|decoder\.bias)", "mlm_bias"),
+        Rule(rf"{p}decoder\.weight", "lm_head"),
+    ]
+
+
+def _roberta_lm_head(p: str = r"lm_head\.") -> list[Rule]:
+    """RobertaLMHead-style: dense + layer_norm, decoder, bias / decoder.bias."""
+    return [
+        Rule(rf"{p}dense\.{WB}", "mlm_transform"),
+        Rule(rf"{p}layer_norm\.{WB}", "mlm_transform"),
+        Rule(rf"{p}(?:bias|decoder\.bias)", "mlm_bias"),
+        Rule(rf"{p}decoder\.weight", "lm_head"),
+    ]
+
+
+_DB = r"(?:deberta\.)?"
+_DBA = rf"{_DB}encoder\.layer\.{L}\.attention\.self\."
+# DebertaEmbeddings (+ embed_proj without bias when embedding_size != hidden), DebertaLayer as BertLayer;
+# DisentangledSelfAttention: v1 in_proj (fused q/k/v, no bias) + q_bias/v_bias, talking-head mixers,
+# pos_proj / pos_q_proj over the relative embeddings; v2 query_proj/key_proj/value_proj, pos_key_proj /
+# pos_query_proj. DebertaV2Encoder: rel_embeddings, LayerNorm over them, ConvLayer (conv + LayerNorm).
+# Heads: legacy cls.predictions (BERT's); lm_predictions.lm_head (dense, LayerNorm, bias; no decoder).
+_DEBERTA = (_bert_embeddings(_DB) + _bert_layer_rules(_DB) + _bert_mlm_head() + [
+    Rule(rf"{_DB}embeddings\.embed_proj\.weight", "embed_proj"),
+    Rule(rf"{_DBA}in_proj\.weight", "attn_qkv", "encoder"),
+    Rule(rf"{_DBA}q_bias", "attn_q", "encoder"),
+    Rule(rf"{_DBA}v_bias", "attn_v", "encoder"),
+    Rule(rf"{_DBA}query_proj\.{WB}", "attn_q", "encoder"),
+    Rule(rf"{_DBA}key_proj\.{WB}", "attn_k", "encoder"),
+    Rule(rf"{_DBA}value_proj\.{WB}", "attn_v", "encoder"),
+    Rule(rf"{_DBA}(?:pos_proj|pos_q_proj|pos_key_proj|pos_query_proj)\.{WB}", "rel_bias", "encoder"),
+    Rule(rf"{_DBA}(?:head_logits_proj|head_weights_proj)\.weight", "other", "encoder"),
+    Rule(rf"{_DB}encoder\.rel_embeddings\.weight", "rel_bias", "encoder"),
+    Rule(rf"{_DB}encoder\.LayerNorm\.{WB}", "norm_embed", "encoder"),
+    Rule(rf"{_DB}encoder\.conv\.(?:conv|LayerNorm)\.{WB}", "other", "encoder"),
+    Rule(rf"lm_predictions\.lm_head\.(?:dense|LayerNorm)\.{WB}", "mlm_transform"),
+    Rule(r"lm_predictions\.lm_head\.bias", "mlm_bias"),
+])
+
+
+def _modernbert(stack: str) -> list[Rule]:
+    """ModernBertEncoderLayer / ModernBertDecoderLayer: attn_norm (absent in layer 0) before attention (Wqkv or
+    q/k/v_proj, Wo), mlp_norm before the GLU MLP (Wi = input and gate, Wo); ModernBertPredictionHead
+    (head / lm_head: dense + norm) and `decoder` (tied) with its bias."""
+    m = r"(?:model\.)?"
+    p = rf"{m}layers\.{L}\."
+    return [
+        Rule(rf"{m}embeddings\.tok_embeddings\.weight", "embed"),
+        Rule(rf"{m}embeddings\.norm\.{WB}", "norm_embed"),
+        Rule(rf"{p}attn\.Wqkv\.{WB}", "attn_qkv", stack),
+        Rule(rf"{p}attn\.q_proj\.{WB}", "attn_q", stack),
+        Rule(rf"{p}attn\.k_proj\.{WB}", "attn_k", stack),
+        Rule(rf"{p}attn\.v_proj\.{WB}", "attn_v", stack),
+        Rule(rf"{p}attn\.Wo\.{WB}", "attn_o", stack),
+        Rule(rf"{p}attn_norm\.{WB}", "norm_attn_in", stack),
+        Rule(rf"{p}mlp_norm\.{WB}", "norm_mlp_in", stack),
+        Rule(rf"{p}mlp\.Wi\.{WB}", "mlp_gate_up", stack),
+        Rule(rf"{p}mlp\.Wo\.{WB}", "mlp_down", stack),
+        Rule(rf"{m}final_norm\.{WB}", "norm_final", stack),
+        Rule(rf"(?:head|lm_head)\.(?:dense|norm)\.{WB}", "mlm_transform"),
+        Rule(rf"decoder\.{WB}", "lm_head"),
+    ]
+
+
+def _rope_bert(p: str) -> list[Rule]:
+    """NomicBertLayer / GteLayer / JinaEmbeddingsV3Layer: self_attn q/k/v/o, post_attention_layernorm (after the
+    attention residual), mlp (gate/up/down or fc1/fc2), post_mlp_layernorm (after the MLP residual)."""
+    a = rf"{p}layers\.{L}\."
+    return _bert_embeddings(p) + [
+        Rule(rf"{a}self_attn\.q_proj\.{WB}", "attn_q", "encoder"),
+        Rule(rf"{a}self_attn\.k_proj\.{WB}", "attn_k", "encoder"),
+        Rule(rf"{a}self_attn\.v_proj\.{WB}", "attn_v", "encoder"),
+        Rule(rf"{a}self_attn\.o_proj\.{WB}", "attn_o", "encoder"),
+        Rule(rf"{a}post_attention_layernorm\.{WB}", "norm_attn_out", "encoder"),
+        Rule(rf"{a}mlp\.gate_proj\.{WB}", "mlp_gate", "encoder"),
+        Rule(rf"{a}mlp\.(?:up_proj|fc1)\.{WB}", "mlp_up", "encoder"),
+        Rule(rf"{a}mlp\.(?:down_proj|fc2)\.{WB}", "mlp_down", "encoder"),
+        Rule(rf"{a}post_mlp_layernorm\.{WB}", "norm_mlp_out", "encoder"),
+        Rule(rf"{p}pooler\.dense\.{WB}", "pooler"),
+    ]
+
+
+_E_TABLE: dict[str, list[Rule]] = {
+    "deberta": _DEBERTA,
+    "deberta-v2": _DEBERTA,
+    "modernbert": _modernbert("encoder"),
+    "modernbert-decoder": _modernbert("decoder"),
+    # EuroBertModel: Llama's names; the layers are a bidirectional encoder stack; lm_head with a bias by mlp_bias
+    "eurobert": _restack(_llama_shell(r"(?:model\.)?") + _llama_attention(r"(?:model\.)?") + _llama_mlp(r"(?:model\.)?")
+                         + _pre_norms(r"(?:model\.)?"), "encoder") + [Rule(r"lm_head\.bias", "lm_head")],
+    "nomic_bert": _rope_bert(r"(?:nomic_bert\.)?") + _bert_mlm_head(norm="layer_norm"),
+    "gte": _rope_bert(r"(?:gte\.)?") + _roberta_lm_head(),
+    "jina_embeddings_v3": _rope_bert(r"(?:roberta\.)?") + _roberta_lm_head(),
+}
+
+
+def add_table(extra: dict[str, list[Rule]]) -> None:
+    """Register more families (TABLE and its compiled form)."""
+    TABLE.update(extra)
+    _COMPILED.update({k: [(re.compile(r.regex), r) for r in rules] for k, rules in extra.items()})
+
+
+add_table(_E_TABLE)
+
+
+# Zamba (modeling_zamba.py) and Zamba2 (modeling_zamba2.py): the shared transformer block is stored once per
+# block under the first hybrid layer that uses it (`layers.<depth>.shared_transf` / `shared_transformer`);
+# paramscope describes it as the stack "shared", one layer per use. check_zamba renames each stored block to
+# `shared.<use>.` (its first use) before the table below maps it; the per-use LoRA adapters (adapter_list.<k>)
+# are tensors of the shared stack itself (no layer).
+_ZM = rf"{M}layers\.{L}\.(?:mamba_decoder\.)?mamba\."
+_ZS = rf"shared\.{L}\."
+_ZAMBA_COMMON = [
+    Rule(rf"{M}embed_tokens\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head"),
+    Rule(rf"{M}final_layernorm\.weight", "norm_final", "decoder"),
+    Rule(rf"{M}layers\.{L}\.(?:mamba_decoder\.)?input_layernorm\.weight", "norm_attn_in", "decoder"),
+    Rule(rf"{M}layers\.{L}\.linear\.weight", "other", "decoder"),
+    Rule(rf"{_ZM}in_proj\.{WB}", "ssm_in", "decoder"), Rule(rf"{_ZM}conv1d\.{WB}", "ssm_conv", "decoder"),
+    Rule(rf"{_ZM}out_proj\.{WB}", "ssm_out", "decoder"), Rule(rf"{_ZM}A_log", "ssm_a", "decoder"),
+    Rule(rf"{_ZM}D", "ssm_d", "decoder"),
+    Rule(rf"{_ZS}self_attn\.q_proj\.weight", "attn_q", "shared"),
+    Rule(rf"{_ZS}self_attn\.k_proj\.weight", "attn_k", "shared"),
+    Rule(rf"{_ZS}self_attn\.v_proj\.weight", "attn_v", "shared"),
+    Rule(rf"{_ZS}self_attn\.o_proj\.weight", "attn_o", "shared"),
+    Rule(rf"{_ZS}input_layernorm\.weight", "norm_attn_in", "shared"),
+    Rule(rf"{_ZS}pre_ff_layernorm\.weight", "norm_mlp_in", "shared"),
+]
+_D_TABLE2: dict[str, list[Rule]] = {
+    "zamba": _ZAMBA_COMMON + [
+        Rule(rf"{_ZM}x_proj_weight", "ssm_x", "decoder"),
+        Rule(rf"{_ZM}dt_proj_(?:weight|bias)", "ssm_dt", "decoder"),
+        Rule(rf"{_ZS}feed_forward\.gate_proj\.weight", "mlp_gate", "shared"),
+        Rule(rf"{_ZS}feed_forward\.up_proj\.weight", "mlp_up", "shared"),
+        Rule(rf"{_ZS}feed_forward\.down_proj\.weight", "mlp_down", "shared"),
+    ],
+    "zamba2": _ZAMBA_COMMON + [
+        Rule(rf"{_ZM}dt_bias", "ssm_dt", "decoder"), Rule(rf"{_ZM}norm\.weight", "ssm_inner_norm", "decoder"),
+        Rule(rf"{_ZS}feed_forward\.gate_up_proj\.{WB}", "mlp_gate_up", "shared"),
+        Rule(rf"{_ZS}feed_forward\.down_proj\.{WB}", "mlp_down", "shared"),
+        Rule(r"shared\.\d+\.feed_forward\.gate_up_proj_adapter_list\.\d+\.[01]\.weight", "mlp_gate_up", "shared"),
+    ] + [Rule(rf"shared\.\d+\.self_attn\.linear_{x}_adapter_list\.\d+\.[01]\.weight", f"attn_{x}", "shared")
+         for x in "qkv"],
+}
+TABLE.update(_D_TABLE2)
+_COMPILED.update({k: [(re.compile(r.regex), r) for r in rules] for k, rules in _D_TABLE2.items()})
+
+
+def check_zamba(config: dict, name: str, params) -> list[str]:
+    """check() for Zamba / Zamba2 with each stored shared block renamed to the stack of its uses."""
+    key = "shared_transf" if config["model_type"] == "zamba" else "shared_transformer"
+    types = config["layers_block_type"]
+    uses = {depth: u for u, depth in enumerate(i for i, t in enumerate(types) if t == "hybrid")}
+    pat = re.compile(rf"model\.layers\.(\d+)\.{key}\.")
+    renamed = tuple((pat.sub(lambda m: f"shared.{uses[int(m.group(1))]}.", n), s, c) for n, s, c in params)
+    return check(config, name, renamed)
+# ---- end of helper E's families ----

@@ -1,6 +1,339 @@
-"""Adapters added for issue 10 (see hf_config.ADAPTERS). Each entry: model_type -> adapter(c, model_type, *, name,
-architecture, head) -> ModelSpec."""
+"""Adapters added for issue 10 (see hf_config.ADAPTERS): encoder / masked-LM families whose layout is not a row
+of the BERT-shaped ``FAMILIES`` table in encoders.py. Each entry: model_type -> adapter(c, model_type, *, name,
+architecture, head) -> ModelSpec. Every layout is cited from its transformers 5.23 modeling file
+(``transformers/models/<family>/modeling_<family>.py``).
+
+Encoders keep no KV cache at inference (memory is weights + activations). Where a family's attention has
+parameters or score terms AttentionSpec cannot state (DeBERTa's disentangled position terms, ...), the
+tensors are listed with their roles and the spec carries a warning saying what the attention FLOPs leave out.
+"""
 
 from __future__ import annotations
 
-ADAPTERS: dict = {}
+from dataclasses import replace
+
+from ..errors import ConfigError, UnsupportedArchitectureError
+from ..spec import (
+    AttentionSpec,
+    EmbeddingSpec,
+    ExtraTensor,
+    HeadSpec,
+    LayerSpec,
+    MlpSpec,
+    ModelSpec,
+    NormSpec,
+    StackSpec,
+)
+from .common import common_fields
+from .common import layernorm as _ln
+from .config_access import Cfg
+
+# --------------------------------------------------------------------------------------------------
+# small builders of ExtraTensor groups
+
+
+def _lin(name: str, role: str, out_f: int, in_f: int, bias: bool = True) -> tuple[ExtraTensor, ...]:
+    w = (ExtraTensor(f"{name}.weight", role, (out_f, in_f)),)
+    return w + ((ExtraTensor(f"{name}.bias", role, (out_f,)),) if bias else ())
+
+
+def _vec(name: str, role: str, n: int) -> tuple[ExtraTensor, ...]:
+    return (ExtraTensor(name, role, (n,)),)
+
+
+def _lnx(name: str, role: str, width: int, bias: bool = True) -> tuple[ExtraTensor, ...]:
+    """A LayerNorm's tensors as extras (weight and, unless bias is false, bias)."""
+    return _vec(f"{name}.weight", role, width) + (_vec(f"{name}.bias", role, width) if bias else ())
+
+
+def _refuse_pretraining(c: Cfg, architecture: str, model_type: str) -> None:
+    if architecture.endswith("ForPreTraining"):
+        raise UnsupportedArchitectureError(f"{c.origin}: {architecture}: only the masked-LM, causal-LM and bare "
+                                           f"model classes of {model_type} are described")
+
+
+def _heads(c: Cfg, d: int, key="num_attention_heads", default=None) -> int:
+    heads = c.int(key) if default is None else c.int(key, default)
+    if d % heads:
+        raise ConfigError(f"{c.origin}: hidden size {d} is not divisible by the number of heads {heads}")
+    return heads
+
+
+def _spec(c: Cfg, model_type: str, *, name: str, architecture: str, d: int, embedding: EmbeddingSpec,
+          stacks: tuple[StackSpec, ...], head: HeadSpec, extra: tuple[ExtraTensor, ...] = (),
+          max_context: int | None = None, warnings: tuple[str, ...] = ()) -> ModelSpec:
+    return ModelSpec(**common_fields(c, model_type, name, architecture), hidden_size=d, embedding=embedding,
+                     stacks=stacks, head=head, extra=extra, max_context=max_context, warnings=warnings)
+
+
+def _mlm_head(width: int, *, bias: bool = True, norm_bias: bool = True, kind: str = "mlm") -> HeadSpec:
+    return HeadSpec(kind=kind, bias=bias, transform_width=width, transform_norm=_ln("mlm_norm", width, norm_bias))
+
+
+# --------------------------------------------------------------------------------------------------
+# DeBERTa (v1) and DeBERTa-v2 / v3
+
+
+def _pos_att_type(c: Cfg) -> list[str]:
+    v = c.raw("pos_att_type")
+    if v is None:
+        return []
+    if isinstance(v, str):  # DebertaV2Config: "p2c|c2p"
+        v = [x.strip() for x in v.lower().split("|")]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise ConfigError(f"{c.origin}: pos_att_type: expected a list of strings, got {v!r}")
+    return [x.lower() for x in v]
+
+
+def deberta(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """DeBERTa (deberta/modeling_deberta.py) and DeBERTa-v2/v3 (deberta_v2/modeling_deberta_v2.py).
+
+    Embeddings (DebertaEmbeddings): word [vocab, embedding_size], a learned position table only when
+    position_biased_input (default true), token types only when type_vocab_size > 0, embed_proj (no bias)
+    when embedding_size != hidden_size, LayerNorm(hidden). Layers are BERT's post-LN block; the attention
+    (DisentangledSelfAttention) differs: v1 has one fused in_proj [3d, d] without bias plus q_bias and v_bias
+    vectors, and talking_head adds head_logits_proj / head_weights_proj [heads, heads]; v2 has query_proj /
+    key_proj / value_proj with biases. With relative_attention, the encoder stores rel_embeddings
+    [2 x max_relative_positions (v2: 2 x position_buckets when > 0), d] and each layer projects them:
+    c2p: v1 pos_proj (no bias) / v2 pos_key_proj, p2c: v1 pos_q_proj / v2 pos_query_proj (v2: none when
+    share_att_key, the content projections are reused). v2's encoder adds a LayerNorm on the relative
+    embeddings (norm_rel_ebd "layer_norm") and a ConvLayer after the first layer (conv_kernel_size > 0:
+    Conv1d [d, d / conv_groups, kernel] + bias and a LayerNorm). Masked-LM head: legacy (default) is BERT's
+    (transform dense hidden -> embedding_size + LayerNorm, decoder tied to the embedding, bias); legacy=false
+    is lm_predictions.lm_head: dense [d, d] + LayerNorm + a vocabulary bias, multiplied by the word
+    embeddings (no decoder matrix). The bare model has no pooler (ContextPooler belongs to the classifiers).
+    """
+    v2 = model_type == "deberta-v2"
+    _refuse_pretraining(c, architecture, model_type)
+    d = c.int("hidden_size")
+    n = c.int("num_hidden_layers", minimum=0)
+    heads = _heads(c, d)
+    hd = d // heads
+    if v2 and c.has("attention_head_size") and c.int("attention_head_size") != hd:
+        raise UnsupportedArchitectureError(f"{c.origin}: attention_head_size={c.int('attention_head_size')}: heads "
+                                           f"narrower or wider than hidden_size / heads are not described")
+    vocab = c.int("vocab_size")
+    e = c.int("embedding_size", d)
+    positions = c.int("max_position_embeddings", 512)
+    rel = c.bool("relative_attention", False)
+    pos_types = _pos_att_type(c)
+    layer_extra: tuple[ExtraTensor, ...] = ()
+    stack_extra: tuple[ExtraTensor, ...] = ()
+    warnings: tuple[str, ...] = ()
+    if v2:
+        attn = AttentionSpec(heads, heads, hd, qkv_bias=True, o_bias=True)
+    else:
+        attn = AttentionSpec(heads, heads, hd, fused_qkv=True, qkv_bias=False, o_bias=True)
+        layer_extra += _vec("attn.q_bias", "attn_q", d) + _vec("attn.v_bias", "attn_v", d)
+        if c.bool("talking_head", False):
+            layer_extra += (_lin("attn.head_logits_proj", "other", heads, heads, False)
+                            + _lin("attn.head_weights_proj", "other", heads, heads, False))
+    max_rel = c.int("max_relative_positions", -1, minimum=-(2**31))
+    buckets = c.int("position_buckets", -1, minimum=-(2**31)) if v2 else -1
+    if rel:
+        span = max_rel if max_rel >= 1 else positions
+        rows = 2 * (buckets if buckets > 0 else span)
+        stack_extra += (ExtraTensor("rel_embeddings.weight", "rel_bias", (rows, d)),)
+        share = c.bool("share_att_key", False) if v2 else False
+        if not share:
+            if "c2p" in pos_types:
+                layer_extra += _lin("attn.pos_key_proj" if v2 else "attn.pos_proj", "rel_bias", d, d, v2)
+            if "p2c" in pos_types:
+                layer_extra += _lin("attn.pos_query_proj" if v2 else "attn.pos_q_proj", "rel_bias", d, d, True)
+        if pos_types:
+            warnings += (f"{model_type}: disentangled attention ({'/'.join(pos_types)}) also scores each query "
+                         f"against {rows} relative-position embeddings per layer; the attention FLOPs count only "
+                         "the content-to-content scores",)
+    elif v2:
+        c.touch("share_att_key")
+    if v2:
+        norm_rel = [x.strip() for x in (c.str("norm_rel_ebd", "none") or "none").lower().split("|")]
+        if "layer_norm" in norm_rel:  # DebertaV2Encoder.LayerNorm over the relative embeddings
+            stack_extra += _lnx("rel_norm", "norm_embed", d)
+        kernel = c.int("conv_kernel_size", 0, minimum=0)
+        if kernel > 0:  # DebertaV2Encoder.conv: ConvLayer after the first layer
+            groups = c.int("conv_groups", 1)
+            if d % groups:
+                raise ConfigError(f"{c.origin}: conv_groups {groups} does not divide hidden_size {d}")
+            stack_extra += (ExtraTensor("conv.conv.weight", "other", (d, d // groups, kernel)),
+                            ExtraTensor("conv.conv.bias", "other", (d,))) + _lnx("conv.norm", "other", d)
+            c.str("conv_act")
+        else:
+            c.touch("conv_groups", "conv_act")
+    layer = LayerSpec(attention=attn,
+                      ffn=MlpSpec(c.int("intermediate_size"), gated=False, bias=True,
+                                  activation=c.str("hidden_act", "gelu")),
+                      norms=(_ln("norm_attn_out", d), _ln("norm_mlp_out", d)), extra=layer_extra)
+    biased_pos = c.bool("position_biased_input", True)
+    types = c.int("type_vocab_size", 0, minimum=0)
+    model_extra: tuple[ExtraTensor, ...] = ()
+    if e != d:  # DebertaEmbeddings.embed_proj: Linear(embedding_size, hidden, bias=False)
+        model_extra += _lin("embed_proj", "embed_proj", d, e, False)
+    tied = c.bool("tie_word_embeddings", True)
+    if head == "none":
+        head_spec = HeadSpec(kind="none")
+        c.touch("legacy")
+    elif c.bool("legacy", True):
+        head_spec = _mlm_head(e)
+        if not tied:  # cls.predictions.decoder.bias is tied to cls.predictions.bias only with the embeddings
+            model_extra += _vec("mlm.decoder.bias", "mlm_bias", vocab)
+    else:  # lm_predictions.lm_head multiplies by the word embeddings: no decoder matrix of its own
+        head_spec = _mlm_head(d)
+        tied = True
+    embedding = EmbeddingSpec(vocab, e, tied_head=tied and head != "none",
+                              position="learned" if biased_pos else ("relative" if rel else "none"),
+                              max_positions=positions if biased_pos else 0, token_types=types,
+                              norm=_ln("norm_embed", d))
+    stack = StackSpec("encoder", d, (layer,) * n, extra=stack_extra, causal=False)
+    return _spec(c, model_type, name=name, architecture=architecture, d=d, embedding=embedding, stacks=(stack,),
+                 head=head_spec, extra=model_extra, max_context=positions, warnings=warnings)
+
+
+# --------------------------------------------------------------------------------------------------
+# ModernBERT and ModernBERT-decoder
+
+
+def _alternating_types(c: Cfg, n: int) -> list[str]:
+    """layer_types, or (configs without it) ModernBertConfig's rule: every global_attn_every_n_layers-th layer
+    (from layer 0) is full attention, the others sliding."""
+    types = c.str_list("layer_types")
+    every = c.int("global_attn_every_n_layers", 3)
+    if types is None:
+        types = ["sliding_attention" if i % every else "full_attention" for i in range(n)]
+    if len(types) != n or not set(types) <= {"sliding_attention", "full_attention"}:
+        raise ConfigError(f"{c.origin}: layer_types: expected {n} entries of full_attention/sliding_attention")
+    return types
+
+
+def modernbert(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """ModernBERT (modernbert/modeling_modernbert.py) and its causal sibling (modernbert_decoder/
+    modeling_modernbert_decoder.py). Embeddings: tok_embeddings + a LayerNorm (bias by norm_bias); RoPE.
+    Each layer: attn_norm (nn.Identity in layer 0, a LayerNorm elsewhere), attention -- the encoder's
+    fused Wqkv [3d, d], the decoder's q_proj / k_proj / v_proj -- and Wo (biases by attention_bias);
+    mlp_norm, then a GLU MLP: Wi [2 x intermediate, d] (input and gate) and Wo (biases by mlp_bias); a final
+    LayerNorm. Layers alternate sliding (local_attention: the encoder attends local_attention / 2 tokens each
+    side, the decoder the local_attention / 2 before) and global attention by layer_types. The LM heads
+    (ModernBertPredictionHead: dense [d, d] with bias by classifier_bias + LayerNorm, then the decoder
+    Linear tied to tok_embeddings with a bias by decoder_bias) are the same in both."""
+    causal = model_type == "modernbert-decoder"
+    d = c.int("hidden_size")
+    n = c.int("num_hidden_layers", minimum=0)
+    heads = _heads(c, d)
+    vocab = c.int("vocab_size")
+    norm_bias = c.bool("norm_bias", False)
+    attn_bias = c.bool("attention_bias", False)
+    types = _alternating_types(c, n)
+    local = c.opt_int("local_attention")
+    c.touch("sliding_window")  # derived from local_attention by both config classes
+    if local is None and "sliding_attention" in types:
+        raise ConfigError(f"{c.origin}: local_attention: null, but layer_types has sliding layers")
+    window = (local // 2 if causal else local) if local else None
+    mlp = MlpSpec(c.int("intermediate_size"), gated=True, fused_gate_up=True, bias=c.bool("mlp_bias", False),
+                  activation=c.str("hidden_activation", "gelu"))
+    mlp_norm = _ln("norm_mlp_in", d, norm_bias)
+    attn_norm = _ln("norm_attn_in", d, norm_bias)
+    cache: dict = {}
+    layers = []
+    for i, kind in enumerate(types):
+        key = (i == 0, kind)
+        if key not in cache:
+            attn = AttentionSpec(heads, heads, d // heads, qkv_bias=attn_bias, o_bias=attn_bias, fused_qkv=not causal,
+                                 window=window if kind == "sliding_attention" else None)
+            cache[key] = LayerSpec(attention=attn, ffn=mlp, norms=(mlp_norm,) if i == 0 else (attn_norm, mlp_norm))
+        layers.append(cache[key])
+    tied = c.bool("tie_word_embeddings", True)
+    extra: tuple[ExtraTensor, ...] = ()
+    if head == "none":
+        head_spec = HeadSpec(kind="none")
+        c.touch("decoder_bias", "classifier_bias", "classifier_activation")
+    else:
+        # the prediction head's dense has a bias only by classifier_bias: listed as extras before the decoder
+        extra = (_lin("mlm.transform", "mlm_transform", d, d, c.bool("classifier_bias", False))
+                 + _lnx("mlm.mlm_norm", "mlm_transform", d, norm_bias))
+        c.str("classifier_activation")
+        head_spec = HeadSpec(kind="lm", bias=c.bool("decoder_bias", True))
+    positions = c.int("max_position_embeddings", 8192)
+    stack = StackSpec("decoder" if causal else "encoder", d, tuple(layers), final_norm=_ln("norm_final", d, norm_bias),
+                      causal=causal)
+    embedding = EmbeddingSpec(vocab, d, tied_head=tied and head != "none", position="rotary",
+                              norm=_ln("norm_embed", d, norm_bias))
+    return _spec(c, model_type, name=name, architecture=architecture, d=d, embedding=embedding, stacks=(stack,),
+                 head=head_spec, extra=extra, max_context=positions)
+
+
+# --------------------------------------------------------------------------------------------------
+# EuroBERT: a Llama-shaped bidirectional encoder
+
+
+def eurobert(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """EuroBERT (eurobert/modeling_eurobert.py): Llama's layer (pre-RMSNorm, q/k/v/o with biases by
+    attention_bias, SwiGLU MLP with biases by mlp_bias, final RMSNorm, RoPE) with bidirectional attention
+    (EuroBertAttention.is_causal = False). EuroBertForMaskedLM's head is one Linear(hidden, vocab) with a bias
+    by mlp_bias, untied by default."""
+    from .decoders import Traits, decoder_spec
+
+    traits = Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", lm_head_bias="mlp_bias")
+    spec = decoder_spec(c, model_type, name=name, architecture=architecture, head="lm" if head == "mlm" else head,
+                        traits=traits, stack_name="encoder")
+    return replace(spec, stacks=tuple(replace(s, causal=False) for s in spec.stacks))
+
+
+# --------------------------------------------------------------------------------------------------
+# Rotary BERTs: Nomic-BERT, GTE (Alibaba-NLP new-impl), Jina-embeddings-v3
+
+
+def rope_bert(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Post-LN BERTs with rotary positions (no position table): nomic_bert/modeling_nomic_bert.py,
+    gte/modeling_gte.py, jina_embeddings_v3/modeling_jina_embeddings_v3.py. Embeddings: word, token types
+    (Nomic and Jina always build the table; GTE only when type_vocab_size > 0), LayerNorm. Each layer:
+    self_attn q/k/v/o (head_dim from the config or hidden / heads; biases: none in Nomic, all in GTE and
+    Jina), post_attention_layernorm, an MLP (Nomic: SwiGLU gate/up/down without biases; GTE: gate/up without
+    and down with a bias; Jina: fc1/fc2 with biases), post_mlp_layernorm. Masked-LM heads: a transform dense
+    [d, d] + LayerNorm, the decoder tied to the word embeddings, and a vocabulary bias (Nomic and Jina also
+    keep the decoder's own bias apart when untied). Only Jina's bare model has a pooler."""
+    _refuse_pretraining(c, architecture, model_type)
+    d = c.int("hidden_size")
+    n = c.int("num_hidden_layers", minimum=0)
+    heads = c.int("num_attention_heads")
+    hd = c.int("head_dim", d // heads)
+    vocab = c.int("vocab_size")
+    inner = c.int("intermediate_size")
+    act = c.str("hidden_act", "gelu")
+    bias = model_type != "nomic_bert"
+    layer_extra: tuple[ExtraTensor, ...] = ()
+    if model_type == "jina_embeddings_v3":
+        mlp = MlpSpec(inner, gated=False, bias=True, activation=act)
+    elif model_type == "gte":  # GteMLP: gate_proj and up_proj without bias, down_proj with one
+        mlp = MlpSpec(inner, gated=True, bias=False, activation=act)
+        layer_extra = _vec("mlp.down.bias", "mlp_down", d)
+    else:
+        mlp = MlpSpec(inner, gated=True, bias=False, activation=act)
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, hd, qkv_bias=bias, o_bias=bias), ffn=mlp,
+                      norms=(_ln("norm_attn_out", d), _ln("norm_mlp_out", d)), extra=layer_extra)
+    types = c.int("type_vocab_size", 2 if model_type == "nomic_bert" else 1, minimum=0)
+    tied = c.bool("tie_word_embeddings", True)
+    extra: tuple[ExtraTensor, ...] = ()
+    if head == "none":
+        head_spec = HeadSpec(kind="none", pooler=model_type == "jina_embeddings_v3")
+    else:
+        head_spec = _mlm_head(d)
+        if not tied and model_type != "gte":  # decoder.bias is tied to the head's bias only with the embeddings
+            extra = _vec("mlm.decoder.bias", "mlm_bias", vocab)
+    positions = c.int("max_position_embeddings")
+    embedding = EmbeddingSpec(vocab, d, tied_head=tied and head != "none", position="rotary", token_types=types,
+                              norm=_ln("norm_embed", d))
+    stack = StackSpec("encoder", d, (layer,) * n, causal=False)
+    return _spec(c, model_type, name=name, architecture=architecture, d=d, embedding=embedding, stacks=(stack,),
+                 head=head_spec, extra=extra, max_context=positions)
+
+
+ADAPTERS: dict = {
+    "deberta": deberta,
+    "deberta-v2": deberta,
+    "modernbert": modernbert,
+    "modernbert-decoder": modernbert,
+    "eurobert": eurobert,
+    "nomic_bert": rope_bert,
+    "gte": rope_bert,
+    "jina_embeddings_v3": rope_bert,
+}

@@ -1,0 +1,110 @@
+"""Issue 10, encoder / masked-LM families (sources/encoders_more.py): small configs that exercise each layout's
+switches (relative attention, untied heads, bare models, ...), each built by transformers on the meta device
+and compared with paramscope: the total, and every tensor's role and shape through the independent name
+table (tests/role_map.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+import role_map  # noqa: E402
+from paramscope.inventory import build_inventory  # noqa: E402
+from paramscope.params import count  # noqa: E402
+from paramscope.sources.hf_config import spec_from_config  # noqa: E402
+
+transformers.logging.set_verbosity_error()
+
+BERTISH = dict(hidden_size=64, num_hidden_layers=3, num_attention_heads=4, intermediate_size=96, vocab_size=300,
+               max_position_embeddings=128)
+IDS = dict(pad_token_id=0, bos_token_id=1, eos_token_id=2, cls_token_id=1, sep_token_id=2)  # inside a small vocab
+MODERN = dict(IDS, hidden_size=64, num_hidden_layers=4, num_attention_heads=4, intermediate_size=96, vocab_size=300)
+EURO = dict(pad_token_id=0, bos_token_id=1, eos_token_id=2, mask_token_id=3, hidden_size=64, num_hidden_layers=2,
+            num_attention_heads=4, intermediate_size=96, vocab_size=300)
+DEBERTA_V3 = dict(BERTISH, relative_attention=True, pos_att_type=["p2c", "c2p"], position_buckets=32,
+                  norm_rel_ebd="layer_norm", share_att_key=True, position_biased_input=False, max_relative_positions=-1)
+
+# case id -> (model_type, class, config kwargs); the id's part before "-" is the model_type
+CASES: dict[str, tuple[str, str, dict]] = {
+    # DeBERTa v1 base: relative attention with c2p/p2c, talking heads, a position table and token types
+    "deberta-rel": ("deberta", "DebertaForMaskedLM",
+                    dict(BERTISH, relative_attention=True, pos_att_type="c2p|p2c", talking_head=True,
+                         max_relative_positions=16, type_vocab_size=2)),
+    "deberta-untied-model": ("deberta", "DebertaModel", dict(BERTISH, embedding_size=32)),
+    "deberta-untied": ("deberta", "DebertaForMaskedLM", dict(BERTISH, tie_word_embeddings=False, embedding_size=32)),
+    "deberta-nonlegacy": ("deberta", "DebertaForMaskedLM", dict(BERTISH, legacy=False, relative_attention=True,
+                                                               pos_att_type=["c2p"])),
+    # DeBERTa-v3 (share_att_key, buckets, LayerNorm on the relative embeddings, no position table)
+    "deberta-v2-v3": ("deberta-v2", "DebertaV2ForMaskedLM", DEBERTA_V3),
+    "deberta-v2-v3model": ("deberta-v2", "DebertaV2Model", DEBERTA_V3),
+    # DeBERTa-v2-xlarge-style: separate position projections, the ConvLayer, no buckets
+    "deberta-v2-conv": ("deberta-v2", "DebertaV2ForMaskedLM",
+                        dict(BERTISH, relative_attention=True, pos_att_type="p2c|c2p", conv_kernel_size=3,
+                             conv_groups=2, conv_act="gelu", norm_rel_ebd="layer_norm", max_relative_positions=24,
+                             position_biased_input=False)),
+    "deberta-v2-untied": ("deberta-v2", "DebertaV2ForMaskedLM", dict(BERTISH, tie_word_embeddings=False,
+                                                                      embedding_size=48, type_vocab_size=2)),
+    "deberta-v2-nonlegacy": ("deberta-v2", "DebertaV2ForMaskedLM", dict(DEBERTA_V3, legacy=False)),
+    "modernbert": ("modernbert", "ModernBertForMaskedLM",
+                   dict(MODERN, norm_bias=True, attention_bias=True, mlp_bias=True, classifier_bias=True,
+                        decoder_bias=False)),
+    "modernbert-model": ("modernbert", "ModernBertModel", dict(MODERN, num_hidden_layers=2)),
+    "modernbert-untied": ("modernbert", "ModernBertForMaskedLM",
+                          dict(MODERN, tie_word_embeddings=False, global_attn_every_n_layers=2)),
+    "modernbert-decoder": ("modernbert-decoder", "ModernBertDecoderForCausalLM",
+                           dict(MODERN, attention_bias=True, norm_bias=True, classifier_bias=True)),
+    "eurobert": ("eurobert", "EuroBertForMaskedLM",
+                 dict(EURO, num_key_value_heads=2, mlp_bias=True, attention_bias=True)),
+    "eurobert-model": ("eurobert", "EuroBertModel", dict(EURO)),
+    "nomic_bert": ("nomic_bert", "NomicBertForMaskedLM", dict(BERTISH, head_dim=8)),
+    "nomic_bert-untied": ("nomic_bert", "NomicBertForMaskedLM", dict(BERTISH, tie_word_embeddings=False)),
+    "nomic_bert-model": ("nomic_bert", "NomicBertModel", dict(BERTISH)),
+    "gte": ("gte", "GteForMaskedLM", dict(BERTISH, type_vocab_size=0)),
+    "gte-untied": ("gte", "GteForMaskedLM", dict(BERTISH, tie_word_embeddings=False, type_vocab_size=2)),
+    "jina_embeddings_v3": ("jina_embeddings_v3", "JinaEmbeddingsV3ForMaskedLM", dict(BERTISH)),
+    "jina_embeddings_v3-untied": ("jina_embeddings_v3", "JinaEmbeddingsV3ForMaskedLM",
+                                  dict(BERTISH, tie_word_embeddings=False)),
+    "jina_embeddings_v3-model": ("jina_embeddings_v3", "JinaEmbeddingsV3Model", dict(BERTISH)),
+}
+
+
+def _config(case: str) -> tuple[dict, object]:
+    model_type, cls, kwargs = CASES[case]
+    cfg = transformers.CONFIG_MAPPING[model_type](**kwargs)
+    return dict(cfg.to_dict(), model_type=model_type, architectures=[cls]), cfg
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_total_equals_transformers(case):
+    config, cfg = _config(case)
+    with torch.device("meta"):
+        module = getattr(transformers, CASES[case][1])._from_config(cfg)
+    assert count(build_inventory(spec_from_config(config))).total == sum(p.numel() for p in module.parameters())
+
+
+def _params(config: dict, cfg) -> list[tuple[str, tuple[int, ...], bool]]:
+    """named_parameters() with tied tensors once, named by the input embedding when one of the aliases is it
+    (JinaEmbeddingsV3ForMaskedLM registers lm_head before the encoder, so the tied matrix is first met as
+    lm_head.decoder.weight)."""
+    with torch.device("meta"):
+        module = getattr(transformers, config["architectures"][0])._from_config(cfg)
+    names: dict[int, list] = {}
+    for n, p in module.named_parameters(remove_duplicate=False):
+        names.setdefault(id(p), [n, p]).append(n)
+    out = []
+    for first, p, *aliases in names.values():
+        embed = [a for a in aliases if "embed" in a]
+        out.append((embed[0] if embed else first, tuple(p.shape), False))
+    return out
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_roles_and_shapes_match_transformers(case):
+    config, cfg = _config(case)
+    assert role_map.check(config, case, _params(config, cfg)) == []
+
+
+def test_every_case_family_is_in_the_role_table():
+    assert {mt for mt, _, _ in CASES.values()} <= set(role_map.TABLE)
