@@ -114,6 +114,15 @@ CASES = {
                                  projector_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                                                        intermediate_size=40, encoder_hidden_size=128),
                                  text_config=dict(LLAMA_TEXT, model_type="granite"))),
+    # speech encoder-decoders
+    "speech_to_text": ("Speech2TextForConditionalGeneration",
+                       dict({k: v for k, v in BART.items() if k != "max_position_embeddings"}, conv_kernel_sizes=[5, 3, 3], num_conv_layers=3, conv_channels=40,
+                            input_feat_per_channel=20, input_channels=2, max_source_positions=50,
+                            max_target_positions=40)),
+    "moonshine": ("MoonshineForConditionalGeneration",
+                  dict(vocab_size=300, hidden_size=64, intermediate_size=96, encoder_num_hidden_layers=2,
+                       decoder_num_hidden_layers=3, encoder_num_attention_heads=4, decoder_num_attention_heads=4,
+                       encoder_num_key_value_heads=2, decoder_num_key_value_heads=1, attention_bias=True)),
 }
 
 

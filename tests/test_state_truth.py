@@ -261,3 +261,71 @@ def test_mllama_cross_attention_layers_cache_the_vision_tokens(batch, seq, visio
     ours = kv_cache(spec, batch=batch, context=seq,
                     options=KvOptions(engine="transformers", encoder_tokens=vision)).total_bytes
     assert real > 0 and ours == real
+
+
+# Issue 10, decoder families (helper D; appended): the cache of each new layer kind after a real forward pass.
+# Zamba / Zamba2: the shared transformer block caches K/V at every hybrid layer that runs it (3 uses here), next
+# to every Mamba layer's convolution and SSM state; OLMo-Hybrid's gated DeltaNet; GLM-5's indexed attention with a
+# "shared" indexer layer that keeps no indexer keys of its own.
+HYBRIDS_D = {
+    "zamba": dict(model_type="zamba", architectures=["ZambaForCausalLM"], hidden_size=64, num_hidden_layers=8,
+                  vocab_size=300, num_attention_heads=4, num_key_value_heads=2, intermediate_size=96, n_mamba_heads=2,
+                  mamba_d_state=8, attn_layer_period=3, attn_layer_offset=1, use_mamba_kernels=False),
+    "zamba2": dict(model_type="zamba2", architectures=["Zamba2ForCausalLM"], hidden_size=64, num_hidden_layers=6,
+                   vocab_size=300, num_attention_heads=4, num_key_value_heads=4, n_mamba_heads=4, mamba_d_state=8,
+                   mamba_ngroups=2, num_mem_blocks=2, adapter_rank=8, use_shared_attention_adapter=True,
+                   layers_block_type=["mamba", "hybrid", "mamba", "hybrid", "hybrid", "mamba"], use_mamba_kernels=False),
+    "olmo_hybrid": dict(model_type="olmo_hybrid", architectures=["OlmoHybridForCausalLM"], hidden_size=64,
+                        intermediate_size=96, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
+                        vocab_size=300, pad_token_id=0, linear_num_key_heads=2, linear_num_value_heads=4,
+                        linear_key_head_dim=16, linear_value_head_dim=24),
+    "glm_moe_dsa": dict(model_type="glm_moe_dsa", architectures=["GlmMoeDsaForCausalLM"], hidden_size=64,
+                        intermediate_size=96, moe_intermediate_size=32, num_hidden_layers=3, num_attention_heads=4,
+                        num_key_value_heads=4, n_routed_experts=4, n_shared_experts=1, num_experts_per_tok=2,
+                        first_k_dense_replace=1, q_lora_rank=24, kv_lora_rank=16, qk_rope_head_dim=8,
+                        qk_nope_head_dim=8, v_head_dim=12, index_topk=4, index_head_dim=16, index_n_heads=2,
+                        vocab_size=300, indexer_types=["full", "shared", "full"]),
+}
+
+
+@pytest.mark.parametrize("family", sorted(HYBRIDS_D))
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
+                                                  (1, 23, torch.bfloat16, "bfloat16")])
+def test_decoder_family_cache_bytes_match_transformers(family, batch, seq, dtype, name):
+    config = HYBRIDS_D[family]
+    real = _forward_cache_bytes(config, batch, seq, dtype)
+    spec = spec_from_config(dict(config, torch_dtype=name))
+    ours = kv_cache(spec, batch=batch, context=seq, options=KvOptions(engine="transformers")).total_bytes
+    assert ours == real
+
+
+# speech encoder-decoders: the cross-attention caches hold the encoder's output frames (after the convolutional
+# front end), counted here from the encoder output transformers returns (Moonshine with as many KV heads as
+# query heads: MoonshineAttention views its queries with num_key_value_heads, so GQA does not run in 5.23)
+SPEECH_ENCODER_DECODERS = {
+    "moonshine": (dict(model_type="moonshine", architectures=["MoonshineForConditionalGeneration"], vocab_size=300,
+                       hidden_size=64, intermediate_size=96, encoder_num_hidden_layers=2, decoder_num_hidden_layers=2,
+                       encoder_num_attention_heads=4, decoder_num_attention_heads=4, encoder_num_key_value_heads=4,
+                       decoder_num_key_value_heads=4), "input_values", (4000,)),
+    "speech_to_text": (dict(model_type="speech_to_text", architectures=["Speech2TextForConditionalGeneration"],
+                            vocab_size=300, d_model=64, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
+                            decoder_attention_heads=4, encoder_ffn_dim=96, decoder_ffn_dim=96, conv_channels=32,
+                            input_feat_per_channel=16, max_target_positions=64), "input_features", (40, 16)),
+}
+
+
+@pytest.mark.parametrize("family", sorted(SPEECH_ENCODER_DECODERS))
+@pytest.mark.parametrize("batch,dec_len,dtype,name", [(2, 6, torch.float32, "float32"), (1, 9, torch.bfloat16, "bfloat16")])
+def test_speech_encoder_decoder_cache_bytes(family, batch, dec_len, dtype, name):
+    config, key, feat = SPEECH_ENCODER_DECODERS[family]
+    cfg = transformers.CONFIG_MAPPING[config["model_type"]](**{k: v for k, v in config.items() if k != "architectures"})
+    model = getattr(transformers, config["architectures"][0])._from_config(cfg).to(dtype).eval()
+    with torch.no_grad():
+        out = model(**{key: torch.randn(batch, *feat, dtype=dtype)},
+                    decoder_input_ids=torch.randint(3, 90, (batch, dec_len)), use_cache=True)
+    frames = out.encoder_last_hidden_state.shape[1]
+    real = _cache_bytes(out.past_key_values)
+    spec = spec_from_config(dict(config, torch_dtype=name))
+    ours = kv_cache(spec, batch=batch, context=dec_len,
+                    options=KvOptions(engine="transformers", encoder_tokens=frames)).total_bytes
+    assert real > 0 and ours == real

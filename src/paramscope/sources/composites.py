@@ -13,6 +13,8 @@ ADAPTERS: dict = {
     "nllb-moe": seq2seq.nllb_moe,
     "prophetnet": seq2seq.prophetnet,
     "t5gemma": seq2seq.t5gemma,
+    "speech_to_text": seq2seq.speech_to_text,
+    "moonshine": seq2seq.moonshine,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

@@ -568,3 +568,80 @@ def t5gemma(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
         layers.append(done[id(layer)])
     decoder = replace(d, layers=tuple(layers))
     return replace(dec, stacks=(encoder, decoder), **_common(c, model_type, name, architecture))
+
+
+# ------------------------------------------------------------------ speech encoder-decoders (issue 10)
+
+
+def speech_to_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Speech2Text (Wang et al. 2020; speech_to_text/modeling_speech_to_text.py). The encoder's Conv1dSubsampler:
+    one Conv1d (with bias) per conv_kernel_sizes entry, from input_feat_per_channel x input_channels to
+    conv_channels, then conv_channels // 2 in and conv_channels out, the last one producing 2 x d_model (a GLU
+    halves it). Then BART-shaped pre-LN layers with biases, sinusoidal positions (a buffer), a final layer_norm
+    per stack; the decoder's token embedding is tied to lm_head (_tied_weights_keys) when tie_word_embeddings."""
+    d = c.int(("d_model", "hidden_size"))
+    act = c.str("activation_function", "relu")
+    kernels = c.int_list("conv_kernel_sizes", minimum=1) or [5, 5]
+    n_conv = c.int("num_conv_layers", len(kernels))
+    c_in = c.int("input_feat_per_channel", 80) * c.int("input_channels", 1)
+    mid = c.int("conv_channels", 1024)
+    convs: tuple[ExtraTensor, ...] = ()
+    for i, k in enumerate(kernels):
+        i_ch = c_in if i == 0 else mid // 2
+        o_ch = mid if i < n_conv - 1 else 2 * d
+        convs += (ExtraTensor(f"conv.{i}.weight", "patch_embed", (o_ch, i_ch, k)),
+                  ExtraTensor(f"conv.{i}.bias", "patch_embed", (o_ch,)))
+    c.touch("scale_embedding", "max_source_positions", "num_hidden_layers", "encoder_layerdrop", "decoder_layerdrop")
+
+    def stack(which: str, decoder: bool, extra: tuple[ExtraTensor, ...]) -> StackSpec:
+        layer = _block(d, c.int(f"{which}_attention_heads"), c.int(f"{which}_ffn_dim"), act, cross=decoder, pre=True,
+                       origin=c.origin)
+        return StackSpec(which, d, (layer,) * c.int(f"{which}_layers", minimum=0), final_norm=_ln("norm_final", d),
+                         extra=extra, causal=decoder)
+
+    return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"),
+                     stacks=[stack("encoder", False, convs), stack("decoder", True, ())],
+                     tied=c.bool("tie_word_embeddings", True), max_context=c.opt_int("max_target_positions"),
+                     warnings=())
+
+
+def moonshine(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Moonshine (Jeffries et al. 2024; moonshine/modeling_moonshine.py). Encoder front end: conv1 [d, 1, 127]
+    without bias, conv2 [2d, d, 7] and conv3 [d, 2d, 3] with bias, a GroupNorm(1, d) with weight and bias.
+    Both stacks: rotary attention (q/k/v with a bias iff attention_bias, o_proj never; GQA through
+    <stack>_num_key_value_heads; head_dim = hidden / heads, padded only at run time by
+    pad_head_dim_to_multiple_of), LayerNorms without bias, a final LayerNorm without bias. Encoder MLP: fc1/fc2
+    with bias (encoder_hidden_act); decoder MLP: fc1 [2 x intermediate, d] producing value and gate, fc2, with
+    biases (decoder_hidden_act), and cross-attention (encoder_attn) between input_layernorm,
+    post_attention_layernorm and final_layernorm. The decoder's token embedding is tied to proj_out when
+    tie_word_embeddings (default true)."""
+    d = c.int("hidden_size")
+    inter = c.int("intermediate_size")
+    bias = c.bool("attention_bias", False)
+    c.touch("pad_head_dim_to_multiple_of")
+
+    def attn(which: str, cross: bool = False) -> AttentionSpec:
+        heads = c.int(f"{which}_num_attention_heads")
+        kv = c.int(f"{which}_num_key_value_heads", heads)
+        return AttentionSpec(heads, kv, c.int("head_dim", d // heads), qkv_bias=bias, cross=cross)
+
+    enc_layer = LayerSpec(attention=attn("encoder"),
+                          ffn=MlpSpec(inter, gated=False, bias=True, activation=c.str("encoder_hidden_act", "gelu")),
+                          norms=(_ln_nb("norm_attn_in", d), _ln_nb("norm_mlp_in", d)))
+    dec_layer = LayerSpec(attention=attn("decoder"), cross_attention=attn("decoder", True),
+                          ffn=MlpSpec(inter, gated=True, fused_gate_up=True, bias=True,
+                                      activation=c.str("decoder_hidden_act", "silu")),
+                          norms=(_ln_nb("norm_attn_in", d), _ln_nb("norm_cross_in", d), _ln_nb("norm_mlp_in", d)))
+    front = (ExtraTensor("conv1.weight", "patch_embed", (d, 1, 127)),
+             ExtraTensor("conv2.weight", "patch_embed", (2 * d, d, 7)), ExtraTensor("conv2.bias", "patch_embed", (2 * d,)),
+             ExtraTensor("conv3.weight", "patch_embed", (d, 2 * d, 3)), ExtraTensor("conv3.bias", "patch_embed", (d,)),
+             ExtraTensor("groupnorm.weight", "norm_embed", (d,)), ExtraTensor("groupnorm.bias", "norm_embed", (d,)))
+    enc = StackSpec("encoder", d, (enc_layer,) * c.int("encoder_num_hidden_layers", minimum=0),
+                    final_norm=_ln_nb("norm_final", d), extra=front, causal=False)
+    dec = StackSpec("decoder", d, (dec_layer,) * c.int("decoder_num_hidden_layers", minimum=0),
+                    final_norm=_ln_nb("norm_final", d))
+    spec = _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=[enc, dec],
+                     tied=c.bool("tie_word_embeddings", True), max_context=c.opt_int("max_position_embeddings"))
+    from dataclasses import replace
+
+    return replace(spec, embedding=replace(spec.embedding, position="rotary"))
