@@ -730,6 +730,105 @@ def _short(shapes):
 
 
 # ---------------------------------------------------------------------------------------------------
+# Issue 10, decoder-only families, MoE and hybrids (helper D; appended). Written from transformers 5.23's
+# modeling files named on each entry.
+
+
+def _norms_wb(p: str, pairs: list[tuple[str, str]]) -> list[Rule]:
+    return [Rule(rf"{p}layers\.{L}\.{n}\.{WB}", role, "decoder") for n, role in pairs]
+
+
+_D_TABLE: dict[str, list[Rule]] = {
+    # MinistralDecoderLayer (modeling_ministral.py): Llama's pre-norm block
+    "ministral": LLAMA,
+    # NemotronDecoderLayer (modeling_nemotron.py): LayerNorm1P (weight and bias) before attention and before the
+    # plain up/down MLP; the final norm is a LayerNorm1P too
+    "nemotron": (_llama_shell(M) + [Rule(rf"{M}norm\.bias", "norm_final", "decoder")] + _llama_attention(M)
+                 + [Rule(rf"{M}layers\.{L}\.mlp\.(?:up_proj)\.{WB}", "mlp_up", "decoder"),
+                    Rule(rf"{M}layers\.{L}\.mlp\.(?:down_proj)\.{WB}", "mlp_down", "decoder")]
+                 + _norms_wb(M, [("input_layernorm", "norm_attn_in"), ("post_attention_layernorm", "norm_mlp_in")])),
+    # GlmMoeDsaDecoderLayer (modeling_glm_moe_dsa.py): DeepSeek-V3.2's MLA + indexer (absent on "shared" layers)
+    "glm_moe_dsa": DEEPSEEK_V32,
+    # OlmoHybridAttentionDecoderLayer: OLMo-2 post-norms (post_attention_layernorm on the attention output,
+    # post_feedforward_layernorm on the MLP output) and full-width q/k norms; OlmoHybridLinearAttentionDecoderLayer:
+    # input_layernorm before OlmoHybridGatedDeltaNet, post_attention_layernorm before the MLP. The name
+    # post_attention_layernorm means a different norm in each kind, so it is resolved from the layer's mixer.
+    "olmo_hybrid": _llama_shell(M) + _llama_attention(M) + _llama_mlp(M) + _qk_norms(M) + [
+        Rule(rf"{M}layers\.{L}\.input_layernorm\.weight", "norm_attn_in", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_attention_layernorm\.weight", "<olmo hybrid post-attention norm>", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_feedforward_layernorm\.weight", "norm_mlp_out", "decoder"),
+        Rule(rf"{_LA}(?:q_proj|k_proj|v_proj)\.weight", "lin_in", "decoder"),
+        Rule(rf"{_LA}(?:a_proj|b_proj|g_proj)\.weight", "lin_gate", "decoder"),
+        Rule(rf"{_LA}(?:dt_bias|A_log)", "lin_gate", "decoder"),
+        Rule(rf"{_LA}conv1d\.weight", "lin_conv", "decoder"),
+        Rule(rf"{_LA}o_norm\.weight", "lin_norm", "decoder"),
+        Rule(rf"{_LA}o_proj\.weight", "lin_out", "decoder"),
+    ],
+    # Lfm2MoeDecoderLayer (modeling_lfm2_moe.py): operator_norm before the mixer (Lfm2MoeShortConv `conv`:
+    # in_proj, depthwise conv, out_proj; or Lfm2MoeAttention `self_attn` with q/k layernorms and out_proj),
+    # ffn_norm before the feed-forward (Lfm2MoeMLP w1 = gate, w3 = up, w2 = down; or the sparse block: router
+    # `gate`, fused experts); the final norm is `embedding_norm`
+    "lfm2_moe": [
+        Rule(rf"{M}embed_tokens\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head"),
+        Rule(rf"{M}embedding_norm\.weight", "norm_final", "decoder"),
+        Rule(rf"{M}layers\.{L}\.operator_norm\.weight", "norm_attn_in", "decoder"),
+        Rule(rf"{M}layers\.{L}\.ffn_norm\.weight", "norm_mlp_in", "decoder"),
+        Rule(rf"{M}layers\.{L}\.self_attn\.q_proj\.weight", "attn_q", "decoder"),
+        Rule(rf"{M}layers\.{L}\.self_attn\.k_proj\.weight", "attn_k", "decoder"),
+        Rule(rf"{M}layers\.{L}\.self_attn\.v_proj\.weight", "attn_v", "decoder"),
+        Rule(rf"{M}layers\.{L}\.self_attn\.out_proj\.weight", "attn_o", "decoder"),
+        Rule(rf"{M}layers\.{L}\.self_attn\.q_layernorm\.weight", "norm_q", "decoder"),
+        Rule(rf"{M}layers\.{L}\.self_attn\.k_layernorm\.weight", "norm_k", "decoder"),
+        Rule(rf"{M}layers\.{L}\.conv\.in_proj\.{WB}", "lin_in", "decoder"),
+        Rule(rf"{M}layers\.{L}\.conv\.conv\.{WB}", "lin_conv", "decoder"),
+        Rule(rf"{M}layers\.{L}\.conv\.out_proj\.{WB}", "lin_out", "decoder"),
+        Rule(rf"{M}layers\.{L}\.feed_forward\.w1\.weight", "mlp_gate", "decoder"),
+        Rule(rf"{M}layers\.{L}\.feed_forward\.w3\.weight", "mlp_up", "decoder"),
+        Rule(rf"{M}layers\.{L}\.feed_forward\.w2\.weight", "mlp_down", "decoder"),
+    ] + _fused_experts(M, "feed_forward"),
+    # Qwen3_5ForCausalLM / Qwen3_5MoeForCausalLM (modeling_qwen3_5*.py): Qwen3-Next's layout
+    # Qwen3_5GatedDeltaNet splits Qwen3-Next's two input projections into in_proj_qkv, in_proj_z, in_proj_b, in_proj_a
+    "qwen3_5": QWEN3_NEXT + [Rule(rf"{_LA}in_proj_(?:qkv|z|b|a)\.weight", "lin_in", "decoder")],
+    "qwen3_5_moe": QWEN3_NEXT + [Rule(rf"{_LA}in_proj_(?:qkv|z|b|a)\.weight", "lin_in", "decoder")],
+    # DeepseekV2MLP gives the dense and shared MLPs biases with mlp_bias (the routed stacks have none)
+    "deepseek_v2": DEEPSEEK + [Rule(rf"{M}layers\.{L}\.mlp\.shared_experts\.{x}_proj\.bias", f"shared_{x}", "decoder")
+                               for x in ("gate", "up", "down")],
+}
+TABLE.update(_D_TABLE)
+_COMPILED.update({k: [(re.compile(r.regex), r) for r in rules] for k, rules in _D_TABLE.items()})
+NORM_BY_MIXER_D = {"attn_q": "norm_attn_out", "lin_in": "norm_mlp_in"}
+
+
+def check_d(config: dict, name: str, params) -> list[str]:
+    """check() for the families above, resolving OLMo-Hybrid's post_attention_layernorm from its layer's mixer."""
+    import paramscope.model  # noqa: F401
+
+    if config["model_type"] != "olmo_hybrid":
+        return check(config, name, params)
+    mixers = {}
+    for n, _shape, _conv in params:
+        m = re.fullmatch(rf"{M}layers\.(\d+)\.(self_attn|linear_attn)\.q_proj\.weight", n)
+        if m:
+            mixers[int(m.group(1))] = "attn_q" if m.group(2) == "self_attn" else "lin_in"
+    # rewrite the ambiguous name to the role its layer's mixer implies, through a one-off rule set
+    table = list(_COMPILED["olmo_hybrid"])
+    try:
+        fixed = []
+        for p, r in table:
+            if r.role == "<olmo hybrid post-attention norm>":
+                continue
+            fixed.append((p, r))
+        for layer, kind in mixers.items():
+            role = NORM_BY_MIXER_D[kind]
+            fixed.append((re.compile(rf"{M}layers\.(?P<layer>{layer})\.post_attention_layernorm\.weight"),
+                          Rule("", role, "decoder")))
+        _COMPILED["olmo_hybrid"] = fixed
+        return check(config, name, params)
+    finally:
+        _COMPILED["olmo_hybrid"] = table
+
+
+# ---------------------------------------------------------------------------------------------------
 # Issue 10, encoder / masked-LM families (helper E; appended). Written from transformers 5.23's modeling
 # files named on each entry; stack-level tensors (relative embeddings, final norms) carry the stack name.
 
@@ -925,4 +1024,39 @@ def check_zamba(config: dict, name: str, params) -> list[str]:
     pat = re.compile(rf"model\.layers\.(\d+)\.{key}\.")
     renamed = tuple((pat.sub(lambda m: f"shared.{uses[int(m.group(1))]}.", n), s, c) for n, s, c in params)
     return check(config, name, renamed)
+def _bertlike(prefix: str, head: list[Rule], extra: list[Rule] = ()) -> list[Rule]:
+    """A BERT-named encoder under `prefix` (optional: the bare model has none) with its pooler and a head."""
+    p = rf"(?:{prefix}\.)?"
+    return (_bert_embeddings(p) + _bert_layer_rules(p) + [Rule(rf"{p}pooler\.dense\.{WB}", "pooler")] + head
+            + [r._replace(regex=r.regex.replace("{P}", p)) for r in extra])
+
+
+_EA = r"{P}encoder\.layer\.(?P<layer>\d+)\.attention\.self\."
+add_table({
+    # LayoutLMEmbeddings: x/y/h/w position tables of the bounding boxes
+    "layoutlm": _bertlike("layoutlm", _bert_mlm_head(), [
+        Rule(r"{P}embeddings\.(?:x|y|h|w)_position_embeddings\.weight", "pos_embed")]),
+    "ibert": _bertlike("ibert", _roberta_lm_head()),
+    # TapasEmbeddings: token_type_embeddings_0..6
+    "tapas": _bertlike("tapas", _bert_mlm_head(), [
+        Rule(r"{P}embeddings\.token_type_embeddings_\d+\.weight", "type_embed")]),
+    "mra": _bertlike("mra", _bert_mlm_head()),
+    # YosoSelfAttention / NystromformerSelfAttention: a depthwise Conv2d over the values (no bias)
+    "yoso": _bertlike("yoso", _bert_mlm_head(), [Rule(rf"{_EA}conv\.weight", "other", "encoder")]),
+    "nystromformer": _bertlike("nystromformer", _bert_mlm_head(), [Rule(rf"{_EA}conv\.weight", "other", "encoder")]),
+    # LongformerSelfAttention: query_global / key_global / value_global for the global tokens
+    "longformer": _bertlike("longformer", _roberta_lm_head(), [
+        Rule(rf"{_EA}query_global\.{WB}", "attn_q", "encoder"),
+        Rule(rf"{_EA}key_global\.{WB}", "attn_k", "encoder"),
+        Rule(rf"{_EA}value_global\.{WB}", "attn_v", "encoder")]),
+    # XmodOutput: per-language bottleneck adapters (dense1, dense2) and the optional adapter LayerNorm
+    # (post-LN configs; a pre_norm config moves the LayerNorms' meaning, see tests/test_encoder_families.py)
+    "xmod": _bertlike("roberta", _roberta_lm_head(), [
+        Rule(r"{P}encoder\.layer\.(?P<layer>\d+)\.output\.adapter_modules\.\w+\.dense[12]\." + WB, "other", "encoder"),
+        Rule(r"{P}encoder\.layer\.(?P<layer>\d+)\.output\.adapter_layer_norm\." + WB, "other", "encoder")]),
+    # RoCBertEmbeddings: pronunciation and shape tables, map_inputs_layer over the concatenation
+    "roc_bert": _bertlike("roc_bert", _bert_mlm_head(), [
+        Rule(r"{P}embeddings\.(?:pronunciation_embed|shape_embed)\.weight", "embed"),
+        Rule(rf"{{P}}embeddings\.map_inputs_layer\.{WB}", "embed_proj")]),
+})
 # ---- end of helper E's families ----

@@ -130,7 +130,8 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
     """q/k/v/o (or fused qkv, or MLA sub-projections), biases, q/k norms, sinks, relative bias."""
     p = "xattn" if a.cross else "attn"
     r = p + "_"
-    kv_in = a.kv_input_width or hidden
+    q_in = a.input_width or hidden  # Zamba's shared block: concat(hidden, embedding)
+    kv_in = a.kv_input_width or q_in
     nh, nkv, hd, vd = a.num_heads, a.num_kv_heads, a.head_dim, a.v_dim
     items: list[tuple[str, str, tuple[int, ...]]] = []
     norm_kind = norm.kind if norm is not None else "rmsnorm"
@@ -149,7 +150,7 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
     elif a.fused_qkv:
         items += _linear(f"{p}.qkv", r + "qkv", nh * hd + nkv * hd + nkv * vd, hidden, a.qkv_bias)
     else:  # a gated attention's q_proj also emits the gate: 2 x heads x head_dim rows
-        items += _linear(f"{p}.q", r + "q", nh * hd * (2 if a.output_gate else 1), hidden, a.qkv_bias)
+        items += _linear(f"{p}.q", r + "q", nh * hd * (2 if a.output_gate else 1), q_in, a.qkv_bias)
         if not a.kv_shared:
             items += _linear(f"{p}.k", r + "k", nkv * hd, kv_in, a.qkv_bias)
             items += _linear(f"{p}.v", r + "v", nkv * vd, kv_in, a.qkv_bias)

@@ -105,9 +105,16 @@ class AttentionSpec:
     # the layer reads the K/V another layer cached (Gemma 3n's last num_kv_shared_layers): it stores no
     # k/v projections and keeps no cache of its own
     kv_shared: bool = False
+    # width of the attention's input when it is not the stack's hidden width (Zamba's shared block reads
+    # concat(hidden state, original embedding): 2 x hidden); None = the stack's hidden width
+    input_width: int | None = None
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")
+        if self.input_width is not None:
+            check_dim(self.input_width, "attention input width")
+            if self.fused_qkv or self.kv_lora_rank is not None:
+                raise ConfigError("an attention input width other than hidden is described for separate q/k/v only")
         check_dim(self.num_kv_heads, "num_key_value_heads")
         check_dim(self.head_dim, "head_dim")
         if self.v_head_dim is not None:
@@ -274,6 +281,11 @@ class StackSpec:
 
     ``shares[i]`` is the index of the layer whose weights layer ``i`` uses (ALBERT shares one layer
     across the stack); ``None`` means no sharing.
+
+    A stack of shared blocks run *inside* another stack (Zamba's shared transformer block, applied between
+    Mamba layers): ``inside`` names that stack and ``at_layers[i]`` is the layer of it before whose own
+    mixer use ``i`` runs. Each use is one layer of this stack, ``shares`` maps it to the stored block, so
+    the block's parameters count once while its FLOPs and its KV cache count at every use.
     """
 
     name: str
@@ -285,9 +297,14 @@ class StackSpec:
     shares: tuple[int, ...] | None = None
     causal: bool = True
     in_total: bool = True  # False for modules transformers does not build (DeepSeek-V3 MTP)
+    inside: str | None = None  # a stack of shared blocks run within this other stack (see above)
+    at_layers: tuple[int, ...] = ()  # with `inside`: the layer of that stack each use runs at
 
     def __post_init__(self):
         check_dim(self.hidden_size, f"{self.name} hidden_size")
+        if self.inside is not None and len(self.at_layers) != len(self.layers):
+            raise ConfigError(f"{self.name}: {len(self.at_layers)} depths given for {len(self.layers)} uses of a "
+                              f"block run inside {self.inside}")
         check_dim(len(self.layers), f"{self.name} number of layers", minimum=0, maximum=MAX_LAYERS)
         if self.shares is not None:
             if len(self.shares) != len(self.layers):
@@ -358,6 +375,12 @@ class ModelSpec:
             raise ConfigError(f"{self.name}: duplicate stack names {names}")
         if self.max_context is not None:
             check_dim(self.max_context, "max_position_embeddings")
+        for s in self.stacks:
+            if s.inside is not None:
+                host = next((h for h in self.stacks if h.name == s.inside), None)
+                if host is None or any(not 0 <= i < host.num_layers for i in s.at_layers):
+                    raise ConfigError(f"{self.name}: stack {s.name} runs inside {s.inside!r} at layers "
+                                      f"{list(s.at_layers)}, which it does not have")
 
     # -- convenience views used by analyses -------------------------------------------------------
     def stack(self, name: str) -> StackSpec:

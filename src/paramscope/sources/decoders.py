@@ -86,9 +86,10 @@ class Traits:
     # its router's torch.topk cannot run); the stored parameters are then exact and the active figures are
     # counted with every routed expert (an upper bound), with a warning
     top_k_optional: bool = False
-    # the attention class reads config.head_dim with no fallback (MinistralAttention: getattr(config,
-    # "head_dim", ...) finds the class default None): a config without it builds nothing, so it is refused
-    head_dim_required: bool = False
+    # keys whose class default is None and that the modeling code uses as a number (MinistralAttention reads
+    # config.head_dim, NemotronAttention config.num_key_value_heads): a config without them builds nothing in
+    # transformers, so it is refused naming the key
+    required: tuple[str, ...] = ()
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -116,8 +117,8 @@ FAMILIES: dict[str, Traits] = {
     "phi3": Traits(fused_qkv=True, fused_gate_up=True, window_rule="all"),
     "olmo2": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="full",
                     norms=("norm_attn_out", "norm_mlp_out")),
-    "deepseek_v2": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek",
-                          top_k_optional=True),
+    "deepseek_v2": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
+                          moe="deepseek", top_k_optional=True),
     "deepseek_v3": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek"),
     "gpt_oss": Traits(head_dim_default=64, qkv_bias="attention_bias", o_bias="attention_bias", sinks=True,
                       moe="gpt_oss", window_rule="alternate", window_default=128),
@@ -182,12 +183,22 @@ FAMILIES: dict[str, Traits] = {
                     linear="mamba2_bamba", linear_pattern="indices"),
     "lfm2": Traits(tie_default=True, qk_norm="head", linear="short_conv", linear_pattern="full_attn_idxs",
                    linear_type="conv", ffn_width="lfm2"),
+    # GLM-5 (glm_moe_dsa/modeling_glm_moe_dsa.py): DeepSeek-V3.2's indexed sparse MLA and routed experts; a
+    # layer's indexer may be "shared" (indexer_types): it then reuses the previous layer's top-k
+    "glm_moe_dsa": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
+                          moe="deepseek", indexed=True),
+    # LFM2-MoE (lfm2_moe/modeling_lfm2_moe.py): LFM2's short-convolution and attention layers by layer_types
+    # (required: the class default None builds nothing); the first num_dense_layers layers keep a dense
+    # SwiGLU MLP of intermediate_size (no LFM2 width adjustment), the rest routed experts with a sigmoid
+    # router whose expert_bias is a buffer (use_expert_bias)
+    "lfm2_moe": Traits(tie_default=True, qk_norm="head", linear="short_conv", linear_pattern="full_attn_idxs",
+                       linear_type="conv", moe="lfm2_moe", required=("layer_types",)),
     "deepseek_v32": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
                            moe="deepseek", indexed=True),
     "qwen3_5_text": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
-                           qk_norm="head", linear="gated_deltanet", attn_output_gate=True),
+                           qk_norm="head", linear="gated_deltanet_split", attn_output_gate=True),
     "qwen3_5_moe_text": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
-                               qk_norm="head", moe="qwen", linear="gated_deltanet", attn_output_gate=True),
+                               qk_norm="head", moe="qwen", linear="gated_deltanet_split", attn_output_gate=True),
     "falcon_h1": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
                         linear="mamba2_falcon_h1", linear_pattern="parallel"),
     # StableLM: LayerNorms with bias, optional parallel residual; its per-head q/k LayerNorms are refused
@@ -242,11 +253,11 @@ FAMILIES: dict[str, Traits] = {
                        mlp_bias="use_bias"),
     # Ministral (transformers ministral/modeling_ministral.py): Mistral with per-layer layer_types (all sliding
     # when sliding_window is set, MinistralConfig.__post_init__)
-    "ministral": Traits(window_rule="all", window_default=4096, head_dim_required=True),
+    "ministral": Traits(window_rule="all", window_default=4096, required=("head_dim",)),
     # Nemotron-4 / Minitron (nemotron/modeling_nemotron.py): LayerNorm1P (weight and bias) everywhere, a plain
     # up/down relu^2 MLP, biases by attention_bias / mlp_bias
     "nemotron": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", gated=False,
-                       norm_kind="layernorm", activation="relu2"),
+                       norm_kind="layernorm", activation="relu2", required=("num_key_value_heads",)),
     "vaultgemma": Traits(tie_default=True, head_dim_default=256, qkv_bias="attention_bias",
                          o_bias="attention_bias", window_default=4096, activation="gelu_pytorch_tanh"),
 }
@@ -338,6 +349,25 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
     raise AssertionError(rule)
 
 
+def _indexer_layers(c: Cfg, n: int) -> list[bool]:
+    """Which indexed-attention layers run an indexer of their own. GlmMoeDsaConfig.indexer_types: "full"
+    (its own GlmMoeDsaIndexer) or "shared" (no indexer: the layer reuses the previous full layer's top-k
+    selection; glm_moe_dsa/modeling_glm_moe_dsa.py); without the list, every layer is full."""
+    types = c.str_list("indexer_types")
+    if types is None:
+        return [True] * n
+    if len(types) != n or not set(types) <= {"full", "shared"}:
+        raise ConfigError(f"{c.origin}: {c.prefix}indexer_types: expected {n} entries of full/shared")
+    c.touch("index_topk_pattern", "index_topk_freq", "index_skip_topk_offset")  # the config class derived it
+    return [x == "full" for x in types]
+
+
+def _no_indexer(indexer: dict) -> dict:
+    """A layer that reads the top-k of an earlier layer's indexer: sparse over index_topk tokens, with no
+    indexer tensors, no indexer keys in its cache and no indexer FLOPs."""
+    return dict(index_topk=indexer["index_topk"], index_heads=0, index_head_dim=0)
+
+
 def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
     """Which layers have a routed-expert feed-forward."""
     if kind == "mixtral" and c.int(("num_local_experts", "num_experts"), 1, minimum=0) == 0:
@@ -354,6 +384,9 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
         return [x == "sparse" for x in types]
     if kind in ("mixtral", "gpt_oss", "hunyuan"):
         return [True] * n
+    if kind == "lfm2_moe":  # Lfm2MoeDecoderLayer: dense below num_dense_layers
+        first = c.int("num_dense_layers", 2, minimum=0)
+        return [i >= first for i in range(n)]
     if kind == "llama4":  # Llama4TextConfig: moe_layers, else every interleave_moe_layer_step-th layer
         listed = c.int_list("moe_layers")
         step = c.int("interleave_moe_layer_step", 1)
@@ -396,7 +429,7 @@ _MOE_KEYS = ("num_experts", "num_local_experts", "n_routed_experts", "num_expert
              "shared_expert_intermediate_size", "n_shared_experts", "decoder_sparse_step", "mlp_only_layers",
              "first_k_dense_replace", "moe_layer_freq", "topk_method", "scoring_func", "experts_per_token",
              "moe_num_experts", "moe_k", "moe_num_shared_experts", "moe_layer_interval", "moe_layer_start_index",
-             "moe_layer_end_index", "moe_topk")
+             "moe_layer_end_index", "moe_topk", "num_dense_layers", "use_expert_bias")
 
 
 def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_key: str | None = None,
@@ -414,6 +447,10 @@ def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_k
                        expert=MlpSpec(width, gated=True, activation=act),
                        shared=MlpSpec(width * n_shared, gated=True, activation=act) if n_shared else None,
                        num_shared_experts=n_shared)
+    if kind == "lfm2_moe":  # Lfm2MoeSparseMoeBlock: stacked experts, expert_bias buffer with use_expert_bias
+        return MoeSpec(num_experts=c.int("num_experts"), top_k=c.int("num_experts_per_tok"),
+                       expert=MlpSpec(c.int("moe_intermediate_size"), gated=True, activation=act),
+                       score_correction_bias=c.bool("use_expert_bias", True), stacked=True)
     if kind == "hunyuan":  # HunYuanMoEV1Moe: experts and an always-on shared MLP, both intermediate_size wide
         width = c.int("intermediate_size")
         return MoeSpec(num_experts=c.int("num_experts"), top_k=c.int("moe_topk"),
@@ -452,8 +489,10 @@ def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_k
         score_bias = c.str("topk_method", "noaux_tc") == "noaux_tc" and c.str("scoring_func", "sigmoid") == "sigmoid"
         routed = c.int(("n_routed_experts", "num_experts"))
         top_k = c.int("num_experts_per_tok", routed) if top_k_optional else c.int("num_experts_per_tok")
+        # the routed experts are stacked parameters without biases (DeepseekV2Experts / DeepseekV3NaiveMoe);
+        # mlp_bias gives the dense and shared MLPs theirs
         return MoeSpec(num_experts=routed, top_k=top_k,
-                       expert=MlpSpec(width, gated=True, bias=mlp_bias, activation=act),
+                       expert=MlpSpec(width, gated=True, activation=act),
                        shared=shared, num_shared_experts=n_shared, score_correction_bias=score_bias)
     raise AssertionError(kind)
 
@@ -466,9 +505,10 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     n = c.int("num_hidden_layers", minimum=0)
     heads = c.int("num_attention_heads")
     kv_heads = c.int("num_key_value_heads", heads)
-    if t.head_dim_required and not c.has("head_dim"):
-        raise ConfigError(f"{c.origin}: {c.prefix}head_dim: required field is missing ({model_type}'s attention "
-                          "reads config.head_dim, whose class default is None)")
+    for key in t.required:
+        if not c.has(key):
+            raise ConfigError(f"{c.origin}: {c.prefix}{key}: required field is missing (transformers' {model_type} "
+                              "modeling code needs it and its config class default is None)")
     if c.has("head_dim") and not t.mla:
         head_dim = c.int("head_dim")
     elif t.head_dim_default is not None and not t.mla:
@@ -511,14 +551,16 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
               "one": 1, "attn": heads * head_dim, "head_dim": head_dim}
     windows = _windows(c, n, t)
     indexer = {}
+    own_indexer = [True] * n
     if t.indexed:
         indexer = dict(index_topk=c.int("index_topk"), index_heads=c.int("index_n_heads"),
                        index_head_dim=c.int("index_head_dim"))
+        own_indexer = _indexer_layers(c, n)
     moe_flags = _moe_layers(c, n, t.moe) if t.moe else [False] * n
     norms = tuple(_norm(t, r, hidden) for r in norm_roles)
     dense = MlpSpec(_FFN_WIDTH[t.ffn_width](c) if t.ffn_width else c.int("intermediate_size"), gated=t.gated, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
                     activation=act) if not all(moe_flags) else None
-    if dense is None and t.moe not in ("mixtral", "gpt_oss", "llama4", "hunyuan", "cohere2_moe"):
+    if dense is None and t.moe not in ("mixtral", "gpt_oss", "llama4", "hunyuan", "cohere2_moe", "lfm2_moe"):
         c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
     if dense is None and t.ffn_width:
         _FFN_WIDTH[t.ffn_width](c)  # likewise: read, unused
@@ -535,7 +577,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     cache: dict[tuple, LayerSpec] = {}
     layers = []
     for i in range(n):
-        key = (windows[i], moe_flags[i])
+        key = (windows[i], moe_flags[i], own_indexer[i])
         layer = cache.get(key)
         if layer is None and t.linear_pattern == "parallel":  # FalconH1DecoderLayer: attention + Mamba-2 + MLP
             attn = AttentionSpec(num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
@@ -547,7 +589,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
             cache[key] = layer
         if layer is None:
             attn = AttentionSpec(output_gate=t.attn_output_gate, chunked=t.chunked and windows[i] is not None,
-                                 **indexer, num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
+                                 **(indexer if own_indexer[i] else _no_indexer(indexer)), num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim, qkv_bias=qkv_bias,
                                  o_bias=o_bias, fused_qkv=t.fused_qkv, qk_norm=qk_norm, sinks=t.sinks,
                                  window=windows[i], **mla)
             extra = _layer_extra(t, widths)

@@ -1,6 +1,247 @@
-"""Adapters added for issue 10 (see hf_config.ADAPTERS). Each entry: model_type -> adapter(c, model_type, *, name,
-architecture, head) -> ModelSpec."""
+"""Adapters added for issue 10 (see hf_config.ADAPTERS): decoder families whose layout is not a row of the
+Llama-shaped ``Traits`` table in decoders.py. Each entry: model_type -> adapter(c, model_type, *, name,
+architecture, head) -> ModelSpec. Every layout is cited from its transformers 5.23 modeling file.
+"""
 
 from __future__ import annotations
 
-ADAPTERS: dict = {}
+from dataclasses import replace
+
+from ..errors import ConfigError, UnsupportedArchitectureError
+from ..spec import (
+    AttentionSpec,
+    EmbeddingSpec,
+    ExtraTensor,
+    HeadSpec,
+    LayerSpec,
+    MlpSpec,
+    ModelSpec,
+    MoeSpec,
+    NormSpec,
+    StackSpec,
+)
+from .common import common_fields, layernorm
+from .config_access import Cfg
+from .mixers import mamba2, olmo_gated_deltanet, zamba_mamba
+
+
+def _lm_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head: str, hidden: int, vocab: int,
+             stacks: tuple[StackSpec, ...], tied: bool, position: str = "rotary", max_context: int | None = None,
+             warnings: tuple[str, ...] = ()) -> ModelSpec:
+    return ModelSpec(**common_fields(c, model_type, name, architecture), hidden_size=hidden,
+                     embedding=EmbeddingSpec(vocab, hidden, tied_head=tied and head == "lm", position=position),
+                     stacks=stacks, head=HeadSpec(kind=head), max_context=max_context, warnings=warnings)
+
+
+def dbrx(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """DBRX (transformers dbrx/modeling_dbrx.py): every block is a bias-free LayerNorm (norm_1), one fused
+    Wqkv [d + 2 x kv_n_heads x head_dim, d] and out_proj [d, d] (no biases; head_dim = d_model // n_heads),
+    a second bias-free LayerNorm (norm_2) and a mixture of GLU experts: router.layer [experts, d] and three
+    stacked parameters w1, v1, w2 of [experts x ffn_hidden_size, d] (w2 is used transposed). The attention
+    and expert settings live in the attn_config and ffn_config sub-configs (DbrxAttentionConfig,
+    DbrxFFNConfig); the output head is never tied (DbrxConfig.validate_architecture)."""
+    d = c.int("d_model", 2048)
+    heads = c.int("n_heads", 16)
+    n = c.int("n_layers", 24, minimum=0)
+    attn = c.sub("attn_config", required=False) or c.with_data({})
+    ffn = c.sub("ffn_config", required=False) or c.with_data({})
+    kv = attn.int("kv_n_heads", 1)
+    c.touch("num_key_value_heads")  # DbrxConfig's copy for generic code; DbrxAttention reads kv_n_heads
+    attn.touch("clip_qkv", "rope_theta", "attn_pdrop")  # a clamp of q/k/v, the RoPE base, dropout
+    ffn.touch("hidden_size", "moe_jitter_eps", "moe_normalize_expert_weights", "moe_loss_weight")  # d_model
+    act = ffn.raw("ffn_act_fn") or {"name": "silu"}
+    if not isinstance(act, dict) or not set(act) <= {"name"}:
+        raise UnsupportedArchitectureError(f"{c.origin}: ffn_config.ffn_act_fn={act!r}: only a name is described")
+    ffn.touch("ffn_act_fn")
+    experts = ffn.int("moe_num_experts", 4)
+    moe = MoeSpec(num_experts=experts, top_k=ffn.int("moe_top_k", 1),
+                  expert=MlpSpec(ffn.int("ffn_hidden_size", 3584), gated=True, activation=str(act.get("name", "silu"))),
+                  stacked=True)
+    if c.bool("tie_word_embeddings", False):
+        raise ConfigError(f"{c.origin}: tie_word_embeddings: DBRX does not tie its output head")
+    layer = LayerSpec(attention=AttentionSpec(heads, kv, d // heads, fused_qkv=True), ffn=moe,
+                      norms=(layernorm("norm_attn_in", d, bias=False), layernorm("norm_mlp_in", d, bias=False)))
+    stack = StackSpec("decoder", d, (layer,) * n, final_norm=layernorm("norm_final", d, bias=False))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 32000), stacks=(stack,), tied=False,
+                    max_context=c.opt_int("max_seq_len"))
+
+
+def _layer_types(c: Cfg, n: int, allowed: set[str], default: list[str]) -> list[str]:
+    types = c.str_list("layer_types")
+    types = default if types is None else types
+    if len(types) != n or not set(types) <= allowed:
+        raise ConfigError(f"{c.origin}: {c.prefix}layer_types: expected {n} entries of {'/'.join(sorted(allowed))}")
+    return types
+
+
+def olmo_hybrid(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """OLMo-Hybrid (transformers olmo_hybrid/modeling_olmo_hybrid.py): layer_types mixes OLMo-2 attention
+    layers (q/k/v/o with biases by attention_bias, full-width q and k RMSNorms, post-norms after attention
+    and after the MLP: post_attention_layernorm, post_feedforward_layernorm) with gated DeltaNet layers
+    (sources/mixers.py olmo_gated_deltanet) that are pre-norm (input_layernorm before the mixer,
+    post_attention_layernorm before the MLP); every layer has a SwiGLU MLP without biases. Without
+    layer_types, every 4th layer (i % 4 == 3) is full attention, and the last one when none is
+    (OlmoHybridConfig.__post_init__)."""
+    d = c.int("hidden_size", 3840)
+    n = c.int("num_hidden_layers", 32, minimum=0)
+    heads = c.int("num_attention_heads", 30)
+    kv = c.int("num_key_value_heads", heads)
+    head_dim = c.int("head_dim", d // heads)  # OlmoHybridAttention: getattr(config, "head_dim", hidden // heads)
+    bias = c.bool("attention_bias", False)
+    default = ["full_attention" if i % 4 == 3 else "linear_attention" for i in range(n)]
+    if n and "full_attention" not in default:
+        default[-1] = "full_attention"
+    types = _layer_types(c, n, {"full_attention", "linear_attention"}, default)
+    mlp = MlpSpec(c.int("intermediate_size", 11008), gated=True, activation=c.str("hidden_act", "silu"))
+    c.touch("linear_a_log_min", "linear_a_log_max", "linear_dt_min", "linear_dt_max", "linear_dt_init_floor")
+    mixer = olmo_gated_deltanet(c, d)
+    blocks = {
+        "full_attention": LayerSpec(attention=AttentionSpec(heads, kv, head_dim, qkv_bias=bias, o_bias=bias,
+                                                            qk_norm="full"), ffn=mlp,
+                                    norms=(NormSpec("norm_attn_out", d), NormSpec("norm_mlp_out", d))),
+        "linear_attention": LayerSpec(recurrent=mixer, ffn=mlp,
+                                      norms=(NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))),
+    }
+    stack = StackSpec("decoder", d, tuple(blocks[x] for x in types), final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 100352), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"))
+
+
+def text_of_composite(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """A composite (vision + text) config whose architectures[0] is the text-only causal LM: Qwen3.5 and
+    Qwen3.5-MoE list Qwen3_5ForCausalLM / Qwen3_5MoeForCausalLM for their composite model_type ("VLM
+    compatibility", transformers auto/modeling_auto.py), and AutoModelForCausalLM then builds the class
+    from ``config.get_text_config()`` (auto/auto_factory.py), ignoring the checkpoint's model.visual.* and
+    mtp.* weights (Qwen3_5ForCausalLM._keys_to_ignore_on_load_unexpected). The text_config is described
+    by its own family, model_type + "_text" (decoders.py FAMILIES). Other architectures (the
+    ForConditionalGeneration with its vision tower) are refused."""
+    if not architecture.endswith("ForCausalLM"):
+        raise UnsupportedArchitectureError(
+            f"{c.origin}: architectures[0] {architecture!r}: only the text model of {model_type} (its ForCausalLM "
+            "class) is described; the vision tower is not")
+    from .decoders import decoder_spec
+
+    text = c.sub("text_config", required=False) or c.with_data({})
+    c.touch("vision_config", "tie_word_embeddings")  # the vision tower is not built; the text config's own tie
+    spec = decoder_spec(text, model_type + "_text", name=name, architecture=architecture, head=head)
+    return replace(spec, model_type=model_type, dtype=c.str("torch_dtype") or c.str("dtype") or spec.dtype,
+                   quantization=c.raw("quantization_config") or spec.quantization)
+
+
+def _zamba_types(c: Cfg, n: int, default: list[str]) -> list[str]:
+    types = c.str_list("layers_block_type")  # "layer_types" is the same setting (attribute_map)
+    types = default if types is None else [{"mamba": "linear_attention"}.get(x, x) for x in types]
+    if len(types) != n or not set(types) <= {"linear_attention", "hybrid"}:
+        raise ConfigError(f"{c.origin}: {c.prefix}layers_block_type: expected {n} entries of mamba/hybrid")
+    return types
+
+
+def _zamba_like(c: Cfg, model_type: str, *, name: str, architecture: str, head: str, d: int, types: list[str],
+                mixer, shared_blocks: list[LayerSpec], adapters: tuple[ExtraTensor, ...], position: str,
+                mamba_norm: NormSpec) -> ModelSpec:
+    """Zamba / Zamba2: a decoder stack of Mamba layers (an RMSNorm and the mixer; no MLP) where each "hybrid"
+    layer first runs a shared transformer block on concat(hidden state, original embedding), projects its
+    output with a per-layer `linear` [hidden, hidden] and adds it before its own Mamba mixer. The shared
+    block is a stack of its own, run inside the decoder at the hybrid layers (StackSpec.inside/at_layers),
+    one layer per use sharing the stored block (StackSpec.shares): stored once, computed and cached at
+    every use."""
+    hybrid = [i for i, x in enumerate(types) if x == "hybrid"]
+    plain = LayerSpec(recurrent=mixer, norms=(mamba_norm,))
+    with_linear = LayerSpec(recurrent=mixer, norms=(mamba_norm,), extra=(ExtraTensor("linear.weight", "other", (d, d)),))
+    decoder = StackSpec("decoder", d, tuple(with_linear if x == "hybrid" else plain for x in types),
+                        final_norm=NormSpec("norm_final", d))
+    k = len(shared_blocks)
+    uses = tuple(shared_blocks[u % k] for u in range(len(hybrid)))
+    stacks = (decoder,)
+    if hybrid:
+        stacks += (StackSpec("shared", d, uses, extra=adapters, shares=tuple(u % k for u in range(len(hybrid))),
+                             inside="decoder", at_layers=tuple(hybrid)),)
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 32000), stacks=stacks, tied=c.bool("tie_word_embeddings", True),
+                    position=position, max_context=c.opt_int("max_position_embeddings"))
+
+
+def zamba(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Zamba (transformers zamba/modeling_zamba.py): ZambaMambaDecoderLayer = input_layernorm + ZambaMambaMixer
+    (sources/mixers.py zamba_mamba); a ZambaHybridLayer adds the shared ZambaAttentionDecoderLayer
+    (`shared_transf`, one set of weights tied across every hybrid layer by ZambaModel._tied_weights_keys):
+    input_layernorm [2 x hidden], attention reading 2 x hidden (attention_hidden_size) with
+    attention_head_dim = 2 x hidden / heads by default, no biases, pre_ff_layernorm and a gated MLP, then
+    `linear`. No rotary embedding. Default layers_block_type (ZambaConfig.__post_init__): mamba, mamba,
+    hybrid, then hybrid where (i % attn_layer_period == attn_layer_offset)."""
+    d = c.int("hidden_size", 3712)
+    n = c.int("num_hidden_layers", 76, minimum=0)
+    period, offset = c.int("attn_layer_period", 6), c.int("attn_layer_offset", 4, minimum=0)
+    default = ["linear_attention", "linear_attention", "hybrid"][:n] + [
+        "hybrid" if i % period == offset else "linear_attention" for i in range(n - 3)]
+    types = _zamba_types(c, n, default)
+    heads = c.int("num_attention_heads", 16)
+    # the shared block's input width: concat(hidden, embedding) is 2 x hidden, the default; its projections and
+    # input norm are built attention_hidden_size wide whatever the file says
+    width = c.int("attention_hidden_size", 2 * d)
+    head_dim = c.int("attention_head_dim", width // heads)
+    kv = c.int("num_key_value_heads", heads)
+    block = LayerSpec(attention=AttentionSpec(heads, kv, head_dim, input_width=width),
+                      ffn=MlpSpec(c.int("intermediate_size", 14848), gated=True, activation=c.str("hidden_act", "gelu")),
+                      norms=(NormSpec("norm_attn_in", width), NormSpec("norm_mlp_in", d)))
+    return _zamba_like(c, model_type, name=name, architecture=architecture, head=head, d=d, types=types,
+                       mixer=zamba_mamba(c, d), shared_blocks=[block], adapters=(), position="none",
+                       mamba_norm=NormSpec("norm_attn_in", d))
+
+
+def zamba2(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Zamba2 (transformers zamba2/modeling_zamba2.py): Zamba's layout with a Mamba-2 mixer
+    (Zamba2MambaMixer: sources/mixers.py mamba2, its convolution always with a bias; in_proj and out_proj
+    biased with add_bias_linear), num_mem_blocks shared blocks used in turn by the hybrid layers (use k runs
+    block k % num_mem_blocks; Zamba2Model ties each block across its uses), a fused gate_up MLP of
+    intermediate_size (default 4 x hidden) with add_bias_linear biases, optional rotary embeddings
+    (use_mem_rope), and per-use LoRA adapters: every block holds, for each hybrid layer it serves, a
+    gate_up adapter (Linear(hidden, adapter_rank), Linear(adapter_rank, 2 x intermediate)) and, with
+    use_shared_attention_adapter, q/k/v adapters (Linear(2 x hidden, rank), Linear(rank, 2 x hidden));
+    adapters are per use, so they are tensors of the shared stack, each run once per token."""
+    d = c.int("hidden_size", 2560)
+    n = c.int("num_hidden_layers", 54, minimum=0)
+    default = (["linear_attention"] + (["linear_attention"] * 5 + ["hybrid"]) * 7 + ["linear_attention"] * 4
+               + ["hybrid"] + ["linear_attention"] * 3 + ["hybrid"] + ["linear_attention"] * 2)
+    types = _zamba_types(c, n, default)
+    heads = c.int("num_attention_heads", 32)
+    kv = c.int("num_key_value_heads", heads)
+    c.touch("attention_hidden_size", "attention_head_dim", "kv_channels", "num_query_groups", "hybrid_layer_ids",
+            "chunk_size", "use_mem_eff_path", "use_long_context")  # derived by Zamba2Config; kernels
+    head_dim = 2 * d // heads  # Zamba2Config.__post_init__ overwrites attention_head_dim with this
+    inter = c.int("intermediate_size", 4 * d)
+    bias = c.bool("add_bias_linear", False)
+    rank = c.int("adapter_rank", 128)
+    n_blocks = c.int("num_mem_blocks", 1)
+    attn_adapter = c.bool("use_shared_attention_adapter", False)
+    block = LayerSpec(attention=AttentionSpec(heads, kv, head_dim, input_width=2 * d),
+                      ffn=MlpSpec(inter, gated=True, bias=bias, fused_gate_up=True,
+                                  activation=c.str("hidden_act", "gelu")),
+                      norms=(NormSpec("norm_attn_in", 2 * d), NormSpec("norm_mlp_in", d)))
+    uses = types.count("hybrid")
+    adapters: list[ExtraTensor] = []
+    for u in range(uses):
+        b = u % n_blocks
+        if attn_adapter:
+            for x in ("q", "k", "v"):
+                adapters += [ExtraTensor(f"block.{b}.attn.{x}_adapter.{u}.0.weight", f"attn_{x}", (rank, 2 * d)),
+                             ExtraTensor(f"block.{b}.attn.{x}_adapter.{u}.1.weight", f"attn_{x}", (2 * d, rank))]
+        adapters += [ExtraTensor(f"block.{b}.mlp.gate_up_adapter.{u}.0.weight", "mlp_gate_up", (rank, d)),
+                     ExtraTensor(f"block.{b}.mlp.gate_up_adapter.{u}.1.weight", "mlp_gate_up", (2 * inter, rank))]
+    mixer = mamba2(c, d, "zamba2", "mamba", conv_bias=True)
+    return _zamba_like(c, model_type, name=name, architecture=architecture, head=head, d=d, types=types,
+                       mixer=mixer, shared_blocks=[block] * min(n_blocks, max(uses, 1)), adapters=tuple(adapters),
+                       position="rotary" if c.bool("use_mem_rope", False) else "none",
+                       mamba_norm=NormSpec("norm_attn_in", d))
+
+
+ADAPTERS: dict = {
+    "zamba": zamba,
+    "zamba2": zamba2,
+    "qwen3_5": text_of_composite,
+    "qwen3_5_moe": text_of_composite,
+    "olmo_hybrid": olmo_hybrid,
+    "dbrx": dbrx,
+}

@@ -17,7 +17,7 @@ from .config_access import Cfg
 DELTA_RULE_FLOPS_PER_ELEMENT = 7
 
 
-def gated_deltanet(c: Cfg, hidden: int) -> RecurrentSpec:
+def gated_deltanet(c: Cfg, hidden: int, split: bool = False) -> RecurrentSpec:
     """Gated DeltaNet (Yang et al. 2024, arXiv 2412.06464) as Qwen3-Next builds it
     (qwen3_next/modeling_qwen3_next.py, Qwen3NextGatedDeltaNet): one fused projection to q, k, v and the
     output gate z, one to the per-value-head beta and decay a, a depthwise causal convolution over q, k, v
@@ -28,9 +28,15 @@ def gated_deltanet(c: Cfg, hidden: int) -> RecurrentSpec:
     kernel = c.int("linear_conv_kernel_dim")
     key_dim, value_dim = nk * dk, nv * dv
     conv_dim = 2 * key_dim + value_dim
-    tensors = (
-        ExtraTensor("linear_attn.in_proj_qkvz.weight", "lin_in", (2 * key_dim + 2 * value_dim, hidden)),
-        ExtraTensor("linear_attn.in_proj_ba.weight", "lin_in", (2 * nv, hidden)),
+    if split:  # Qwen3.5 (qwen3_5/modeling_qwen3_5.py Qwen3_5GatedDeltaNet): the same rows, four projections
+        inputs = (ExtraTensor("linear_attn.in_proj_qkv.weight", "lin_in", (2 * key_dim + value_dim, hidden)),
+                  ExtraTensor("linear_attn.in_proj_z.weight", "lin_in", (value_dim, hidden)),
+                  ExtraTensor("linear_attn.in_proj_b.weight", "lin_in", (nv, hidden)),
+                  ExtraTensor("linear_attn.in_proj_a.weight", "lin_in", (nv, hidden)))
+    else:
+        inputs = (ExtraTensor("linear_attn.in_proj_qkvz.weight", "lin_in", (2 * key_dim + 2 * value_dim, hidden)),
+                  ExtraTensor("linear_attn.in_proj_ba.weight", "lin_in", (2 * nv, hidden)))
+    tensors = inputs + (
         ExtraTensor("linear_attn.conv1d.weight", "lin_conv", (conv_dim, 1, kernel)),
         ExtraTensor("linear_attn.dt_bias", "lin_gate", (nv,)),
         ExtraTensor("linear_attn.A_log", "lin_gate", (nv,)),
@@ -57,6 +63,9 @@ MAMBA2_KEYS = {
                    ("conv_kernel", 4), ("expand", 2), ("use_conv_bias", True), ("mamba_proj_bias", False)),
     "falcon_h1": (("mamba_n_heads", 128), ("mamba_d_head", None), ("mamba_n_groups", 1), ("mamba_d_state", 256),
                   ("mamba_d_conv", 4), ("mamba_expand", 2), ("mamba_conv_bias", True), ("mamba_proj_bias", False)),
+    # Zamba2MambaMixer (zamba2/modeling_zamba2.py): head_dim mamba_headdim = expand x hidden // heads
+    "zamba2": (("n_mamba_heads", 8), ("mamba_headdim", None), ("mamba_ngroups", 1), ("mamba_d_state", 64),
+               ("mamba_d_conv", 4), ("mamba_expand", 2), ("use_conv_bias", True), ("add_bias_linear", False)),
     "bamba": (("mamba_n_heads", 128), ("mamba_d_head", None), ("mamba_n_groups", 1), ("mamba_d_state", 256),
               ("mamba_d_conv", 4), ("mamba_expand", 2), ("mamba_conv_bias", True), ("mamba_proj_bias", False)),
 }
@@ -64,7 +73,7 @@ MAMBA2_KEYS = {
 
 def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer", *,
            heads_x_head_dim: bool = False, state_dtype: str = "fp32", width_key: str | None = None,
-           norm_key: str | None = None) -> RecurrentSpec:
+           norm_key: str | None = None, conv_bias: bool | None = None) -> RecurrentSpec:
     """Mamba-2 / SSD (Dao & Gu 2024, arXiv 2405.21060) as transformers builds it (mamba2/modeling_mamba2.py
     Mamba2Mixer; bamba/modeling_bamba.py BambaMixer): in_proj to z, x, B, C and dt
     (2 x intermediate + 2 x groups x state + heads), a depthwise causal convolution over x, B, C with
@@ -85,7 +94,11 @@ def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer", *,
         head_dim = c.int(d_k, d_d) if d_d is not None else c.int(d_k, intermediate // heads)
     if heads_x_head_dim:  # NemotronHMamba2Mixer: intermediate = mamba_num_heads x mamba_head_dim
         intermediate = heads * head_dim
-    conv_bias, proj_bias = c.bool(cb_k, cb_d), c.bool(pb_k, pb_d)
+    proj_bias = c.bool(pb_k, pb_d)
+    if conv_bias is None:
+        conv_bias = c.bool(cb_k, cb_d)
+    else:  # the family builds the convolution's bias whatever its flag says (Zamba2MambaMixer: bias=True)
+        c.touch(cb_k)
     conv_dim = intermediate + 2 * groups * state
     p = prefix
     tensors = [ExtraTensor(f"{p}.in_proj.weight", "ssm_in", (2 * intermediate + 2 * groups * state + heads, hidden)),
@@ -281,4 +294,87 @@ def lightning(c: Cfg, hidden: int) -> RecurrentSpec:
                          activation_width=4 * width)
 
 
-MIXERS = {"lightning": lightning, "mlstm": mlstm, "rg_lru": rg_lru, "mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
+def olmo_gated_deltanet(c: Cfg, hidden: int) -> RecurrentSpec:
+    """Gated DeltaNet as OLMo-Hybrid builds it (olmo_hybrid/modeling_olmo_hybrid.py OlmoHybridGatedDeltaNet):
+    separate bias-free q_proj, k_proj [key heads x key dim, hidden], v_proj and the output gate g_proj
+    [value heads x value dim, hidden], a_proj and b_proj [value heads, hidden] (decay and beta), a depthwise
+    causal convolution over q, k, v without bias, per-value-head A_log and dt_bias, a gated RMSNorm over
+    the value head width (o_norm) and o_proj. The key and value settings default from the attention ones
+    (OlmoHybridConfig.__post_init__: heads = num_attention_heads, key dim = int(0.75 x hidden / key heads),
+    value dim = 2 x key dim). State as Qwen3-Next's: conv_states [conv_dim, kernel] and float32
+    recurrent_states [value heads, key dim, value dim]."""
+    heads = c.int("num_attention_heads")
+    nk = c.int("linear_num_key_heads", heads)
+    nv = c.int("linear_num_value_heads", heads)
+    dk = c.int("linear_key_head_dim", int(0.75 * hidden / nk))
+    dv = c.int("linear_value_head_dim", 2 * dk)
+    kernel = c.int("linear_conv_kernel_dim", 4)
+    c.touch("linear_allow_neg_eigval")  # beta scaled by 2 at run time: no parameter
+    key_dim, value_dim = nk * dk, nv * dv
+    conv_dim = 2 * key_dim + value_dim
+    p = "linear_attn"
+    tensors = (
+        ExtraTensor(f"{p}.q_proj.weight", "lin_in", (key_dim, hidden)),
+        ExtraTensor(f"{p}.k_proj.weight", "lin_in", (key_dim, hidden)),
+        ExtraTensor(f"{p}.v_proj.weight", "lin_in", (value_dim, hidden)),
+        ExtraTensor(f"{p}.a_proj.weight", "lin_gate", (nv, hidden)),
+        ExtraTensor(f"{p}.b_proj.weight", "lin_gate", (nv, hidden)),
+        ExtraTensor(f"{p}.g_proj.weight", "lin_gate", (value_dim, hidden)),
+        ExtraTensor(f"{p}.o_proj.weight", "lin_out", (hidden, value_dim)),
+        ExtraTensor(f"{p}.conv1d.weight", "lin_conv", (conv_dim, 1, kernel)),
+        ExtraTensor(f"{p}.A_log", "lin_gate", (nv,)),
+        ExtraTensor(f"{p}.dt_bias", "lin_gate", (nv,)),
+        ExtraTensor(f"{p}.o_norm.weight", "lin_norm", (dv,)),
+    )
+    return RecurrentSpec("gated_deltanet", tensors, conv_channels=conv_dim, conv_kernel=kernel,
+                         state_elements=nv * dk * dv, state_dtype="fp32",
+                         state_flops_per_token=DELTA_RULE_FLOPS_PER_ELEMENT * nv * dk * dv,
+                         activation_width=2 * key_dim + 2 * value_dim + 2 * nv)
+
+
+def zamba_mamba(c: Cfg, hidden: int) -> RecurrentSpec:
+    """Zamba's multi-head Mamba-1 mixer (zamba/modeling_zamba.py ZambaMambaMixer): in_proj [2 x d_inner,
+    hidden] (bias with mamba_proj_bias), a depthwise causal convolution over d_inner channels (bias with
+    mamba_conv_bias), and per head (n_mamba_heads, head width d_inner / heads) the selective-scan
+    parameters as stacked tensors: x_proj_weight [heads, dt_rank + 2 x d_state, head width], dt_proj_weight
+    [heads, head width, dt_rank], dt_proj_bias [heads, head width], A_log [heads, head width, d_state], D
+    [heads, head width]; out_proj [hidden, d_inner]. d_inner = mamba_expand x hidden; dt_rank "auto" =
+    ceil(hidden / 16). State: the convolution window [d_inner, kernel] in the model dtype and float32
+    [heads, head width, d_state] (checked in tests/test_state_truth.py)."""
+    import math
+
+    di = c.int("mamba_expand", 2) * hidden
+    heads = c.int("n_mamba_heads", 2)
+    if di % heads:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"{c.origin}: mamba_expand x hidden_size {di} is not divisible by n_mamba_heads {heads}")
+    hd = di // heads
+    state, kernel = c.int("mamba_d_state", 16), c.int("mamba_d_conv", 4)
+    rank = c.raw("mamba_dt_rank", "auto")
+    rank = math.ceil(hidden / 16) if rank == "auto" else c.int("mamba_dt_rank")
+    conv_bias, proj_bias = c.bool("mamba_conv_bias", True), c.bool("mamba_proj_bias", False)
+    c.touch("hidden_mamba_act")
+    p = "mamba"
+    tensors = [ExtraTensor(f"{p}.in_proj.weight", "ssm_in", (2 * di, hidden)),
+               ExtraTensor(f"{p}.conv1d.weight", "ssm_conv", (di, 1, kernel))]
+    if proj_bias:
+        tensors.append(ExtraTensor(f"{p}.in_proj.bias", "ssm_in", (2 * di,)))
+    if conv_bias:
+        tensors.append(ExtraTensor(f"{p}.conv1d.bias", "ssm_conv", (di,)))
+    tensors += [ExtraTensor(f"{p}.x_proj_weight", "ssm_x", (heads, rank + 2 * state, hd)),
+                ExtraTensor(f"{p}.dt_proj_weight", "ssm_dt", (heads, hd, rank)),
+                ExtraTensor(f"{p}.dt_proj_bias", "ssm_dt", (heads, hd)),
+                ExtraTensor(f"{p}.A_log", "ssm_a", (heads, hd, state)),
+                ExtraTensor(f"{p}.D", "ssm_d", (heads, hd)),
+                ExtraTensor(f"{p}.out_proj.weight", "ssm_out", (hidden, di))]
+    if proj_bias:
+        tensors.append(ExtraTensor(f"{p}.out_proj.bias", "ssm_out", (hidden,)))
+    return RecurrentSpec("mamba", tuple(tensors), conv_channels=di, conv_kernel=kernel,
+                         state_elements=di * state, state_dtype="fp32",
+                         state_flops_per_token=SSD_FLOPS_PER_ELEMENT * di * state,
+                         activation_width=2 * di + heads * (rank + 2 * state) + di)
+
+
+MIXERS = {"lightning": lightning, "mlstm": mlstm, "rg_lru": rg_lru, "mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet,
+          "gated_deltanet_split": lambda c, hidden: gated_deltanet(c, hidden, split=True), "olmo_gated_deltanet": olmo_gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}

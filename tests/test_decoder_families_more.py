@@ -1,0 +1,153 @@
+"""Issue 10, decoder-only families, MoE and hybrids (sources/decoders.py rows, sources/hybrids_more.py builders):
+each small config is built by transformers on the meta device and must have the same total as paramscope's
+inventory, and the same per-(stack, layer, role) tensor shapes through the independent name table tests/role_map.py. The configs are small and
+perturbed so every width moves, and they switch on the options the class defaults leave off (biases, dense
+prefix layers, shared indexers, ...), or make buildable the families transformers cannot build at their
+defaults (a required key with a None default)."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+import role_map  # noqa: E402
+from paramscope.inventory import build_inventory  # noqa: E402
+from paramscope.params import count  # noqa: E402
+from paramscope.sources.hf_config import spec_from_config  # noqa: E402
+
+transformers.logging.set_verbosity_error()
+S = dict(hidden_size=64, num_hidden_layers=3, vocab_size=300, num_attention_heads=4, num_key_value_heads=2,
+         intermediate_size=96)
+MLA = dict(q_lora_rank=24, kv_lora_rank=16, qk_rope_head_dim=8, qk_nope_head_dim=8, v_head_dim=12)
+
+# name -> (model_type, class, config kwargs); "text" builds the class from config.get_text_config()
+CASES = {
+    "deepseek_v2": ("deepseek_v2", "DeepseekV2ForCausalLM",
+                    dict(S, **MLA, moe_intermediate_size=32, n_routed_experts=4, n_shared_experts=2,
+                         num_experts_per_tok=2, first_k_dense_replace=1, mlp_bias=True, attention_bias=True)),
+    # num_experts_per_tok unset (the class default None): stored parameters exact, active counted as all experts
+    "deepseek_v2-no-top-k": ("deepseek_v2", "DeepseekV2ForCausalLM",
+                             dict(S, **MLA, moe_intermediate_size=32, n_routed_experts=4, n_shared_experts=1)),
+    "ministral": ("ministral", "MinistralForCausalLM",
+                  dict(S, head_dim=24, sliding_window=8,
+                       layer_types=["sliding_attention", "full_attention", "sliding_attention"])),
+    "nemotron": ("nemotron", "NemotronForCausalLM", dict(S, head_dim=24, attention_bias=True, mlp_bias=True)),
+    "dbrx": ("dbrx", "DbrxForCausalLM",
+             dict(d_model=64, n_heads=4, n_layers=2, vocab_size=300,
+                  attn_config=dict(kv_n_heads=2, rope_theta=10000.0, clip_qkv=8),
+                  ffn_config=dict(ffn_hidden_size=48, moe_num_experts=4, moe_top_k=2))),
+    "glm_moe_dsa": ("glm_moe_dsa", "GlmMoeDsaForCausalLM",
+                    dict(S, **MLA, moe_intermediate_size=32, n_routed_experts=4, n_shared_experts=1,
+                         num_experts_per_tok=2, first_k_dense_replace=1, index_topk=4, index_head_dim=16,
+                         index_n_heads=2, indexer_types=["full", "shared", "full"])),
+    "olmo_hybrid": ("olmo_hybrid", "OlmoHybridForCausalLM",
+                    dict(S, num_hidden_layers=4, pad_token_id=0, attention_bias=True, linear_num_key_heads=2,
+                         linear_num_value_heads=4, linear_key_head_dim=16, linear_value_head_dim=24,
+                         layer_types=["linear_attention", "full_attention", "linear_attention", "full_attention"])),
+    "olmo_hybrid-defaults": ("olmo_hybrid", "OlmoHybridForCausalLM", dict(S, num_hidden_layers=5, pad_token_id=0)),
+    "lfm2_moe": ("lfm2_moe", "Lfm2MoeForCausalLM",
+                 dict(S, num_hidden_layers=4, moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2,
+                      num_dense_layers=1, conv_bias=True, layer_types=["conv", "full_attention", "conv", "conv"])),
+    "qwen3_5": ("qwen3_5", "Qwen3_5ForCausalLM",
+                dict(text_config=dict(S, num_hidden_layers=4, head_dim=16, linear_num_key_heads=2,
+                                      linear_num_value_heads=4, linear_key_head_dim=16, linear_value_head_dim=24),
+                     vision_config=dict(depth=1, hidden_size=32, num_heads=2, intermediate_size=48,
+                                        out_hidden_size=64))),
+    "qwen3_5_moe": ("qwen3_5_moe", "Qwen3_5MoeForCausalLM",
+                    dict(text_config=dict(S, num_hidden_layers=4, head_dim=16, linear_num_key_heads=2,
+                                          linear_num_value_heads=4, linear_key_head_dim=16,
+                                          linear_value_head_dim=24, num_experts=4, num_experts_per_tok=2,
+                                          moe_intermediate_size=32, shared_expert_intermediate_size=48))),
+    # a shared transformer block at three depths (attn_layer_period/offset), fed concat(hidden, embedding)
+    "zamba": ("zamba", "ZambaForCausalLM",
+              dict(S, num_hidden_layers=8, n_mamba_heads=2, mamba_d_state=8, attn_layer_period=3, attn_layer_offset=1,
+                   mamba_proj_bias=True)),
+    # two shared blocks used in turn, per-use LoRA adapters on q/k/v and gate_up, biases, rotary
+    "zamba2": ("zamba2", "Zamba2ForCausalLM",
+               dict(S, num_hidden_layers=6, num_key_value_heads=4, n_mamba_heads=4, mamba_d_state=8, mamba_ngroups=2,
+                    num_mem_blocks=2, adapter_rank=8, use_shared_attention_adapter=True, add_bias_linear=True,
+                    use_mem_rope=True, layers_block_type=["mamba", "hybrid", "mamba", "hybrid", "hybrid", "mamba"])),
+    "zamba2-defaults": ("zamba2", "Zamba2ForCausalLM", dict(S, num_hidden_layers=54, num_key_value_heads=4,
+                                                             n_mamba_heads=4, mamba_d_state=8, adapter_rank=8)),
+}
+TEXT = {"qwen3_5", "qwen3_5_moe"}
+
+
+def _build(case):
+    model_type, cls, kwargs = CASES[case]
+    cfg = transformers.CONFIG_MAPPING[model_type](**kwargs)
+    with torch.device("meta"):
+        module = getattr(transformers, cls)._from_config(cfg.get_text_config() if case in TEXT else cfg)
+    config = dict(cfg.to_dict(), model_type=model_type, architectures=[cls])
+    return module, config
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_total_and_tensors_equal_transformers(case):
+    module, config = _build(case)
+    inv = build_inventory(spec_from_config(config))
+    assert count(inv).total == sum(p.numel() for p in module.parameters())
+    if config["model_type"] in role_map.TABLE:  # per role and per (stack, layer, role) shapes, independently
+        params = tuple((n, tuple(p.shape), False) for n, p in module.named_parameters())
+        check = role_map.check_zamba if config["model_type"] in ("zamba", "zamba2") else role_map.check_d
+        assert check(config, case, params) == []
+
+
+@pytest.mark.parametrize("case", ["zamba", "zamba2"])
+def test_shared_block_is_stored_once_and_run_at_every_use(case):
+    """The shared transformer block's parameters count once in the total, while its matmul FLOPs, its
+    attention and its KV cache count at every depth that runs it (3 uses of 1 block for Zamba, 3 uses of 2
+    blocks for Zamba2)."""
+    from paramscope.compute import attention_layers, matmul_params_per_token
+    from paramscope.memory.kv import KvOptions, kv_cache
+    from paramscope.model import from_config
+
+    module, config = _build(case)
+    model = from_config(config)
+    spec = model.spec
+    hybrid = tuple(i for i, t in enumerate(config["layers_block_type"]) if t == "hybrid")
+    shared = spec.stack("shared")
+    assert shared.inside == "decoder" and shared.at_layers == hybrid and len(shared.layers) == len(hybrid) == 3
+    q = [t for t in model.inventory if t.stack == "shared" and t.role == "attn_q" and t.layers]
+    blocks = {id((m.shared_transf if case == "zamba" else m.shared_transformer).self_attn.q_proj.weight)
+              for m in module.model.layers if hasattr(m, "linear")}  # transformers ties each block's uses
+    assert len(q) == len(set(shared.shares)) == len(blocks)
+    assert sum(len(t.used_by) for t in q) == 3 and sum(t.stored for t in q) == len(q) * q[0].numel
+    assert count(model.inventory).total == sum(p.numel() for p in module.parameters())
+    per_token = matmul_params_per_token(model)
+    assert per_token - sum(t.numel * (len(t.used_by) - 1) for t in model.inventory if t.used_by
+                           and len(t.shape) >= 2) == pytest.approx(matmul_params_per_token(_stored_once(model)))
+    assert len(attention_layers(spec)) == 3
+    kv = kv_cache(spec, batch=1, context=16, options=KvOptions(engine="transformers"))
+    assert sum(len(x.layers) for x in kv.layers if x.stack == "shared") == 3
+
+
+def _stored_once(model):
+    """The same model with every shared tensor run once (used_by dropped): the baseline per-use FLOPs add to."""
+    from dataclasses import replace
+
+    from paramscope.inventory import Inventory
+
+    inv = Inventory(tuple(t._replace(used_by=None) for t in model.inventory))
+    return replace(model, inventory=inv)
+
+
+def test_deepseek_v2_without_top_k_warns_and_bounds_active():
+    _, config = _build("deepseek_v2-no-top-k")
+    spec = spec_from_config(config)
+    assert any("num_experts_per_tok is not set" in w for w in spec.warnings)
+    r = count(build_inventory(spec))
+    assert r.active == r.total
+
+
+@pytest.mark.parametrize("model_type,key", [("ministral", "head_dim"), ("nemotron", "num_key_value_heads"),
+                                            ("lfm2_moe", "layer_types")])
+def test_required_keys_with_a_none_default_are_refused(model_type, key):
+    from paramscope.errors import ConfigError
+
+    config = dict(transformers.CONFIG_MAPPING[model_type]().to_dict(), model_type=model_type)
+    config.pop(key, None)
+    with pytest.raises(ConfigError, match=key):
+        spec_from_config(config)
