@@ -123,6 +123,15 @@ CASES = {
                   dict(vocab_size=300, hidden_size=64, intermediate_size=96, encoder_num_hidden_layers=2,
                        decoder_num_hidden_layers=3, encoder_num_attention_heads=4, decoder_num_attention_heads=4,
                        encoder_num_key_value_heads=2, decoder_num_key_value_heads=1, attention_bias=True)),
+    "trocr": ("TrOCRForCausalLM", dict(d_model=64, decoder_layers=2, decoder_attention_heads=4, decoder_ffn_dim=96,
+                                       vocab_size=300, max_position_embeddings=40, cross_attention_hidden_size=48,
+                                       use_learned_position_embeddings=False, layernorm_embedding=False)),
+    "trocr-learned": ("TrOCRForCausalLM", dict(d_model=64, decoder_layers=2, decoder_attention_heads=4,
+                                               decoder_ffn_dim=96, vocab_size=300, max_position_embeddings=40,
+                                               tie_word_embeddings=False)),
+    "fuyu": ("FuyuForCausalLM", dict(text_config=dict(model_type="persimmon", vocab_size=300, hidden_size=64,
+                                                      intermediate_size=96, num_hidden_layers=2, num_attention_heads=4),
+                                     patch_size=6, num_channels=2, tie_word_embeddings=True)),
 }
 
 
@@ -162,3 +171,15 @@ def test_diff_dict_counts_the_same(case):
     diff = dict(cfg.to_diff_dict(), architectures=[cls], model_type=config["model_type"])
     assert count(build_inventory(spec_from_config(diff))).total == sum(p.numel() for p in module.parameters())
     assert math.isfinite(count(build_inventory(spec_from_config(diff))).total)
+
+
+def test_fuyu_flat_hub_config():
+    """Fuyu's hub config.json is flat (the Persimmon keys at the top level): FuyuConfig gathers them into its
+    text_config; paramscope reads them there too."""
+    flat = dict(model_type="fuyu", architectures=["FuyuForCausalLM"], vocab_size=300, hidden_size=64,
+                intermediate_size=96, num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=64,
+                hidden_act="relu2", qk_layernorm=True, patch_size=6, num_channels=3, image_size=60)
+    cfg = transformers.FuyuConfig(**{k: v for k, v in flat.items() if k not in ("model_type", "architectures")})
+    with torch.device("meta"):
+        module = transformers.FuyuForCausalLM._from_config(cfg)
+    assert count(build_inventory(spec_from_config(flat))).total == sum(p.numel() for p in module.parameters())

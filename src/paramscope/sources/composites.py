@@ -15,6 +15,8 @@ ADAPTERS: dict = {
     "t5gemma": seq2seq.t5gemma,
     "speech_to_text": seq2seq.speech_to_text,
     "moonshine": seq2seq.moonshine,
+    "trocr": seq2seq.trocr,
+    "fuyu": multimodal.fuyu,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

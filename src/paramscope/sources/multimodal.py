@@ -343,6 +343,15 @@ def _text_lm(c: Cfg, *, name: str, architecture: str, head: str, tied: bool, key
     from .hf_config import ADAPTERS
 
     text = _sub_or_defaults(c, key, defaults or {})
+    return _text_lm_of(c, text, name=name, architecture=architecture, head=head, tied=tied, key=key)
+
+
+def _text_lm_of(c: Cfg, text: Cfg, *, name: str, architecture: str, head: str, tied: bool,
+                key: str = "text_config") -> ModelSpec:
+    from ..errors import UnsupportedArchitectureError
+    from ..spec import EmbeddingSpec
+    from .hf_config import ADAPTERS
+
     mt = text.str("model_type")
     adapter = ADAPTERS.get(mt) if mt else None
     if adapter is None:
@@ -584,3 +593,32 @@ def granite_speech(c: Cfg, model_type: str, *, name: str, architecture: str, hea
         notes = ("has_lora_adapter: the checkpoint's LoRA adapter is loaded by PEFT beside the model and is not "
                  "counted",)
     return replace(spec, stacks=spec.stacks + (qf,), warnings=spec.warnings + notes)
+
+
+# transformers 5.23 models/fuyu/configuration_fuyu.py: the text_config FuyuConfig builds when it has none
+_FUYU_TEXT_DEFAULTS = {
+    "model_type": "persimmon", "vocab_size": 262144, "max_position_embeddings": 16384, "hidden_size": 4096,
+    "intermediate_size": 16384, "num_hidden_layers": 36, "num_attention_heads": 64, "hidden_act": "relu2",
+    "qk_layernorm": True, "partial_rotary_factor": 0.5,
+}
+
+
+def fuyu(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Fuyu (Adept 2023; fuyu/modeling_fuyu.py): a Persimmon decoder (the text_config; hub configs are flat, the
+    text keys at the top level, which FuyuConfig gathers into its text_config) and vision_embed_tokens, a Linear
+    [text hidden, patch_size^2 x num_channels] with bias that embeds raw image patches (there is no vision
+    tower). The lm_head is tied to the embedding when the top-level tie_word_embeddings says so (default false;
+    FuyuForCausalLM._tied_weights_keys)."""
+    text = c.sub("text_config", required=False)
+    if text is None:
+        flat = {k: v for k, v in c.data.items() if k in _FUYU_TEXT_DEFAULTS or k in ("rope_scaling", "rope_theta",
+                                                                                     "layer_norm_eps")}
+        text = c.with_data({**_FUYU_TEXT_DEFAULTS, **flat, "model_type": "persimmon"})
+    else:
+        text = text.with_data({**_FUYU_TEXT_DEFAULTS, **text.data})
+    lm = _text_lm_of(c, text, name=name, architecture=architecture, head=head,
+                     tied=c.bool("tie_word_embeddings", False))
+    p, ch = c.int("patch_size", 30), c.int("num_channels", 3)
+    c.touch("image_size", "image_token_id")
+    proj = _linear("projector.vision_embed_tokens", lm.hidden_size, p * p * ch, True)
+    return replace(lm, model_type=model_type, extra=lm.extra + proj)

@@ -645,3 +645,34 @@ def moonshine(c: Cfg, model_type: str, *, name: str, architecture: str, head: st
     from dataclasses import replace
 
     return replace(spec, embedding=replace(spec.embedding, position="rotary"))
+
+
+def trocr(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """TrOCR's text decoder (Li et al. 2021; trocr/modeling_trocr.py), TrOCRForCausalLM: BART's post-LN decoder
+    layers with biases, whose cross-attention (encoder_attn; TrOCRForCausalLM forces is_decoder) reads
+    cross_attention_hidden_size values (the image encoder's width; null: d_model); learned positions of
+    max_position_embeddings + 2 rows when use_learned_position_embeddings, else sinusoidal weights that are not
+    parameters; a layernorm_embedding when layernorm_embedding; no final norm; output_projection tied to the
+    token embedding when tie_word_embeddings (default true)."""
+    d = c.int(("d_model", "hidden_size"))
+    heads = c.int(("decoder_attention_heads", "num_attention_heads"))
+    if d % heads:
+        raise ConfigError(f"{c.origin}: d_model {d} is not divisible by decoder_attention_heads {heads}")
+    cross_in = c.opt_int("cross_attention_hidden_size")
+    # TrOCRForCausalLM sets config.is_decoder = True before building, so every layer has encoder_attn
+    c.touch("is_decoder")
+    xattn = AttentionSpec(heads, heads, d // heads, qkv_bias=True, o_bias=True, cross=True, kv_input_width=cross_in)
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, d // heads, qkv_bias=True, o_bias=True),
+                      cross_attention=xattn,
+                      ffn=MlpSpec(c.int(("decoder_ffn_dim", "intermediate_size")), gated=False, bias=True,
+                                  activation=c.str("activation_function", "gelu")),
+                      norms=tuple(_ln(r, d) for r in (("norm_attn_out", "norm_cross_in", "norm_mlp_out") if xattn
+                                                      else ("norm_attn_out", "norm_mlp_out"))))
+    positions = c.int("max_position_embeddings")
+    learned = c.bool("use_learned_position_embeddings", True)
+    extra = _ln_extra("norm_embed", "norm_embed", d) if c.bool("layernorm_embedding", True) else ()
+    c.touch("scale_embedding", "decoder_layerdrop", "num_hidden_layers")
+    dec = StackSpec("decoder", d, (layer,) * c.int(("decoder_layers", "num_hidden_layers"), minimum=0), extra=extra)
+    return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=[dec],
+                     tied=c.bool("tie_word_embeddings", True), positions=positions + 2 if learned else 0,
+                     max_context=positions)
