@@ -132,6 +132,17 @@ CASES = {
     "fuyu": ("FuyuForCausalLM", dict(text_config=dict(model_type="persimmon", vocab_size=300, hidden_size=64,
                                                       intermediate_size=96, num_hidden_layers=2, num_attention_heads=4),
                                      patch_size=6, num_channels=2, tie_word_embeddings=True)),
+    # a SAM tower with windowed and global layers (their relative tables differ in length)
+    "got_ocr2": ("GotOcr2ForConditionalGeneration",
+                 dict(vision_config=dict(hidden_size=32, output_channels=16, num_hidden_layers=3, num_attention_heads=4,
+                                         image_size=64, patch_size=8, window_size=3, global_attn_indexes=[1],
+                                         mlp_dim=48, qkv_bias=False),
+                      text_config=dict(QWEN2_TEXT), tie_word_embeddings=False)),
+    "git": ("GitForCausalLM", dict(vocab_size=300, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                   intermediate_size=96, max_position_embeddings=50, num_image_with_embedding=3,
+                                   tie_word_embeddings=True,
+                                   vision_config=dict(hidden_size=32, intermediate_size=48, num_hidden_layers=2,
+                                                      num_attention_heads=4, image_size=32, patch_size=8))),
 }
 
 

@@ -17,6 +17,8 @@ ADAPTERS: dict = {
     "moonshine": seq2seq.moonshine,
     "trocr": seq2seq.trocr,
     "fuyu": multimodal.fuyu,
+    "got_ocr2": multimodal.got_ocr2,
+    "git": multimodal.git,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

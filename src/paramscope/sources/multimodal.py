@@ -622,3 +622,120 @@ def fuyu(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
     c.touch("image_size", "image_token_id")
     proj = _linear("projector.vision_embed_tokens", lm.hidden_size, p * p * ch, True)
     return replace(lm, model_type=model_type, extra=lm.extra + proj)
+
+
+def _sam_tower(v: Cfg) -> StackSpec:
+    """The SAM ViT image encoder (Kirillov et al. 2023) as GOT-OCR 2 builds it (got_ocr2/modeling_got_ocr2.py):
+    a patch Conv2d with bias, an absolute position table [1, image/patch, image/patch, hidden] (use_abs_pos), pre-LN
+    blocks with a fused qkv (bias iff qkv_bias) and proj with bias, relative position tables rel_pos_h/rel_pos_w
+    [2 x size - 1, head_dim] (use_rel_pos; size = image/patch in the global_attn_indexes layers, window_size in
+    the windowed ones), an MLP lin1/lin2 [mlp_dim] with biases; then the neck: conv1 [output_channels, hidden, 1, 1]
+    and conv2 [output_channels, output_channels, 3, 3] without bias, each followed by a channels-first LayerNorm
+    with weight and bias."""
+    d, heads = v.int("hidden_size"), v.int("num_attention_heads")
+    if d % heads:
+        raise ConfigError(f"{v.origin}: {v.prefix}hidden_size {d} is not divisible by num_attention_heads {heads}")
+    hd = d // heads
+    image, patch = v.int("image_size"), v.int("patch_size")
+    grid = image // patch
+    window = v.int("window_size", 14, minimum=0)
+    glob = set(v.int_list("global_attn_indexes") or [])
+    rel = v.bool("use_rel_pos", True)
+    base = LayerSpec(attention=AttentionSpec(heads, heads, hd, fused_qkv=True, qkv_bias=v.bool("qkv_bias", True),
+                                             o_bias=True),
+                     ffn=MlpSpec(v.int("mlp_dim"), gated=False, bias=True, activation=v.str("hidden_act", "gelu")),
+                     norms=(_ln("norm_attn_in", d), _ln("norm_mlp_in", d)))
+    kinds: dict[int, LayerSpec] = {}
+    layers = []
+    for i in range(v.int("num_hidden_layers", minimum=0)):
+        size = grid if (i in glob or window == 0) else window
+        if size not in kinds:
+            extra = (ExtraTensor("attn.rel_pos_h", "pos_embed", (2 * size - 1, hd)),
+                     ExtraTensor("attn.rel_pos_w", "pos_embed", (2 * size - 1, hd))) if rel else ()
+            kinds[size] = replace(base, extra=extra)
+        layers.append(kinds[size])
+    out = v.int("output_channels")
+    front = (ExtraTensor("patch_embed.weight", "patch_embed", (d, v.int("num_channels", 3), patch, patch)),
+             ExtraTensor("patch_embed.bias", "patch_embed", (d,)))
+    if v.bool("use_abs_pos", True):
+        front += (ExtraTensor("pos_embed", "pos_embed", (1, grid, grid, d)),)
+    neck = (ExtraTensor("neck.conv1.weight", "other", (out, d, 1, 1)), *_lnx("neck.norm1", "norm_final", out),
+            ExtraTensor("neck.conv2.weight", "other", (out, out, 3, 3)), *_lnx("neck.norm2", "norm_final", out))
+    return StackSpec("vision", d, tuple(layers), component="vision", extra=front + neck, causal=False)
+
+
+def got_ocr2(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """GOT-OCR 2.0 (Wei et al. 2024; got_ocr2/modeling_got_ocr2.py): a SAM ViT tower (_sam_tower), a projector of
+    two stride-2 Conv2d without bias (output_channels -> 2 x output_channels -> text hidden) and a Linear [text
+    hidden, text hidden] with bias, and the text_config language model (Qwen2 by default) whose lm_head is tied to
+    the embedding when the top-level tie_word_embeddings (default true; _tied_weights_keys)."""
+    v = c.sub("vision_config")
+    tower = _sam_tower(v)
+    out = v.int("output_channels")
+    lm = _text_lm(c, name=name, architecture=architecture, head=head, tied=c.bool("tie_word_embeddings", True))
+    h = lm.hidden_size
+    proj = (ExtraTensor("projector.conv_upsampler1.weight", "other", (2 * out, out, 3, 3)),
+            ExtraTensor("projector.conv_upsampler2.weight", "other", (h, 2 * out, 3, 3))) + \
+        _linear("projector.multimodal_projector", h, h, True)
+    c.touch("image_token_index", "image_seq_length")
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (tower,), extra=lm.extra + proj,
+                   warnings=lm.warnings + (_tower_warning("vision"),))
+
+
+def _clip_tower(v: Cfg, *, post_norm: bool = True) -> StackSpec:
+    """A CLIP vision transformer (Radford et al. 2021; clip/modeling_clip.py CLIPVisionTransformer): a class
+    embedding, an unbiased patch Conv2d, learned positions for (image/patch)^2 + 1 tokens, pre_layrnorm, pre-LN
+    layers with biased q/k/v/out and fc1/fc2, post_layernorm; LayerNorms with bias."""
+    d, heads = v.int("hidden_size"), v.int("num_attention_heads")
+    if d % heads:
+        raise ConfigError(f"{v.origin}: {v.prefix}hidden_size {d} is not divisible by num_attention_heads {heads}")
+    patch, image = v.int("patch_size"), v.int("image_size")
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, d // heads, qkv_bias=True, o_bias=True),
+                      ffn=MlpSpec(v.int("intermediate_size"), gated=False, bias=True,
+                                  activation=v.str("hidden_act", "quick_gelu")),
+                      norms=(_ln("norm_attn_in", d), _ln("norm_mlp_in", d)))
+    front = (ExtraTensor("class_embedding", "pos_embed", (d,)),
+             ExtraTensor("patch_embed.weight", "patch_embed", (d, v.int("num_channels", 3), patch, patch)),
+             ExtraTensor("pos_embed.weight", "pos_embed", ((image // patch) ** 2 + 1, d)),
+             *_lnx("pre_layrnorm", "norm_embed", d))
+    return StackSpec("vision", d, (layer,) * v.int("num_hidden_layers", minimum=0), component="vision", extra=front,
+                     final_norm=_ln("norm_final", d) if post_norm else None, causal=False)
+
+
+def git(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """GIT (Wang et al. 2022; git/modeling_git.py): a CLIP image encoder (GitVisionModel), a visual projection
+    (Linear [hidden, vision hidden] with bias, then a LayerNorm), num_image_with_embedding temporal embeddings
+    [1, 1, vision hidden] when set, and a BERT-style text decoder: word and learned position embeddings with a
+    LayerNorm, post-LN layers (q/k/v/out, intermediate/output with biases), no final norm; the output head has a
+    bias and is tied to the word embeddings when tie_word_embeddings (default false; _tied_weights_keys)."""
+    from ..spec import EmbeddingSpec, HeadSpec
+    from .common import common_fields
+
+    d, heads = c.int("hidden_size"), c.int("num_attention_heads")
+    if d % heads:
+        raise ConfigError(f"{c.origin}: hidden_size {d} is not divisible by num_attention_heads {heads}")
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, d // heads, qkv_bias=True, o_bias=True),
+                      ffn=MlpSpec(c.int("intermediate_size"), gated=False, bias=True,
+                                  activation=c.str("hidden_act", "gelu")),
+                      norms=(_ln("norm_attn_out", d), _ln("norm_mlp_out", d)))
+    v = c.sub("vision_config", required=False) or Cfg(dict(_GIT_VISION_DEFAULTS), c.origin, "vision_config.")
+    v = v.with_data({**_GIT_VISION_DEFAULTS, **v.data})
+    tower = _clip_tower(v)
+    dv = tower.hidden_size
+    proj = _linear("projector.visual_projection", d, dv, True) + _lnx("projector.norm", "norm_embed", d)
+    frames = c.int("num_image_with_embedding", 0, minimum=0)
+    proj += tuple(ExtraTensor(f"projector.img_temporal_embedding.{i}", "pos_embed", (1, 1, dv)) for i in range(frames))
+    positions = c.int("max_position_embeddings")
+    c.touch("position_embedding_type", "num_hidden_layers")
+    return ModelSpec(
+        hidden_size=d,
+        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=c.bool("tie_word_embeddings", False) and head == "lm",
+                                position="learned", max_positions=positions, norm=_ln("norm_embed", d)),
+        stacks=(StackSpec("decoder", d, (layer,) * c.int("num_hidden_layers", minimum=0)), tower),
+        head=HeadSpec(kind=head, bias=head == "lm"), max_context=positions, extra=proj,
+        warnings=(_tower_warning("vision"),), **common_fields(c, model_type, name, architecture))
+
+
+# transformers 5.23 models/git/configuration_git.py GitVisionConfig defaults
+_GIT_VISION_DEFAULTS = {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_attention_heads": 12,
+                        "num_channels": 3, "image_size": 224, "patch_size": 16, "hidden_act": "quick_gelu"}
