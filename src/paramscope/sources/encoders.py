@@ -16,7 +16,8 @@ refused here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ..errors import ConfigError, UnsupportedArchitectureError
 from ..spec import (
@@ -58,6 +59,98 @@ class EncoderTraits:
     inner: tuple[str, ...] = ("intermediate_size",)
     act: str = "hidden_act"
     neutral: tuple[str, ...] = ()  # keys the modeling file reads for no shape (attention kernels, scaling)
+    position_offset: int = 0  # MRA, YOSO, Nystromformer: max_position_embeddings + 2 position rows
+    pre_norm_key: str | None = None  # a key switching pre-LN blocks and the final LayerNorm (X-MOD pre_norm)
+    # per-family tensors beside BERT's: extras(c, hidden, heads) -> Extras (layer, stack, model tensors, warnings)
+    extras: Callable[[Cfg, int, int], Extras] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Extras:
+    layer: tuple[ExtraTensor, ...] = ()
+    stack: tuple[ExtraTensor, ...] = ()
+    model: tuple[ExtraTensor, ...] = ()
+    warnings: tuple[str, ...] = ()
+    token_types: bool = True  # False: the family replaces the token-type table (TAPAS's seven tables)
+
+
+def _lin(name: str, role: str, out_f: int, in_f: int, bias: bool = True) -> tuple[ExtraTensor, ...]:
+    w = (ExtraTensor(f"{name}.weight", role, (out_f, in_f)),)
+    return w + ((ExtraTensor(f"{name}.bias", role, (out_f,)),) if bias else ())
+
+
+def _norm_x(name: str, role: str, width: int) -> tuple[ExtraTensor, ...]:
+    return (ExtraTensor(f"{name}.weight", role, (width,)), ExtraTensor(f"{name}.bias", role, (width,)))
+
+
+def _layoutlm(c: Cfg, d: int, heads: int) -> Extras:
+    """LayoutLMEmbeddings: x, y, h and w position tables of max_2d_position_embeddings rows (bounding boxes)."""
+    rows = c.int("max_2d_position_embeddings", 1024)
+    return Extras(model=tuple(ExtraTensor(f"{a}_pos_embed.weight", "pos_embed", (rows, d)) for a in "xyhw"))
+
+
+def _tapas(c: Cfg, d: int, heads: int) -> Extras:
+    """TapasEmbeddings: one token-type table per entry of type_vocab_sizes (segment, column, row, rank...)."""
+    sizes = c.int_list("type_vocab_sizes")
+    sizes = [3, 256, 256, 2, 256, 256, 10] if sizes is None else sizes
+    c.touch("type_vocab_size")
+    return Extras(model=tuple(ExtraTensor(f"type_embed_{i}.weight", "type_embed", (k, d)) for i, k in enumerate(sizes)
+                              if k), token_types=False)
+
+
+def _landmark_conv(key: str, default: int | None):
+    """Nystromformer (conv_kernel_size) / YOSO (conv_window): a depthwise Conv2d over the values, one
+    [kernel, 1] filter per head without bias, when the key is not null."""
+    def extras(c: Cfg, d: int, heads: int) -> Extras:
+        k = c.opt_int(key) if c.present(key) else default
+        if k is None:
+            return Extras()
+        return Extras(layer=(ExtraTensor("attn.conv.weight", "other", (heads, 1, k, 1)),))
+    return extras
+
+
+def _longformer(c: Cfg, d: int, heads: int) -> Extras:
+    """LongformerSelfAttention: query_global / key_global / value_global (with biases) for the global tokens;
+    the other tokens attend a local window of attention_window tokens."""
+    w = c.raw("attention_window")
+    c.touch("attention_window", "onnx_export")
+    return Extras(layer=(_lin("attn.q_global", "attn_q", d, d) + _lin("attn.k_global", "attn_k", d, d)
+                         + _lin("attn.v_global", "attn_v", d, d)),
+                  warnings=(f"longformer: sliding local attention (attention_window {w}) plus global attention "
+                            "with its own q/k/v projections; the attention FLOPs assume full attention",))
+
+
+def _xmod(c: Cfg, d: int, heads: int) -> Extras:
+    """XmodOutput: one bottleneck adapter per language (dense1 [d / adapter_reduction_factor, d], dense2 back,
+    with biases) after the MLP, and an adapter LayerNorm when adapter_layer_norm."""
+    langs = c.str_list("languages")
+    langs = ["en_XX"] if langs is None else langs
+    r = c.int("adapter_reduction_factor", 2)
+    b = d // r
+    layer: tuple[ExtraTensor, ...] = ()
+    for lang in langs:
+        layer += _lin(f"adapter.{lang}.dense1", "other", b, d) + _lin(f"adapter.{lang}.dense2", "other", d, b)
+    if c.bool("adapter_layer_norm", False):
+        layer += _norm_x("adapter_norm", "other", d)
+    c.touch("adapter_reuse_layer_norm", "ln_before_adapter", "default_language")
+    warn = () if len(langs) <= 1 else (
+        f"xmod: each token passes through the adapter of its own language only, one of {len(langs)}; the "
+        "matrix FLOPs count every language's adapter",)
+    return Extras(layer=layer, warnings=warn)
+
+
+def _roc_bert(c: Cfg, d: int, heads: int) -> Extras:
+    """RoCBertEmbeddings: pronunciation and shape embedding tables (always built), and map_inputs_layer
+    (with bias) from the concatenated word / pronunciation / shape embeddings when concat_input."""
+    pd, sd = c.int("pronunciation_embed_dim", 768), c.int("shape_embed_dim", 512)
+    model = (ExtraTensor("pronunciation_embed.weight", "embed", (c.int("pronunciation_vocab_size", 910), pd)),
+             ExtraTensor("shape_embed.weight", "embed", (c.int("shape_vocab_size", 24858), sd)))
+    if c.bool("concat_input", True):
+        width = d + (pd if c.bool("enable_pronunciation", True) else 0) + (sd if c.bool("enable_shape", True) else 0)
+        model += _lin("map_inputs", "embed_proj", d, width)
+    else:
+        c.touch("enable_pronunciation", "enable_shape")
+    return Extras(model=model)
 
 
 _ROBERTA = EncoderTraits("roberta/modeling_roberta.py")
@@ -86,6 +179,22 @@ FAMILIES: dict[str, EncoderTraits] = {
                                 heads=("n_heads", "num_attention_heads"), inner=("hidden_dim",), act="activation",
                                 neutral=("sinusoidal_pos_embds", "qa_dropout", "seq_classif_dropout")),
     "mpnet": EncoderTraits("mpnet/modeling_mpnet.py", token_types=False, rel_bias=True),
+    # issue 10 (helper E)
+    "layoutlm": EncoderTraits("layoutlm/modeling_layoutlm.py", lm_pooler=True, extras=_layoutlm),
+    "ibert": EncoderTraits("ibert/modeling_ibert.py", neutral=("quant_mode", "force_dequant")),
+    "tapas": EncoderTraits("tapas/modeling_tapas.py", extras=_tapas),
+    "mra": EncoderTraits("mra/modeling_mra.py", position_offset=2, base_pooler=False, type_vocab_default=1,
+                         neutral=("block_per_row", "approx_mode", "initial_prior_first_n_blocks",
+                                  "initial_prior_diagonal_n_blocks")),
+    "yoso": EncoderTraits("yoso/modeling_yoso.py", position_offset=2, base_pooler=False, type_vocab_default=1,
+                          extras=_landmark_conv("conv_window", None),
+                          neutral=("use_expectation", "hash_code_len", "num_hash", "use_fast_hash", "lsh_backward")),
+    "nystromformer": EncoderTraits("nystromformer/modeling_nystromformer.py", position_offset=2, base_pooler=False,
+                                   extras=_landmark_conv("conv_kernel_size", 65),
+                                   neutral=("segment_means_seq_len", "num_landmarks", "inv_coeff_init_option")),
+    "longformer": EncoderTraits("longformer/modeling_longformer.py", extras=_longformer),
+    "xmod": EncoderTraits("xmod/modeling_xmod.py", pre_norm_key="pre_norm", extras=_xmod),
+    "roc_bert": EncoderTraits("roc_bert/modeling_roc_bert.py", extras=_roc_bert),
 }
 
 
@@ -107,11 +216,13 @@ def encoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
     # transformers 5 has no relative-key variants of these attentions: the key is read and ignored
     c.touch("position_embedding_type", *t.neutral)
     qkv_bias = c.bool(t.qkv_bias_key, True) if t.qkv_bias_key else True
-    roles = ("norm_attn_in", "norm_mlp_in") if t.pre_norm else ("norm_attn_out", "norm_mlp_out")
+    pre_norm = c.bool(t.pre_norm_key, False) if t.pre_norm_key else t.pre_norm
+    roles = ("norm_attn_in", "norm_mlp_in") if pre_norm else ("norm_attn_out", "norm_mlp_out")
+    more = t.extras(c, d, heads) if t.extras is not None else Extras()
     layer = LayerSpec(attention=AttentionSpec(heads, heads, d // heads, qkv_bias=qkv_bias, o_bias=True),
                       ffn=MlpSpec(c.int(t.inner), gated=False, bias=True, activation=c.str(t.act, "gelu")),
-                      norms=tuple(_ln(r, d) for r in roles))
-    stack_extra: tuple[ExtraTensor, ...] = ()
+                      norms=tuple(_ln(r, d) for r in roles), extra=more.layer)
+    stack_extra: tuple[ExtraTensor, ...] = more.stack
     if t.rel_bias:  # MPNetEncoder.relative_attention_bias, shared by every layer
         stack_extra = (ExtraTensor("rel_bias.weight", "rel_bias", (c.int("relative_attention_num_buckets", 32), heads)),)
     positions = c.int("max_position_embeddings", 512)
@@ -136,24 +247,25 @@ def encoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
     else:
         head_spec = HeadSpec(kind="mlm", bias=True, transform_width=head_width,
                              transform_norm=_ln("mlm_norm", head_width), pooler=t.lm_pooler)
-    model_extra: tuple[ExtraTensor, ...] = ()
+    model_extra: tuple[ExtraTensor, ...] = more.model
     if t.task_types and c.bool("use_task_id", False):  # ErnieEmbeddings.task_type_embeddings
-        model_extra = (ExtraTensor("task_type_embed.weight", "type_embed", (c.int("task_type_vocab_size", 3), e)),)
+        model_extra += (ExtraTensor("task_type_embed.weight", "type_embed", (c.int("task_type_vocab_size", 3), e)),)
     elif t.task_types:
         c.touch("task_type_vocab_size")
-    token_types = c.int("type_vocab_size", t.type_vocab_default, minimum=0) if t.token_types else 0
+    token_types = c.int("type_vocab_size", t.type_vocab_default, minimum=0) if t.token_types and more.token_types else 0
     return ModelSpec(
         name=name, architecture=architecture, model_type=model_type,
         hidden_size=d,
         embedding=EmbeddingSpec(c.int("vocab_size"), e, tied_head=tied and head != "none",
                                 position="rotary" if t.sinusoidal_param else "learned",
-                                max_positions=0 if t.sinusoidal_param else positions,
+                                max_positions=0 if t.sinusoidal_param else positions + t.position_offset,
                                 token_types=token_types, norm=_ln("norm_embed", e) if t.embed_norm else None,
                                 project_to=d if project else None),
-        stacks=(StackSpec("encoder", d, (layer,) * n, final_norm=_ln("norm_final", d) if t.pre_norm else None,
+        stacks=(StackSpec("encoder", d, (layer,) * n, final_norm=_ln("norm_final", d) if pre_norm else None,
                           extra=stack_extra, causal=head == "lm"),),
         head=head_spec,
         max_context=positions,
         extra=model_extra,
+        warnings=more.warnings,
         dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"),
     )
