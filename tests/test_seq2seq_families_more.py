@@ -31,6 +31,9 @@ QWEN2_TEXT = dict(model_type="qwen2", vocab_size=300, hidden_size=48, intermedia
 LLAMA_TEXT = dict(model_type="llama", vocab_size=300, hidden_size=48, intermediate_size=80, num_hidden_layers=2,
                   num_attention_heads=4, num_key_value_heads=2, head_dim=16)
 
+BERT_SMALL = dict(vocab_size=300, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=96,
+                  max_position_embeddings=40)
+
 CASES = {
     "led": ("LEDForConditionalGeneration",
             dict({k: v for k, v in BART.items() if k != "max_position_embeddings"}, max_encoder_position_embeddings=64, max_decoder_position_embeddings=32, attention_window=[8, 8])),
@@ -143,6 +146,14 @@ CASES = {
                                    tie_word_embeddings=True,
                                    vision_config=dict(hidden_size=32, intermediate_size=48, num_hidden_layers=2,
                                                       num_attention_heads=4, image_size=32, patch_size=8))),
+    "pop2piano": ("Pop2PianoForConditionalGeneration",
+                  dict(vocab_size=300, composer_vocab_size=7, d_model=64, d_kv=16, d_ff=96, num_layers=2,
+                       num_decoder_layers=3, num_heads=4, feed_forward_proj="gated-gelu")),
+    # BERT encoder 64 wide, RoBERTa decoder 48 wide: enc_to_dec_proj maps the encoder's states
+    "encoder-decoder": ("EncoderDecoderModel",
+                        dict(encoder=dict(BERT_SMALL, model_type="bert"),
+                             decoder=dict(BERT_SMALL, model_type="roberta", hidden_size=48, num_hidden_layers=3,
+                                          is_decoder=True, add_cross_attention=True, pad_token_id=1))),
 }
 
 
@@ -152,7 +163,7 @@ def _shape_key(shape) -> tuple:
 
 def build(case: str):
     cls, kwargs = CASES[case]
-    model_type = case.split("-")[0] if case != "nllb-moe" else case
+    model_type = case.split("-")[0] if case not in ("nllb-moe", "encoder-decoder") else case
     if model_type == "granite_speech_plus":  # its encoder config is its own class
         kwargs = dict(kwargs, encoder_config=dict(kwargs["encoder_config"], model_type="granite_speech_plus_encoder"))
     cfg = transformers.CONFIG_MAPPING[model_type](**kwargs)

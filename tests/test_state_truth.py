@@ -214,6 +214,13 @@ ENCODER_DECODERS = {
                        num_encoder_layers=2, num_decoder_layers=2, num_encoder_attention_heads=4,
                        num_decoder_attention_heads=4, encoder_ffn_dim=96, decoder_ffn_dim=96, vocab_size=300,
                        max_position_embeddings=64, ngram=2),
+    # BERT encoder + BERT decoder with cross-attention (EncoderDecoderModel), unequal widths
+    "encoder-decoder": dict(model_type="encoder-decoder", architectures=["EncoderDecoderModel"],
+                            encoder=dict(model_type="bert", vocab_size=300, hidden_size=64, num_hidden_layers=2,
+                                         num_attention_heads=4, intermediate_size=96),
+                            decoder=dict(model_type="bert", vocab_size=300, hidden_size=48, num_hidden_layers=2,
+                                         num_attention_heads=4, intermediate_size=96, is_decoder=True,
+                                         add_cross_attention=True)),
     "t5gemma": dict(model_type="t5gemma", architectures=["T5GemmaForConditionalGeneration"],
                     encoder=dict(vocab_size=300, hidden_size=96, intermediate_size=96, num_hidden_layers=2,
                                  num_attention_heads=4, num_key_value_heads=2, head_dim=16, sliding_window=4,
@@ -329,3 +336,32 @@ def test_speech_encoder_decoder_cache_bytes(family, batch, dec_len, dtype, name)
     ours = kv_cache(spec, batch=batch, context=dec_len,
                     options=KvOptions(engine="transformers", encoder_tokens=frames)).total_bytes
     assert real > 0 and ours == real
+
+# JetMoE's mixture of attention heads caches num_key_value_heads x kv_channels per token (num_experts_per_tok
+# query heads per KV head); MiMo-V2-Flash's sliding layers cache twice the KV heads with values narrower than
+# keys; Gemma 4 with per-layer head_dim / KV heads, values taken from the keys (still cached apart) and KV sharing.
+HYBRIDS_D.update({
+    "jetmoe": dict(model_type="jetmoe", architectures=["JetMoeForCausalLM"], hidden_size=64, num_hidden_layers=2,
+                   vocab_size=300, num_key_value_heads=2, kv_channels=16, intermediate_size=48, num_local_experts=4,
+                   num_experts_per_tok=2),
+    "mimo_v2_flash": dict(model_type="mimo_v2_flash", architectures=["MiMoV2FlashForCausalLM"], hidden_size=64,
+                          num_hidden_layers=3, vocab_size=300, num_attention_heads=4, num_key_value_heads=1,
+                          head_dim=24, v_head_dim=16, intermediate_size=96, moe_intermediate_size=32,
+                          n_routed_experts=4, num_experts_per_tok=2, sliding_window=8,
+                          layer_types=["full_attention", "sliding_attention", "full_attention"]),
+    "gemma4_text": dict(model_type="gemma4_text", architectures=["Gemma4ForCausalLM"], hidden_size=64,
+                        num_hidden_layers=4, vocab_size=300, num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                        intermediate_size=96, per_layer_config={"1": {"head_dim": 32, "num_key_value_heads": 1},
+                                                                "3": {"head_dim": 32, "num_key_value_heads": 1}},
+                        attention_k_eq_v=True, num_kv_shared_layers=2, sliding_window=8, hidden_size_per_layer_input=8,
+                        vocab_size_per_layer_input=300, enable_moe_block=True, num_experts=4, top_k_experts=2,
+                        moe_intermediate_size=32,
+                        layer_types=["sliding_attention", "full_attention", "sliding_attention", "full_attention"]),
+})
+
+
+@pytest.mark.parametrize("family", ["jetmoe", "mimo_v2_flash", "gemma4_text"])
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
+                                                  (1, 23, torch.bfloat16, "bfloat16")])
+def test_decoder_family_attention_cache_bytes_match_transformers(family, batch, seq, dtype, name):
+    test_decoder_family_cache_bytes_match_transformers(family, batch, seq, dtype, name)

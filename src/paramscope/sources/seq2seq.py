@@ -219,6 +219,8 @@ T5_FAMILIES: dict[str, T5Traits] = {
     "mt5": T5Traits("mt5/modeling_mt5.py", "gated-gelu"),
     "umt5": T5Traits("umt5/modeling_umt5.py", "gated-gelu", rel_bias_every_layer=True),
     "longt5": T5Traits("longt5/modeling_longt5.py", "relu", long=True),
+    # Pop2Piano: T5's layout (gated from feed_forward_proj; dense_act_fn only names the activation); see pop2piano()
+    "pop2piano": T5Traits("pop2piano/modeling_pop2piano.py", "gated-gelu"),
 }
 
 
@@ -676,3 +678,17 @@ def trocr(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -
     return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=[dec],
                      tied=c.bool("tie_word_embeddings", True), positions=positions + 2 if learned else 0,
                      max_context=positions)
+
+
+def pop2piano(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Pop2Piano (Choi & Lee 2023; pop2piano/modeling_pop2piano.py): T5's encoder-decoder (t5_like, with
+    is_gated_act derived from feed_forward_proj) plus mel_conditioner, an embedding [composer_vocab_size, d_model]
+    of the composer token added to the mel features; the lm_head is its own (the class ties only the encoder and
+    decoder token embeddings to the shared one), whatever tie_word_embeddings says."""
+    from dataclasses import replace
+
+    c.touch("dense_act_fn", "scale_decoder_outputs", "tie_word_embeddings")
+    spec = t5_like(c, model_type, name=name, architecture=architecture, head=head)
+    d = spec.hidden_size
+    return replace(spec, embedding=replace(spec.embedding, tied_head=False), warnings=(),
+                   extra=spec.extra + (ExtraTensor("mel_conditioner.weight", "embed", (c.int("composer_vocab_size"), d)),))
