@@ -154,6 +154,13 @@ CASES = {
                         dict(encoder=dict(BERT_SMALL, model_type="bert"),
                              decoder=dict(BERT_SMALL, model_type="roberta", hidden_size=48, num_hidden_layers=3,
                                           is_decoder=True, add_cross_attention=True, pad_token_id=1))),
+    "voxtral_realtime": ("VoxtralRealtimeForConditionalGeneration",
+                         dict(audio_config=dict(hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                                                num_attention_heads=4, head_dim=24, num_mel_bins=20),
+                              text_config=dict(vocab_size=300, hidden_size=48, intermediate_size=80, num_hidden_layers=2,
+                                               num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                                               sliding_window=16),
+                              downsample_factor=2, tie_word_embeddings=False)),
 }
 
 

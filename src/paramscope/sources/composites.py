@@ -20,6 +20,7 @@ ADAPTERS: dict = {
     "fuyu": multimodal.fuyu,
     "got_ocr2": multimodal.got_ocr2,
     "git": multimodal.git,
+    "voxtral_realtime": multimodal.voxtral_realtime,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

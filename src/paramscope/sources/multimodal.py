@@ -739,3 +739,53 @@ def git(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> 
 # transformers 5.23 models/git/configuration_git.py GitVisionConfig defaults
 _GIT_VISION_DEFAULTS = {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_attention_heads": 12,
                         "num_channels": 3, "image_size": 224, "patch_size": 16, "hidden_act": "quick_gelu"}
+
+
+def voxtral_realtime(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Voxtral Realtime (voxtral_realtime/modeling_voxtral_realtime.py). Audio encoder: two causal Conv1d with bias
+    ([d, num_mel_bins, 3], [d, d, 3]), rotary layers with RMSNorms, attention of num_attention_heads x head_dim
+    (q/v/o with bias, k without), a SwiGLU MLP whose down_proj alone has a bias, a final RMSNorm; it streams with
+    its own sliding-window cache, which is not modelled. Projector: linear_1 [text hidden, audio hidden x
+    downsample_factor] and linear_2 [text hidden, text hidden], no biases. Text model: Mistral's layout (sliding
+    window on every layer) plus, per layer, ada_rms_norm (linear1 [32, hidden], linear2 [hidden, 32], no biases)
+    that conditions the MLP input on the delay; lm_head tied to the embedding when tie_word_embeddings (default
+    true; _tied_weights_keys)."""
+    from ..spec import NormSpec
+    from .decoders import decoder_spec
+
+    a = c.sub("audio_config")
+    d, heads = a.int("hidden_size"), a.int("num_attention_heads")
+    hd = a.int("head_dim", d // heads)
+    inter = a.int("intermediate_size")
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, hd, o_bias=True),
+                      ffn=MlpSpec(inter, gated=True, activation=a.str("hidden_act", "silu")),
+                      norms=(NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d)),
+                      extra=(ExtraTensor("attn.q.bias", "attn_q", (heads * hd,)),
+                             ExtraTensor("attn.v.bias", "attn_v", (heads * hd,)),
+                             ExtraTensor("mlp.down.bias", "mlp_down", (d,))))
+    mels = a.int("num_mel_bins", 128)
+    front = (ExtraTensor("conv1.weight", "patch_embed", (d, mels, 3)), ExtraTensor("conv1.bias", "patch_embed", (d,)),
+             ExtraTensor("conv2.weight", "patch_embed", (d, d, 3)), ExtraTensor("conv2.bias", "patch_embed", (d,)))
+    a.touch("sliding_window", "max_position_embeddings", "activation_function", "vocab_size", "rope_parameters")
+    tower = StackSpec("audio", d, (layer,) * a.int("num_hidden_layers", minimum=0), component="audio", extra=front,
+                      final_norm=NormSpec("norm_final", d), causal=False)
+    text = c.sub("text_config")
+    text.touch("tie_word_embeddings")
+    lm = decoder_spec(text, "mistral", name=name, architecture=architecture, head=head)
+    h = lm.hidden_size
+    ada = (ExtraTensor("ada_rms_norm.linear1.weight", "other", (32, h)),
+           ExtraTensor("ada_rms_norm.linear2.weight", "other", (h, 32)))
+    done: dict[int, LayerSpec] = {}
+    layers = []
+    for lay in lm.stacks[0].layers:
+        done.setdefault(id(lay), replace(lay, extra=lay.extra + ada))
+        layers.append(done[id(lay)])
+    tied = c.bool("tie_word_embeddings", True)
+    lm = replace(lm, stacks=(replace(lm.stacks[0], layers=tuple(layers)),) + lm.stacks[1:],
+                 embedding=replace(lm.embedding, tied_head=tied and head == "lm"))
+    factor = c.int("downsample_factor", 4)
+    proj = _linear("projector.linear_1", h, d * factor, False) + _linear("projector.linear_2", h, h, False)
+    c.touch("hidden_size", "audio_length_per_tok", "default_num_delay_tokens", "projector_hidden_act")
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (tower,), extra=lm.extra + proj,
+                   warnings=lm.warnings + (_tower_warning("audio"), "the streaming audio encoder's own sliding-window "
+                                           "cache is not modelled; KV figures cover the language model"))
