@@ -1059,4 +1059,47 @@ add_table({
         Rule(r"{P}embeddings\.(?:pronunciation_embed|shape_embed)\.weight", "embed"),
         Rule(rf"{{P}}embeddings\.map_inputs_layer\.{WB}", "embed_proj")]),
 })
+_ESM = r"(?:esm\.)?"
+_ESMC = r"(?:esmc\.)?"
+_FN = r"(?:fnet\.)?"
+add_table({
+    # EsmEmbeddings (word, absolute positions, optional layer_norm), EsmLayer: attention.LayerNorm before the
+    # attention, LayerNorm before the MLP (pre-LN); emb_layer_norm_after closes the encoder; contact_head
+    "esm": [
+        Rule(rf"{_ESM}embeddings\.word_embeddings\.weight", "embed"),
+        Rule(rf"{_ESM}embeddings\.position_embeddings\.weight", "pos_embed"),
+        Rule(rf"{_ESM}embeddings\.layer_norm\.{WB}", "norm_embed"),
+        Rule(rf"{_ESM}encoder\.layer\.{L}\.attention\.self\.query\.{WB}", "attn_q", "encoder"),
+        Rule(rf"{_ESM}encoder\.layer\.{L}\.attention\.self\.key\.{WB}", "attn_k", "encoder"),
+        Rule(rf"{_ESM}encoder\.layer\.{L}\.attention\.self\.value\.{WB}", "attn_v", "encoder"),
+        Rule(rf"{_ESM}encoder\.layer\.{L}\.attention\.output\.dense\.{WB}", "attn_o", "encoder"),
+        Rule(rf"{_ESM}encoder\.layer\.{L}\.attention\.LayerNorm\.{WB}", "norm_attn_in", "encoder"),
+        Rule(rf"{_ESM}encoder\.layer\.{L}\.intermediate\.dense\.{WB}", "mlp_up", "encoder"),
+        Rule(rf"{_ESM}encoder\.layer\.{L}\.output\.dense\.{WB}", "mlp_down", "encoder"),
+        Rule(rf"{_ESM}encoder\.layer\.{L}\.LayerNorm\.{WB}", "norm_mlp_in", "encoder"),
+        Rule(rf"{_ESM}encoder\.emb_layer_norm_after\.{WB}", "norm_final", "encoder"),
+        Rule(rf"{_ESM}contact_head\.regression\.{WB}", "other"),
+        Rule(rf"{_ESM}pooler\.dense\.{WB}", "pooler"),
+    ] + _roberta_lm_head(),
+    # EsmcLayer: input_layernorm, self_attn (q/k/v/o, q_norm, k_norm), post_attention_layernorm, SwiGLU mlp;
+    # EsmcMaskedLMHead: dense, layer_norm, decoder (weight and bias)
+    "esmc": _restack(_llama_attention(_ESMC) + _llama_mlp(_ESMC) + _qk_norms(_ESMC), "encoder") + [
+        Rule(rf"{_ESMC}embed_tokens\.weight", "embed"),
+        Rule(rf"{_ESMC}layers\.{L}\.input_layernorm\.{WB}", "norm_attn_in", "encoder"),
+        Rule(rf"{_ESMC}layers\.{L}\.post_attention_layernorm\.{WB}", "norm_mlp_in", "encoder"),
+        Rule(rf"{_ESMC}norm\.weight", "norm_final", "encoder"),
+        Rule(rf"lm_head\.(?:dense|layer_norm)\.{WB}", "mlm_transform"),
+        Rule(r"lm_head\.decoder\.weight", "lm_head"),
+        Rule(r"lm_head\.decoder\.bias", "mlm_bias"),
+    ],
+    # FNetEmbeddings (+ projection), FNetLayer: fourier.output.LayerNorm after the Fourier mixing, BERT's MLP
+    "fnet": _bert_embeddings(_FN) + _bert_mlm_head() + [
+        Rule(rf"{_FN}embeddings\.projection\.{WB}", "embed_proj"),
+        Rule(rf"{_FN}encoder\.layer\.{L}\.fourier\.output\.LayerNorm\.{WB}", "norm_attn_out", "encoder"),
+        Rule(rf"{_FN}encoder\.layer\.{L}\.intermediate\.dense\.{WB}", "mlp_up", "encoder"),
+        Rule(rf"{_FN}encoder\.layer\.{L}\.output\.dense\.{WB}", "mlp_down", "encoder"),
+        Rule(rf"{_FN}encoder\.layer\.{L}\.output\.LayerNorm\.{WB}", "norm_mlp_out", "encoder"),
+        Rule(rf"{_FN}pooler\.dense\.{WB}", "pooler"),
+    ],
+})
 # ---- end of helper E's families ----

@@ -93,6 +93,18 @@ CASES: dict[str, tuple[str, str, dict]] = {
     "roc_bert-causal": ("roc_bert", "RoCBertForCausalLM", dict(BERTISH, pronunciation_vocab_size=40,
                                                                shape_vocab_size=50, enable_shape=False,
                                                                is_decoder=True)),
+    "esm": ("esm", "EsmForMaskedLM", dict(BERTISH, vocab_size=33, pad_token_id=1, mask_token_id=32)),
+    "esm-esm2": ("esm", "EsmForMaskedLM", dict(BERTISH, vocab_size=33, pad_token_id=1, mask_token_id=32,
+                                                position_embedding_type="rotary", token_dropout=True,
+                                                emb_layer_norm_before=False)),
+    "esm-model": ("esm", "EsmModel", dict(BERTISH, vocab_size=33, pad_token_id=1, emb_layer_norm_before=True)),
+    "esmc": ("esmc", "EsmcForMaskedLM", dict(BERTISH, vocab_size=64, num_key_value_heads=4, head_dim=16,
+                                             attention_bias=True, mlp_bias=True)),
+    "esmc-tied": ("esmc", "EsmcForMaskedLM", dict(BERTISH, vocab_size=64, tie_word_embeddings=True)),
+    "esmc-model": ("esmc", "EsmcModel", dict(BERTISH, vocab_size=64)),
+    "fnet": ("fnet", "FNetForMaskedLM", dict(BERTISH, pad_token_id=3)),
+    "fnet-untied": ("fnet", "FNetForMaskedLM", dict(BERTISH, pad_token_id=3, tie_word_embeddings=False)),
+    "fnet-model": ("fnet", "FNetModel", dict(BERTISH, pad_token_id=3)),
 }
 # cases whose norms change meaning with a config switch the name table cannot see (X-MOD pre_norm: the same
 # LayerNorm modules run before attention and the MLP); their totals are still compared

@@ -61,6 +61,8 @@ class EncoderTraits:
     neutral: tuple[str, ...] = ()  # keys the modeling file reads for no shape (attention kernels, scaling)
     position_offset: int = 0  # MRA, YOSO, Nystromformer: max_position_embeddings + 2 position rows
     pre_norm_key: str | None = None  # a key switching pre-LN blocks and the final LayerNorm (X-MOD pre_norm)
+    embed_norm_key: str | None = None  # a key switching the embedding LayerNorm (ESM emb_layer_norm_before)
+    rotary_key: str | None = None  # ESM position_embedding_type: "rotary" -> RoPE, otherwise a learned table
     # per-family tensors beside BERT's: extras(c, hidden, heads) -> Extras (layer, stack, model tensors, warnings)
     extras: Callable[[Cfg, int, int], Extras] | None = field(default=None, compare=False)
 
@@ -139,6 +141,12 @@ def _xmod(c: Cfg, d: int, heads: int) -> Extras:
     return Extras(layer=layer, warnings=warn)
 
 
+def _esm(c: Cfg, d: int, heads: int) -> Extras:
+    """EsmContactPredictionHead.regression: Linear(num_hidden_layers x heads, 1) with bias."""
+    n = c.int("num_hidden_layers", minimum=0)
+    return Extras(model=_lin("contact_head.regression", "other", 1, n * heads) if n else ())
+
+
 def _roc_bert(c: Cfg, d: int, heads: int) -> Extras:
     """RoCBertEmbeddings: pronunciation and shape embedding tables (always built), and map_inputs_layer
     (with bias) from the concatenated word / pronunciation / shape embeddings when concat_input."""
@@ -195,6 +203,12 @@ FAMILIES: dict[str, EncoderTraits] = {
     "longformer": EncoderTraits("longformer/modeling_longformer.py", extras=_longformer),
     "xmod": EncoderTraits("xmod/modeling_xmod.py", pre_norm_key="pre_norm", extras=_xmod),
     "roc_bert": EncoderTraits("roc_bert/modeling_roc_bert.py", extras=_roc_bert),
+    # ESM (esm/modeling_esm.py): pre-LN layers (attention.LayerNorm, LayerNorm), emb_layer_norm_after as the final
+    # norm, RoPE or a learned table by position_embedding_type, no token types; EsmModel always builds the
+    # contact-prediction head (regression over layers x heads attention maps)
+    "esm": EncoderTraits("esm/modeling_esm.py", pre_norm=True, embed_norm_key="emb_layer_norm_before",
+                         token_types=False, rotary_key="position_embedding_type", extras=_esm,
+                         neutral=("token_dropout", "is_folding_model", "esmfold_config", "vocab_list")),
 }
 
 
@@ -214,6 +228,8 @@ def encoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
         raise UnsupportedArchitectureError(f"{c.origin}: add_cross_attention=true (a {model_type} decoder with "
                                            "cross-attention) is not described")
     # transformers 5 has no relative-key variants of these attentions: the key is read and ignored
+    kind = c.str(t.rotary_key, "absolute") if t.rotary_key else "absolute"
+    position = "rotary" if t.sinusoidal_param or kind == "rotary" else ("learned" if kind == "absolute" else "none")
     c.touch("position_embedding_type", *t.neutral)
     qkv_bias = c.bool(t.qkv_bias_key, True) if t.qkv_bias_key else True
     pre_norm = c.bool(t.pre_norm_key, False) if t.pre_norm_key else t.pre_norm
@@ -253,13 +269,14 @@ def encoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
     elif t.task_types:
         c.touch("task_type_vocab_size")
     token_types = c.int("type_vocab_size", t.type_vocab_default, minimum=0) if t.token_types and more.token_types else 0
+    embed_norm = c.bool(t.embed_norm_key, False) if t.embed_norm_key else t.embed_norm
     return ModelSpec(
         name=name, architecture=architecture, model_type=model_type,
         hidden_size=d,
         embedding=EmbeddingSpec(c.int("vocab_size"), e, tied_head=tied and head != "none",
-                                position="rotary" if t.sinusoidal_param else "learned",
-                                max_positions=0 if t.sinusoidal_param else positions + t.position_offset,
-                                token_types=token_types, norm=_ln("norm_embed", e) if t.embed_norm else None,
+                                position=position,
+                                max_positions=positions + t.position_offset if position == "learned" else 0,
+                                token_types=token_types, norm=_ln("norm_embed", e) if embed_norm else None,
                                 project_to=d if project else None),
         stacks=(StackSpec("encoder", d, (layer,) * n, final_norm=_ln("norm_final", d) if pre_norm else None,
                           extra=stack_extra, causal=head == "lm"),),

@@ -337,3 +337,70 @@ ADAPTERS: dict = {
     "gte": rope_bert,
     "jina_embeddings_v3": rope_bert,
 }
+
+
+# --------------------------------------------------------------------------------------------------
+# ESM C (EvolutionaryScale) and FNet
+
+
+def esmc(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """ESM C (esmc/modeling_esmc.py): pre-LN layers with LayerNorms that have biases (input_layernorm,
+    post_attention_layernorm), q/k/v/o (biases by attention_bias) with full-width q_norm / k_norm LayerNorms
+    without bias, a SwiGLU MLP (biases by mlp_bias), a bias-free final LayerNorm, RoPE, no position table.
+    EsmcMaskedLMHead: dense [d, d] + LayerNorm + decoder Linear(d, vocab) with its own bias, never tied to
+    embed_tokens (the class declares no tied weights)."""
+    d = c.int("hidden_size")
+    n = c.int("num_hidden_layers", minimum=0)
+    heads = c.int("num_attention_heads")
+    kv = c.int("num_key_value_heads", heads)
+    hd = c.int("head_dim", d // heads)
+    if heads * hd != d or kv * hd != d:  # EsmcAttention's q_norm / k_norm are LayerNorm(hidden_size)
+        raise UnsupportedArchitectureError(f"{c.origin}: esmc with heads x head_dim != hidden_size (q/k norms of "
+                                           "hidden_size over narrower projections) is not described")
+    bias = c.bool("attention_bias", False)
+    layer = LayerSpec(attention=AttentionSpec(heads, kv, hd, qkv_bias=bias, o_bias=bias),
+                      ffn=MlpSpec(c.int("intermediate_size"), gated=True, bias=c.bool("mlp_bias", False),
+                                  activation=c.str("hidden_act", "silu")),
+                      norms=(_ln("norm_attn_in", d), _ln("norm_mlp_in", d)),
+                      extra=_vec("attn.norm_q.weight", "norm_q", d) + _vec("attn.norm_k.weight", "norm_k", d))
+    c.touch("tie_word_embeddings")  # EsmcForMaskedLM ties nothing
+    head_spec = HeadSpec(kind="none") if head == "none" else _mlm_head(d)
+    embedding = EmbeddingSpec(c.int("vocab_size"), d, tied_head=False, position="rotary")
+    stack = StackSpec("encoder", d, (layer,) * n, final_norm=_ln("norm_final", d, False), causal=False)
+    return _spec(c, model_type, name=name, architecture=architecture, d=d, embedding=embedding, stacks=(stack,),
+                 head=head_spec, max_context=c.int("max_position_embeddings", 2048))
+
+
+def fnet(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """FNet (fnet/modeling_fnet.py): BERT's embeddings (word, position, token types, LayerNorm) plus a projection
+    Linear(d, d) with bias; each layer mixes tokens with a parameter-free 2-D Fourier transform (FNetFourierTransform:
+    no attention, no weights) followed by a LayerNorm, then BERT's MLP and LayerNorm. FNetForMaskedLM keeps the
+    pooler; its head is BERT's (transform dense + LayerNorm, decoder tied to the embeddings, bias)."""
+    _refuse_pretraining(c, architecture, model_type)
+    d = c.int("hidden_size")
+    n = c.int("num_hidden_layers", minimum=0)
+    vocab = c.int("vocab_size")
+    c.touch("use_tpu_fourier_optimizations", "tpu_short_seq_length")  # DFT matrices are buffers
+    layer = LayerSpec(ffn=MlpSpec(c.int("intermediate_size"), gated=False, bias=True,
+                                  activation=c.str("hidden_act", "gelu_new")),
+                      norms=(_ln("norm_attn_out", d), _ln("norm_mlp_out", d)))
+    tied = c.bool("tie_word_embeddings", True)
+    extra: tuple[ExtraTensor, ...] = ()
+    if head == "none":
+        head_spec = HeadSpec(kind="none", pooler=True)
+    else:
+        head_spec = replace(_mlm_head(d), pooler=True)
+        if not tied:
+            extra = _vec("mlm.decoder.bias", "mlm_bias", vocab)
+    positions = c.int("max_position_embeddings", 512)
+    embedding = EmbeddingSpec(vocab, d, tied_head=tied and head != "none", position="learned", max_positions=positions,
+                              token_types=c.int("type_vocab_size", 4, minimum=0), norm=_ln("norm_embed", d),
+                              project_to=d)
+    stack = StackSpec("encoder", d, (layer,) * n, causal=False)
+    return _spec(c, model_type, name=name, architecture=architecture, d=d, embedding=embedding, stacks=(stack,),
+                 head=head_spec, extra=extra, max_context=positions,
+                 warnings=("fnet: tokens are mixed by a parameter-free 2-D Fourier transform (no attention); its "
+                           "O(n log n) FLOPs per layer are not counted",))
+
+
+ADAPTERS.update({"esmc": esmc, "fnet": fnet})
