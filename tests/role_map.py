@@ -1103,3 +1103,72 @@ add_table({
     ],
 })
 # ---- end of helper E's families ----
+
+
+_SA = rf"{M}layers\.{L}\.self_attention\."
+_D_TABLE3: dict[str, list[Rule]] = {
+    # HYV3DecoderLayer (modeling_hy_v3.py): Qwen3's attention (per-head q/k norms), a dense MLP or HYV3MoE (router
+    # `gate`, fused experts, shared_experts MLP with mlp_bias biases)
+    "hy_v3": QWEN3 + _fused_experts(M) + _shared_experts(M, "shared_experts") + [
+        Rule(rf"{M}layers\.{L}\.mlp\.shared_experts\.{x}_proj\.bias", f"shared_{x}", "decoder")
+        for x in ("gate", "up", "down")],
+    # MiMoV2FlashDecoderLayer (modeling_mimo_v2_flash.py): Llama's block, per-head sinks on the sliding layers, a
+    # dense MLP or MiMoV2FlashMoE (router `gate`, fused experts)
+    "mimo_v2_flash": LLAMA + [Rule(rf"{M}layers\.{L}\.self_attn\.sinks", "attn_sinks", "decoder")] + _fused_experts(M),
+    # JetMoeDecoderLayer (modeling_jetmoe.py): JetMoeAttention = JetMoeMoA `experts` (router.layer, input_linear =
+    # the routed q experts [E, kv x kv_channels, hidden], output_linear = the routed o experts, `bias` = the
+    # output bias) + the shared kv_proj; JetMoeMoE `mlp` (router.layer, input_linear [E, 2I, H] = fused gate/up
+    # experts, output_linear = down experts, `bias` = the output bias)
+    "jetmoe": [
+        Rule(rf"{M}embed_tokens\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head"),
+        Rule(rf"{M}norm\.weight", "norm_final", "decoder"),
+        Rule(rf"{M}layers\.{L}\.input_layernorm\.weight", "norm_attn_in", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_attention_layernorm\.weight", "norm_mlp_in", "decoder"),
+        Rule(rf"{_SA}experts\.router\.layer\.weight", "router", "decoder"),
+        Rule(rf"{_SA}experts\.input_linear\.weight", "attn_q", "decoder", layout="experts"),
+        Rule(rf"{_SA}experts\.output_linear\.weight", "attn_o", "decoder", layout="experts"),
+        Rule(rf"{_SA}experts\.bias", "attn_o", "decoder"),
+        Rule(rf"{_SA}kv_proj\.weight", "attn_qkv", "decoder"),
+        Rule(rf"{M}layers\.{L}\.mlp\.router\.layer\.weight", "router", "decoder"),
+        Rule(rf"{M}layers\.{L}\.mlp\.input_linear\.weight", "expert_gate_up", "decoder", layout="experts"),
+        Rule(rf"{M}layers\.{L}\.mlp\.output_linear\.weight", "expert_down", "decoder", layout="experts"),
+        Rule(rf"{M}layers\.{L}\.mlp\.bias", "expert_down", "decoder"),
+    ],
+}
+# Gemma4TextDecoderLayer (modeling_gemma4.py): Gemma 3's sandwich block and q/k norms, per-layer-input gate,
+# projection and norm, and the model's per-layer embeddings; with enable_moe_block, `router` (proj, scale,
+# per_expert_scale), fused `experts` and three more norms, while the dense `mlp` always runs beside them
+# (paramscope: the MoE's shared expert), hence a second table used for MoE configs.
+_G4 = GEMMA3_TEXT + [
+    Rule(rf"{M}embed_tokens_per_layer\.weight", "embed", "decoder"),  # paramscope: tensors of the decoder stack
+    Rule(rf"{M}per_layer_model_projection\.weight", "embed_proj", "decoder"),
+    Rule(rf"{M}per_layer_projection_norm\.weight", "norm_embed", "decoder"),
+    Rule(rf"{M}layers\.{L}\.per_layer_input_gate\.weight", "other", "decoder"),
+    Rule(rf"{M}layers\.{L}\.per_layer_projection\.weight", "other", "decoder"),
+    Rule(rf"{M}layers\.{L}\.post_per_layer_input_norm\.weight", "norm_embed", "decoder"),
+]
+_D_TABLE3["gemma4_text"] = _G4
+_G4_MOE = [r for r in _G4 if r.role not in ("mlp_gate", "mlp_up", "mlp_down")] + [
+    Rule(rf"{M}layers\.{L}\.mlp\.gate_proj\.weight", "shared_gate", "decoder"),
+    Rule(rf"{M}layers\.{L}\.mlp\.up_proj\.weight", "shared_up", "decoder"),
+    Rule(rf"{M}layers\.{L}\.mlp\.down_proj\.weight", "shared_down", "decoder"),
+    Rule(rf"{M}layers\.{L}\.router\.(?:proj\.weight|scale|per_expert_scale)", "router", "decoder"),
+    Rule(rf"{M}layers\.{L}\.experts\.gate_up_proj", "expert_gate_up", "decoder", layout="experts"),
+    Rule(rf"{M}layers\.{L}\.experts\.down_proj", "expert_down", "decoder", layout="experts"),
+    Rule(rf"{M}layers\.{L}\.post_feedforward_layernorm_[12]\.weight", "norm_mlp_out", "decoder"),
+    Rule(rf"{M}layers\.{L}\.pre_feedforward_layernorm_2\.weight", "norm_mlp_in", "decoder"),
+]
+TABLE.update(_D_TABLE3)
+_COMPILED.update({k: [(re.compile(r.regex), r) for r in rules] for k, rules in _D_TABLE3.items()})
+
+
+def check_gemma4(config: dict, name: str, params) -> list[str]:
+    """check() for Gemma 4's text model, with the MoE table when enable_moe_block is set."""
+    if not config.get("enable_moe_block"):
+        return check(config, name, params)
+    table = _COMPILED["gemma4_text"]
+    try:
+        _COMPILED["gemma4_text"] = [(re.compile(r.regex), r) for r in _G4_MOE]
+        return check(config, name, params)
+    finally:
+        _COMPILED["gemma4_text"] = table

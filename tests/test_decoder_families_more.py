@@ -71,6 +71,33 @@ CASES = {
                     use_mem_rope=True, layers_block_type=["mamba", "hybrid", "mamba", "hybrid", "hybrid", "mamba"])),
     "zamba2-defaults": ("zamba2", "Zamba2ForCausalLM", dict(S, num_hidden_layers=54, num_key_value_heads=4,
                                                              n_mamba_heads=4, mamba_d_state=8, adapter_rank=8)),
+    "hy_v3": ("hy_v3", "HYV3ForCausalLM",
+              dict(S, head_dim=16, moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2, num_shared_experts=2,
+                   mlp_bias=True, attention_bias=True, mlp_layer_types=["dense", "sparse", "dense"])),
+    "hy_v3-defaults": ("hy_v3", "HYV3ForCausalLM",
+                       dict(S, head_dim=16, moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2)),
+    "mimo_v2_flash": ("mimo_v2_flash", "MiMoV2FlashForCausalLM",
+                      dict(S, num_key_value_heads=1, head_dim=24, v_head_dim=16, moe_intermediate_size=32,
+                           n_routed_experts=4, num_experts_per_tok=2, attention_bias=True, sliding_window=8,
+                           layer_types=["sliding_attention", "full_attention", "sliding_attention"],
+                           mlp_layer_types=["dense", "sparse", "dense"])),
+    "jetmoe": ("jetmoe", "JetMoeForCausalLM",
+               dict(hidden_size=64, num_hidden_layers=2, vocab_size=300, num_key_value_heads=2, kv_channels=24,
+                    intermediate_size=48, num_local_experts=4, num_experts_per_tok=3, tie_word_embeddings=False)),
+    # per-layer head_dim / KV heads (per_layer_config), values from the keys on full layers, KV sharing with a
+    # double-wide MLP, the MoE block beside the dense MLP, per-layer embeddings
+    "gemma4_text": ("gemma4_text", "Gemma4ForCausalLM",
+                    dict(S, num_hidden_layers=4, head_dim=16,
+                         per_layer_config={"1": {"head_dim": 32, "num_key_value_heads": 1},
+                                           "3": {"head_dim": 32, "num_key_value_heads": 1}},
+                         attention_k_eq_v=True, num_kv_shared_layers=2, use_double_wide_mlp=True,
+                         enable_moe_block=True, num_experts=4, top_k_experts=2, moe_intermediate_size=32,
+                         hidden_size_per_layer_input=8, vocab_size_per_layer_input=64, sliding_window=8,
+                         layer_types=["sliding_attention", "full_attention", "sliding_attention", "full_attention"])),
+    # the config class's own derivation: global_head_dim on the full layers, no per-layer embeddings
+    "gemma4_text-derived": ("gemma4_text", "Gemma4ForCausalLM",
+                            dict(S, num_hidden_layers=6, head_dim=16, global_head_dim=32, hidden_size_per_layer_input=0,
+                                 attention_bias=True)),
 }
 TEXT = {"qwen3_5", "qwen3_5_moe"}
 
@@ -91,7 +118,8 @@ def test_total_and_tensors_equal_transformers(case):
     assert count(inv).total == sum(p.numel() for p in module.parameters())
     if config["model_type"] in role_map.TABLE:  # per role and per (stack, layer, role) shapes, independently
         params = tuple((n, tuple(p.shape), False) for n, p in module.named_parameters())
-        check = role_map.check_zamba if config["model_type"] in ("zamba", "zamba2") else role_map.check_d
+        check = {"zamba": role_map.check_zamba, "zamba2": role_map.check_zamba,
+                 "gemma4_text": role_map.check_gemma4}.get(config["model_type"], role_map.check_d)
         assert check(config, case, params) == []
 
 

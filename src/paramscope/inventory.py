@@ -153,7 +153,8 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
         items += _linear(f"{p}.q", r + "q", nh * hd * (2 if a.output_gate else 1), q_in, a.qkv_bias)
         if not a.kv_shared:
             items += _linear(f"{p}.k", r + "k", nkv * hd, kv_in, a.qkv_bias)
-            items += _linear(f"{p}.v", r + "v", nkv * vd, kv_in, a.qkv_bias)
+            if not a.values_from_keys:
+                items += _linear(f"{p}.v", r + "v", nkv * vd, kv_in, a.qkv_bias)
     items += _linear(f"{p}.o", r + "o", hidden, nh * vd, a.o_bias)
     if a.qk_norm != "none":
         qw, kw = (hd, hd) if a.qk_norm == "head" else (nh * hd, nkv * hd)
@@ -172,6 +173,19 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
     if a.rel_bias_buckets:
         items.append((f"{p}.rel_bias.weight", "rel_bias", (a.rel_bias_buckets, nh)))
     return items
+
+
+def _attention_experts(a: AttentionSpec, hidden: int) -> list[Tensor]:
+    """Mixture of attention heads (JetMoE's JetMoeMoA, transformers jetmoe/modeling_jetmoe.py): a router
+    [experts, hidden], routed q experts [kv heads x head_dim, hidden] and o experts [hidden, kv heads x
+    head_dim] of which a token uses num_heads / num_kv_heads, the MoA's output bias [hidden] and one shared
+    fused k/v projection [2 x kv heads x head_dim, hidden]."""
+    w, e, k = a.num_kv_heads * a.head_dim, a.experts, a.num_heads // a.num_kv_heads
+    return [Tensor("attn.router.weight", "router", (e, hidden)),
+            Tensor("attn.q_experts.weight", "attn_q", (w, hidden), experts=e, active=k),
+            Tensor("attn.o_experts.weight", "attn_o", (hidden, w), experts=e, active=k),
+            Tensor("attn.o_experts.bias", "attn_o", (hidden,)),
+            Tensor("attn.kv.weight", "attn_qkv", (2 * w, hidden))]
 
 
 def _mlp(m: MlpSpec, hidden: int, prefix: str, role_prefix: str) -> list[tuple[str, str, tuple[int, ...]]]:
@@ -215,7 +229,9 @@ def layer_tensors(layer: LayerSpec, hidden: int) -> list[Tensor]:
     def add(items, **kw):
         out.extend(Tensor(n, r, s, **kw) for n, r, s in items)
 
-    if layer.attention is not None:
+    if layer.attention is not None and layer.attention.experts:
+        out.extend(_attention_experts(layer.attention, hidden))
+    elif layer.attention is not None:
         add(_attention(layer.attention, hidden, first_norm))
     if layer.cross_attention is not None:
         add(_attention(layer.cross_attention, hidden, first_norm))

@@ -108,6 +108,13 @@ class AttentionSpec:
     # width of the attention's input when it is not the stack's hidden width (Zamba's shared block reads
     # concat(hidden state, original embedding): 2 x hidden); None = the stack's hidden width
     input_width: int | None = None
+    # mixture of attention heads (JetMoE's MoA): q and o projections are `experts` routed experts, each of
+    # num_kv_heads x head_dim (one fused k/v projection is shared); a token runs num_heads / num_kv_heads of
+    # them, so it has num_heads query heads over num_kv_heads cached K/V heads. 0 = ordinary attention
+    experts: int = 0
+    # the values are the key projection's output (Gemma 4's attention_k_eq_v global layers): no v projection,
+    # while the cache still keeps keys and values apart
+    values_from_keys: bool = False
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")
@@ -115,6 +122,15 @@ class AttentionSpec:
             check_dim(self.input_width, "attention input width")
             if self.fused_qkv or self.kv_lora_rank is not None:
                 raise ConfigError("an attention input width other than hidden is described for separate q/k/v only")
+        if self.values_from_keys and (self.fused_qkv or self.kv_lora_rank is not None or self.v_dim != self.head_dim):
+            raise ConfigError("values taken from the keys need separate q/k projections and v_head_dim == head_dim")
+        if self.experts:
+            check_dim(self.experts, "attention experts")
+            if self.num_heads // self.num_kv_heads > self.experts:
+                raise ConfigError(f"attention experts: {self.num_heads // self.num_kv_heads} per token exceed the "
+                                  f"{self.experts} experts")
+            if self.fused_qkv or self.kv_lora_rank is not None or self.output_gate or self.v_head_dim is not None:
+                raise ConfigError("attention experts are described for a separate k/v of head_dim only")
         check_dim(self.num_kv_heads, "num_key_value_heads")
         check_dim(self.head_dim, "head_dim")
         if self.v_head_dim is not None:

@@ -90,6 +90,9 @@ class Traits:
     # config.head_dim, NemotronAttention config.num_key_value_heads): a config without them builds nothing in
     # transformers, so it is refused naming the key
     required: tuple[str, ...] = ()
+    # deepseek-style MoE: dense layers before the first routed one when neither mlp_layer_types nor
+    # first_k_dense_replace is stated (HYV3Config: the first layer)
+    dense_prefix_default: int = 0
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -193,6 +196,10 @@ FAMILIES: dict[str, Traits] = {
     # router whose expert_bias is a buffer (use_expert_bias)
     "lfm2_moe": Traits(tie_default=True, qk_norm="head", linear="short_conv", linear_pattern="full_attn_idxs",
                        linear_type="conv", moe="lfm2_moe", required=("layer_types",)),
+    # Hunyuan 3 (hy_v3/modeling_hy_v3.py): per-head q/k RMSNorms, DeepSeek-style routed + shared experts with a
+    # score-correction buffer, dense layers by mlp_layer_types (default: the first)
+    "hy_v3": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
+                    qk_norm="head", moe="deepseek", dense_prefix_default=1),
     "deepseek_v32": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
                            moe="deepseek", indexed=True),
     "qwen3_5_text": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
@@ -368,7 +375,7 @@ def _no_indexer(indexer: dict) -> dict:
     return dict(index_topk=indexer["index_topk"], index_heads=0, index_head_dim=0)
 
 
-def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
+def _moe_layers(c: Cfg, n: int, kind: str, dense_prefix: int = 0) -> list[bool]:
     """Which layers have a routed-expert feed-forward."""
     if kind == "mixtral" and c.int(("num_local_experts", "num_experts"), 1, minimum=0) == 0:
         return [False] * n  # GraniteMoeHybrid accepts 0 experts: the layer keeps only its shared MLP
@@ -419,7 +426,7 @@ def _moe_layers(c: Cfg, n: int, kind: str) -> list[bool]:
                 raise ConfigError(f"{c.origin}: {c.prefix}mlp_layer_types: expected {n} entries of dense/sparse")
             c.touch("first_k_dense_replace", "moe_layer_freq")
             return [x == "sparse" for x in types]
-        first = c.int("first_k_dense_replace", 0, minimum=0)
+        first = c.int("first_k_dense_replace", dense_prefix, minimum=0)
         freq = c.int("moe_layer_freq", 1)
         return [i >= first and i % freq == 0 for i in range(n)]
     raise AssertionError(kind)
@@ -556,7 +563,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         indexer = dict(index_topk=c.int("index_topk"), index_heads=c.int("index_n_heads"),
                        index_head_dim=c.int("index_head_dim"))
         own_indexer = _indexer_layers(c, n)
-    moe_flags = _moe_layers(c, n, t.moe) if t.moe else [False] * n
+    moe_flags = _moe_layers(c, n, t.moe, t.dense_prefix_default) if t.moe else [False] * n
     norms = tuple(_norm(t, r, hidden) for r in norm_roles)
     dense = MlpSpec(_FFN_WIDTH[t.ffn_width](c) if t.ffn_width else c.int("intermediate_size"), gated=t.gated, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
                     activation=act) if not all(moe_flags) else None

@@ -21,6 +21,7 @@ from ..spec import (
     StackSpec,
 )
 from .common import common_fields, layernorm
+from . import gemma3n
 from .config_access import Cfg
 from .mixers import mamba2, olmo_gated_deltanet, zamba_mamba
 
@@ -237,7 +238,87 @@ def zamba2(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
                        mamba_norm=NormSpec("norm_attn_in", d))
 
 
+def _mlp_types(c: Cfg, n: int, default: list[str]) -> list[str]:
+    types = c.str_list("mlp_layer_types")
+    types = default if types is None else types
+    if len(types) != n or not set(types) <= {"dense", "sparse"}:
+        raise ConfigError(f"{c.origin}: {c.prefix}mlp_layer_types: expected {n} entries of dense/sparse")
+    return types
+
+
+def mimo_v2_flash(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """MiMo-V2-Flash (transformers mimo_v2_flash/modeling_mimo_v2_flash.py): layer_types mixes full attention
+    (num_key_value_heads) and sliding-window attention with twice the KV heads and a learned per-head sink;
+    q and k are head_dim wide, v and the output v_head_dim, biases on q/k/v with attention_bias and never on
+    o_proj; pre-norm RMSNorms; a dense SwiGLU MLP or (mlp_layer_types "sparse") DeepSeek-style routed experts
+    without shared experts (sigmoid router with a score-correction buffer). Defaults (MiMoV2FlashConfig):
+    layer 0 and every 6th layer full attention, layer 0 dense; a stated sliding_window_size is the window
+    minus the query (sliding_window = sliding_window_size + 1)."""
+    from .decoders import _moe_spec
+
+    d = c.int("hidden_size", 4096)
+    n = c.int("num_hidden_layers", 48, minimum=0)
+    heads, kv = c.int("num_attention_heads", 64), c.int("num_key_value_heads", 4)
+    head_dim, v_dim = c.int("head_dim", 192), c.int("v_head_dim", 128)
+    bias = c.bool("attention_bias", False)
+    window = c.int("sliding_window_size") + 1 if c.has("sliding_window_size") else c.int("sliding_window", 129)
+    c.touch("sliding_window", "attention_value_scale")  # a scale of the values at run time
+    types = _layer_types(c, n, {"full_attention", "sliding_attention"},
+                         ["full_attention" if i == 0 or not (i + 1) % 6 else "sliding_attention" for i in range(n)])
+    mlp_types = _mlp_types(c, n, ["dense"] + ["sparse"] * (n - 1))
+    act = c.str("hidden_act", "silu")
+    dense = MlpSpec(c.int("intermediate_size", 16384), gated=True, activation=act)
+    if "sparse" in mlp_types:
+        moe = _moe_spec(c, "deepseek", d, False, act)
+    else:
+        moe = None
+        c.touch("n_routed_experts", "num_experts_per_tok", "moe_intermediate_size", "n_shared_experts")
+    c.touch("first_k_dense_replace")
+    norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
+    attn = {"full_attention": AttentionSpec(heads, kv, head_dim, v_head_dim=v_dim, qkv_bias=bias),
+            "sliding_attention": AttentionSpec(heads, 2 * kv, head_dim, v_head_dim=v_dim, qkv_bias=bias, sinks=True,
+                                               window=window)}
+    cache: dict = {}
+    layers = []
+    for t, m in zip(types, mlp_types):
+        if (t, m) not in cache:
+            cache[(t, m)] = LayerSpec(attention=attn[t], ffn=moe if m == "sparse" else dense, norms=norms)
+        layers.append(cache[(t, m)])
+    stack = StackSpec("decoder", d, tuple(layers), final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 152576), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"))
+
+
+def jetmoe(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """JetMoE (transformers jetmoe/modeling_jetmoe.py): every layer's attention is a mixture of attention heads
+    (JetMoeAttention + JetMoeMoA: AttentionSpec.experts): num_local_experts q/o experts of num_key_value_heads
+    x kv_channels each, num_experts_per_tok of them per token, one shared fused kv_proj, an output bias; the
+    feed-forward is a mixture of GLU experts (JetMoeMoE: input_linear [experts, 2 x intermediate, hidden],
+    output_linear [experts, hidden, intermediate], router.layer) with an output bias [hidden]. Pre-norm
+    RMSNorms; num_attention_heads is derived (JetMoeConfig: num_key_value_heads x num_experts_per_tok)."""
+    d = c.int("hidden_size", 2048)
+    n = c.int("num_hidden_layers", 12, minimum=0)
+    kv, hd = c.int("num_key_value_heads", 16), c.int("kv_channels", 128)
+    experts, top_k = c.int("num_local_experts", 8), c.int("num_experts_per_tok", 2)
+    c.touch("num_attention_heads")  # JetMoeConfig.__post_init__ overwrites it with kv heads x top-k
+    act = c.str("activation_function", "silu")
+    moe = MoeSpec(num_experts=experts, top_k=top_k,
+                  expert=MlpSpec(c.int("intermediate_size", 5632), gated=True, fused_gate_up=True, activation=act),
+                  stacked=True)
+    layer = LayerSpec(attention=AttentionSpec(kv * top_k, kv, hd, experts=experts), ffn=moe,
+                      norms=(NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d)),
+                      extra=(ExtraTensor("mlp.bias", "expert_down", (d,)),))
+    stack = StackSpec("decoder", d, (layer,) * n, final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 32000), stacks=(stack,), tied=c.bool("tie_word_embeddings", True),
+                    max_context=c.opt_int("max_position_embeddings"))
+
+
 ADAPTERS: dict = {
+    "gemma4_text": gemma3n.gemma4_text,
+    "jetmoe": jetmoe,
+    "mimo_v2_flash": mimo_v2_flash,
     "zamba": zamba,
     "zamba2": zamba2,
     "qwen3_5": text_of_composite,
