@@ -161,6 +161,14 @@ CASES = {
                                                num_attention_heads=4, num_key_value_heads=2, head_dim=16,
                                                sliding_window=16),
                               downsample_factor=2, tie_word_embeddings=False)),
+    "modernvbert": ("ModernVBertForMaskedLM",
+                    dict(text_config=dict(model_type="modernbert", vocab_size=300, hidden_size=64, intermediate_size=96,
+                                          num_hidden_layers=3, num_attention_heads=4, classifier_bias=True,
+                                          pad_token_id=0, eos_token_id=1, bos_token_id=2, cls_token_id=2,
+                                          sep_token_id=1),
+                         vision_config=dict(hidden_size=32, intermediate_size=48, num_hidden_layers=2,
+                                            num_attention_heads=4, image_size=32, patch_size=8),
+                         pixel_shuffle_factor=2, tie_word_embeddings=True)),
 }
 
 

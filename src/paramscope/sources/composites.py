@@ -21,6 +21,7 @@ ADAPTERS: dict = {
     "got_ocr2": multimodal.got_ocr2,
     "git": multimodal.git,
     "voxtral_realtime": multimodal.voxtral_realtime,
+    "modernvbert": multimodal.modernvbert,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

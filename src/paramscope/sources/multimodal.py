@@ -347,7 +347,7 @@ def _text_lm(c: Cfg, *, name: str, architecture: str, head: str, tied: bool, key
 
 
 def _text_lm_of(c: Cfg, text: Cfg, *, name: str, architecture: str, head: str, tied: bool,
-                key: str = "text_config") -> ModelSpec:
+                key: str = "text_config", text_architecture: str | None = None) -> ModelSpec:
     from ..errors import UnsupportedArchitectureError
     from ..spec import EmbeddingSpec
     from .hf_config import ADAPTERS
@@ -363,9 +363,9 @@ def _text_lm_of(c: Cfg, text: Cfg, *, name: str, architecture: str, head: str, t
     for k in ("torch_dtype", "dtype", "quantization_config"):  # stated once, at the top level
         if k not in data and c.raw(k) is not None:
             data[k] = c.raw(k)
-    lm = adapter(text.with_data(data), mt, name=name, architecture=f"{mt}ForCausalLM", head=head)
+    lm = adapter(text.with_data(data), mt, name=name, architecture=text_architecture or f"{mt}ForCausalLM", head=head)
     e = lm.embedding
-    return replace(lm, embedding=EmbeddingSpec(e.vocab_size, e.width, tied_head=tied and head == "lm",
+    return replace(lm, embedding=EmbeddingSpec(e.vocab_size, e.width, tied_head=tied and lm.head.kind != "none",
                                                position=e.position, max_positions=e.max_positions,
                                                token_types=e.token_types, norm=e.norm, project_to=e.project_to),
                    architecture=architecture)
@@ -789,3 +789,22 @@ def voxtral_realtime(c: Cfg, model_type: str, *, name: str, architecture: str, h
     return replace(lm, model_type=model_type, stacks=lm.stacks + (tower,), extra=lm.extra + proj,
                    warnings=lm.warnings + (_tower_warning("audio"), "the streaming audio encoder's own sliding-window "
                                            "cache is not modelled; KV figures cover the language model"))
+
+
+def modernvbert(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """ModernVBERT (modernvbert/modeling_modernvbert.py): a ModernBERT text encoder (the text_config, described by
+    the modernbert adapter with its prediction head: dense [hidden, hidden] with a bias by classifier_bias and a
+    LayerNorm, then lm_head with a bias by decoder_bias), a SigLIP vision tower with its attention-pooling head,
+    and a connector Linear [text hidden, vision hidden x pixel_shuffle_factor^2] without bias after a pixel
+    shuffle. The lm_head is tied to the token embedding when the top-level tie_word_embeddings (default false;
+    _tied_weights_keys)."""
+    v = _defaults(c.sub("vision_config"), _SIGLIP_DEFAULTS)
+    tower = _siglip_tower(v)
+    v.touch("layer_norm_eps", "attention_dropout")
+    lm = _text_lm_of(c, c.sub("text_config"), name=name, architecture=architecture, head=head,
+                     tied=c.bool("tie_word_embeddings", False), text_architecture="ModernBertForMaskedLM")
+    f = c.int("pixel_shuffle_factor", 4)
+    proj = _linear("projector.modality_projection", lm.hidden_size, tower.hidden_size * f * f, False)
+    c.touch("image_token_id", "classifier_pooling", "classifier_bias", "initializer_cutoff_factor")
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (tower,), extra=lm.extra + proj,
+                   warnings=lm.warnings + (_tower_warning("vision"),))
