@@ -1102,6 +1102,26 @@ add_table({
         Rule(rf"{_FN}pooler\.dense\.{WB}", "pooler"),
     ],
 })
+_XT = r"(?:transformer\.)?"
+# XLMModel / FlaubertModel: position_embeddings, lang_embeddings, embeddings, layer_norm_emb; per layer
+# attentions.N (q_lin/k_lin/v_lin/out_lin), layer_norm1.N (after the attention residual unless pre_norm),
+# ffns.N (lin1, lin2), layer_norm2.N; XLMPredLayer.proj (tied weight, bias)
+_XLM = [
+    Rule(rf"{_XT}position_embeddings\.weight", "pos_embed"),
+    Rule(rf"{_XT}lang_embeddings\.weight", "type_embed"),
+    Rule(rf"{_XT}embeddings\.weight", "embed"),
+    Rule(rf"{_XT}layer_norm_emb\.{WB}", "norm_embed"),
+    Rule(rf"{_XT}attentions\.{L}\.q_lin\.{WB}", "attn_q", "encoder"),
+    Rule(rf"{_XT}attentions\.{L}\.k_lin\.{WB}", "attn_k", "encoder"),
+    Rule(rf"{_XT}attentions\.{L}\.v_lin\.{WB}", "attn_v", "encoder"),
+    Rule(rf"{_XT}attentions\.{L}\.out_lin\.{WB}", "attn_o", "encoder"),
+    Rule(rf"{_XT}layer_norm1\.{L}\.{WB}", "norm_attn_out", "encoder"),
+    Rule(rf"{_XT}ffns\.{L}\.lin1\.{WB}", "mlp_up", "encoder"),
+    Rule(rf"{_XT}ffns\.{L}\.lin2\.{WB}", "mlp_down", "encoder"),
+    Rule(rf"{_XT}layer_norm2\.{L}\.{WB}", "norm_mlp_out", "encoder"),
+    Rule(rf"pred_layer\.proj\.{WB}", "lm_head"),
+]
+add_table({"xlm": _XLM, "flaubert": _XLM})
 # ---- end of helper E's families ----
 
 

@@ -105,10 +105,19 @@ CASES: dict[str, tuple[str, str, dict]] = {
     "fnet": ("fnet", "FNetForMaskedLM", dict(BERTISH, pad_token_id=3)),
     "fnet-untied": ("fnet", "FNetForMaskedLM", dict(BERTISH, pad_token_id=3, tie_word_embeddings=False)),
     "fnet-model": ("fnet", "FNetModel", dict(BERTISH, pad_token_id=3)),
+    "xlm": ("xlm", "XLMWithLMHeadModel", dict(emb_dim=64, n_layers=3, n_heads=4, vocab_size=300, n_langs=3,
+                                              max_position_embeddings=128, causal=True)),
+    "xlm-untied": ("xlm", "XLMWithLMHeadModel", dict(emb_dim=64, n_layers=2, n_heads=4, vocab_size=300,
+                                                     tie_word_embeddings=False, gelu_activation=False)),
+    "xlm-model": ("xlm", "XLMModel", dict(emb_dim=64, n_layers=2, n_heads=4, vocab_size=300, n_langs=2,
+                                          use_lang_emb=False)),
+    "flaubert": ("flaubert", "FlaubertWithLMHeadModel", dict(emb_dim=64, n_layers=3, n_heads=4, vocab_size=300)),
+    "flaubert-prenorm": ("flaubert", "FlaubertModel", dict(emb_dim=64, n_layers=3, n_heads=4, vocab_size=300,
+                                                           pre_norm=True, n_langs=2)),
 }
 # cases whose norms change meaning with a config switch the name table cannot see (X-MOD pre_norm: the same
 # LayerNorm modules run before attention and the MLP); their totals are still compared
-NO_ROLE_TABLE = {"xmod-prenorm"}
+NO_ROLE_TABLE = {"xmod-prenorm", "flaubert-prenorm"}
 
 
 def _config(case: str) -> tuple[dict, object]:

@@ -404,3 +404,49 @@ def fnet(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
 
 
 ADAPTERS.update({"esmc": esmc, "fnet": fnet})
+
+
+# --------------------------------------------------------------------------------------------------
+# XLM and FlauBERT
+
+
+def xlm(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """XLM (xlm/modeling_xlm.py) and FlauBERT (flaubert/modeling_flaubert.py): a learned position table
+    [max_position_embeddings, emb_dim] (sinusoidal_embeddings only initialises it), language embeddings
+    [n_langs, emb_dim] when n_langs > 1 and use_lang_emb, the token table [vocab, emb_dim] and layer_norm_emb;
+    each layer: MultiHeadAttention (q_lin / k_lin / v_lin / out_lin with biases), layer_norm1, TransformerFFN
+    (lin1 [4 x emb_dim, emb_dim], lin2, biases), layer_norm2 -- after each sub-block, or (FlauBERT pre_norm)
+    before it; no final norm. The LM head (XLMPredLayer.proj) is a Linear(emb_dim, vocab) with bias, tied to
+    the token table; asm (an adaptive softmax) is refused. causal=true makes the attention causal."""
+    d = c.int("emb_dim")
+    n = c.int("n_layers", minimum=0)
+    heads = _heads(c, d, "n_heads")
+    vocab = c.int("vocab_size")
+    if not c.bool("is_encoder", True):
+        raise UnsupportedArchitectureError(f"{c.origin}: is_encoder=false: transformers' {model_type} builds only "
+                                           "encoders (XLMModel raises NotImplementedError)")
+    if head != "none" and c.bool("asm", False):
+        raise UnsupportedArchitectureError(f"{c.origin}: asm=true (an adaptive-softmax output layer) is not described")
+    c.touch("asm", "asm_cutoffs", "asm_div_value", "sinusoidal_embeddings", "start_n_top", "end_n_top",
+            "unk_index", "mask_index", "lang_id", "pad_index", "eos_index", "lang2id", "id2lang")
+    pre = c.bool("pre_norm", False) if model_type == "flaubert" else False
+    roles = ("norm_attn_in", "norm_mlp_in") if pre else ("norm_attn_out", "norm_mlp_out")
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, d // heads, qkv_bias=True, o_bias=True),
+                      ffn=MlpSpec(4 * d, gated=False, bias=True,
+                                  activation="gelu" if c.bool("gelu_activation", True) else "relu"),
+                      norms=tuple(_ln(r, d) for r in roles))
+    extra: tuple[ExtraTensor, ...] = ()
+    langs, lang_emb = c.int("n_langs", 1), c.bool("use_lang_emb", True)
+    if langs > 1 and lang_emb:
+        extra = (ExtraTensor("lang_embed.weight", "type_embed", (langs, d)),)
+    tied = c.bool("tie_word_embeddings", True)
+    positions = c.int("max_position_embeddings", 512)
+    embedding = EmbeddingSpec(vocab, d, tied_head=tied and head != "none", position="learned",
+                              max_positions=positions, norm=_ln("norm_embed", d))
+    stack = StackSpec("encoder", d, (layer,) * n, causal=c.bool("causal", False))
+    return _spec(c, model_type, name=name, architecture=architecture, d=d, embedding=embedding, stacks=(stack,),
+                 head=HeadSpec(kind="none") if head == "none" else HeadSpec(kind="lm", bias=True), extra=extra,
+                 max_context=positions)
+
+
+ADAPTERS.update({"xlm": xlm, "flaubert": xlm})
