@@ -169,6 +169,17 @@ CASES = {
                          vision_config=dict(hidden_size=32, intermediate_size=48, num_hidden_layers=2,
                                             num_attention_heads=4, image_size=32, patch_size=8),
                          pixel_shuffle_factor=2, tie_word_embeddings=True)),
+    "phi4_multimodal": ("Phi4MultimodalForCausalLM",
+                        dict(vocab_size=300, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                             num_attention_heads=4, num_key_value_heads=2, pad_token_id=0, bos_token_id=1,
+                             eos_token_id=2, tie_word_embeddings=True,
+                             vision_config=dict(hidden_size=32, intermediate_size=48, num_hidden_layers=2,
+                                                num_attention_heads=4, image_size=32, patch_size=8, crop_size=32),
+                             audio_config=dict(hidden_size=48, intermediate_size=64, num_blocks=2, num_attention_heads=4,
+                                               ext_pw_out_channel=40, depthwise_separable_out_channel=48,
+                                               depthwise_multiplier=2, kernel_size=5, nemo_conv_channels=16,
+                                               time_reduction=16, nemo_final_size=5, bias_max_distance=50,
+                                               bias_symmetric=True, downsample_rate=2))),
 }
 
 

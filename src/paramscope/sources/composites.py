@@ -22,6 +22,7 @@ ADAPTERS: dict = {
     "git": multimodal.git,
     "voxtral_realtime": multimodal.voxtral_realtime,
     "modernvbert": multimodal.modernvbert,
+    "phi4_multimodal": multimodal.phi4_multimodal,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

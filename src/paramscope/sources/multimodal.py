@@ -8,6 +8,8 @@ qwen2_vl/modeling_qwen2_vl.py.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import replace
 
 from ..errors import ConfigError
@@ -808,3 +810,78 @@ def modernvbert(c: Cfg, model_type: str, *, name: str, architecture: str, head: 
     c.touch("image_token_id", "classifier_pooling", "classifier_bias", "initializer_cutoff_factor")
     return replace(lm, model_type=model_type, stacks=lm.stacks + (tower,), extra=lm.extra + proj,
                    warnings=lm.warnings + (_tower_warning("vision"),))
+
+
+def _phi4_audio_tower(a: Cfg) -> StackSpec:
+    """Phi-4-multimodal's Conformer audio encoder (phi4_multimodal/modeling_phi4_multimodal.py
+    Phi4MultimodalAudioModel). Front end (NemoConvSubsampling): a Conv2d [nemo_conv_channels, 1, 3, 3], then per
+    further halving of time_reduction a depthwise Conv2d [channels, 1, 3, 3] and a pointwise [channels, channels,
+    1, 1], all with bias, and out, a Linear [hidden, channels x nemo_final_size] with bias; a relative attention
+    bias table [bias_max_distance (x 2 unless bias_symmetric), heads]; the mean/variance normaliser holds
+    buffers. Each block: feed_forward_in and feed_forward_out (LayerNorm, gate_up [2 x intermediate, hidden],
+    down, with biases), attention (q/k/v/o with bias), a convolution module (LayerNorm; a GLU point-wise Conv1d
+    [2 x ext_pw_out_channel, hidden, 1] with bias and its b1/b2 [1, ext_pw_out_channel, 1]; a depthwise Conv1d
+    [hidden x depthwise_multiplier, 1, kernel_size] and a point-wise one [depthwise_separable_out_channel, hidden x
+    depthwise_multiplier, 1]; ext_pw_conv_1d [ext_pw_out_channel, hidden, 1]; all with bias), layer_norm_att and
+    layer_norm (with bias)."""
+    d, heads = a.int("hidden_size"), a.int("num_attention_heads")
+    inter, k = a.int("intermediate_size"), a.int("kernel_size", 3)
+    ext, mult = a.int("ext_pw_out_channel"), a.int("depthwise_multiplier", 1)
+    ds_out = a.int("depthwise_separable_out_channel")
+    block = ()
+    for ff in ("ff_in", "ff_out"):
+        block += _lnx(f"{ff}.norm", "norm_mlp_in", d) + _lin(f"{ff}.gate_up", "mlp_gate_up", 2 * inter, d) + \
+            _lin(f"{ff}.down", "mlp_down", d, inter)
+    for x, role in (("q", "attn_q"), ("k", "attn_k"), ("v", "attn_v")):
+        block += _lin(f"attn.{x}", role, d, d)
+    block += _lin("attn.o", "attn_o", d, d)
+    block += (_lnx("conv.norm", "norm_attn_in", d)
+              + (ExtraTensor("conv.glu.b1", "other", (1, ext, 1)), ExtraTensor("conv.glu.b2", "other", (1, ext, 1)),
+                 ExtraTensor("conv.glu.pw.weight", "other", (2 * ext, d, 1)), ExtraTensor("conv.glu.pw.bias", "other", (2 * ext,)),
+                 ExtraTensor("conv.dw.weight", "other", (d * mult, 1, k)), ExtraTensor("conv.dw.bias", "other", (d * mult,)),
+                 ExtraTensor("conv.pw.weight", "other", (ds_out, d * mult, 1)), ExtraTensor("conv.pw.bias", "other", (ds_out,)),
+                 ExtraTensor("conv.ext_pw.weight", "other", (ext, d, 1)), ExtraTensor("conv.ext_pw.bias", "other", (ext,)))
+              + _lnx("norm_att", "norm_attn_in", d) + _lnx("norm_out", "norm_mlp_out", d))
+    cc = a.int("nemo_conv_channels")
+    steps = max(int(math.log2(a.int("time_reduction", 8))), 1)
+    front = (ExtraTensor("embed.conv0.weight", "patch_embed", (cc, 1, 3, 3)), ExtraTensor("embed.conv0.bias", "patch_embed", (cc,)))
+    for i in range(steps - 1):
+        front += (ExtraTensor(f"embed.dw{i}.weight", "patch_embed", (cc, 1, 3, 3)),
+                  ExtraTensor(f"embed.dw{i}.bias", "patch_embed", (cc,)),
+                  ExtraTensor(f"embed.pw{i}.weight", "patch_embed", (cc, cc, 1, 1)),
+                  ExtraTensor(f"embed.pw{i}.bias", "patch_embed", (cc,)))
+    front += _lin("embed.out", "patch_embed", d, cc * a.int("nemo_final_size"))
+    buckets = a.int("bias_max_distance", 1000) * (1 if a.bool("bias_symmetric", False) else 2)
+    front += (ExtraTensor("rel_bias.weight", "rel_bias", (buckets, heads)),)
+    a.touch("activation", "chunk_size", "left_chunk", "conv_activation", "input_size", "conv_glu_type", "nemo_activation",
+            "feature_layer", "audio_token_id")
+    return StackSpec("audio", d, (LayerSpec(extra=block),) * a.int("num_blocks", minimum=0), component="audio",
+                     extra=front, causal=False)
+
+
+def phi4_multimodal(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Phi-4-multimodal (Microsoft 2025; phi4_multimodal/modeling_phi4_multimodal.py): a Phi-3 decoder from the
+    top-level keys (fused qkv_proj and gate_up_proj), a SigLIP vision tower with its pooling head
+    (Phi4MultimodalVisionModel) and the image embedding's global/sub-image separators [1, 1, vision hidden] and
+    [1, 1, 1, vision hidden] and img_projection_up [hidden, vision hidden] / img_projection_down [hidden, hidden]
+    with biases; a Conformer audio encoder (_phi4_audio_tower) and its speech and vision-speech projections (up
+    [hidden, audio hidden x downsample_rate], down [hidden, hidden], with biases). The lm_head is tied to the
+    embedding when tie_word_embeddings (default false; _tied_weights_keys)."""
+    from .decoders import decoder_spec
+
+    lm = decoder_spec(c, "phi3", name=name, architecture=architecture, head=head)
+    h = lm.hidden_size
+    v = c.sub("vision_config")
+    vision = _siglip_tower(v.with_data({**_SIGLIP_DEFAULTS, **v.data, "vision_use_head": True}))
+    v.touch("crop_size", "image_token_id", "feature_layer", "layer_norm_eps", "attention_dropout")
+    dv = vision.hidden_size
+    a = c.sub("audio_config")
+    audio = _phi4_audio_tower(a)
+    da = audio.hidden_size * a.int("downsample_rate", 1)
+    proj = (ExtraTensor("projector.global_img_feature_extensor", "other", (1, 1, dv)),
+            ExtraTensor("projector.sub_img_feature_extensor", "other", (1, 1, 1, dv)))
+    proj += _linear("projector.img_projection_up", h, dv, True) + _linear("projector.img_projection_down", h, h, True)
+    for x in ("speech", "vision_speech"):
+        proj += _linear(f"projector.up_proj_for_{x}", h, da, True) + _linear(f"projector.down_proj_for_{x}", h, h, True)
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (vision, audio), extra=lm.extra + proj,
+                   warnings=lm.warnings + (_tower_warning("vision and audio"),))
