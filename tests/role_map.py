@@ -1122,6 +1122,34 @@ _XLM = [
     Rule(rf"pred_layer\.proj\.{WB}", "lm_head"),
 ]
 add_table({"xlm": _XLM, "flaubert": _XLM})
+# FunnelLayer (funnel/modeling_funnel.py): attention q_head / k_head / v_head / post_proj, layer_norm (after the
+# residual), the relative-attention biases and r_kernel, seg_embed; ffn linear_1 / linear_2 / layer_norm. Encoder
+# layers are named encoder.blocks.<block>.<i>; tests/test_encoder_families.py renames them to
+# encoder.layers.<index of their first run> (block_repeats run a layer several times) before this table.
+def _funnel_layer(p: str, stack: str) -> list[Rule]:
+    a = rf"{p}\.{L}\.attention\."
+    f = rf"{p}\.{L}\.ffn\."
+    return [
+        Rule(rf"{a}q_head\.weight", "attn_q", stack),
+        Rule(rf"{a}k_head\.{WB}", "attn_k", stack),
+        Rule(rf"{a}v_head\.{WB}", "attn_v", stack),
+        Rule(rf"{a}post_proj\.{WB}", "attn_o", stack),
+        Rule(rf"{a}layer_norm\.{WB}", "norm_attn_out", stack),
+        Rule(rf"{a}r_w_bias", "attn_q", stack),
+        Rule(rf"{a}(?:r_r_bias|r_s_bias|r_kernel)", "rel_bias", stack),
+        Rule(rf"{a}seg_embed", "type_embed", stack),
+        Rule(rf"{f}linear_1\.{WB}", "mlp_up", stack),
+        Rule(rf"{f}linear_2\.{WB}", "mlp_down", stack),
+        Rule(rf"{f}layer_norm\.{WB}", "norm_mlp_out", stack),
+    ]
+
+
+_FU = r"(?:funnel\.)?"
+add_table({"funnel": [
+    Rule(rf"{_FU}embeddings\.word_embeddings\.weight", "embed"),
+    Rule(rf"{_FU}embeddings\.layer_norm\.{WB}", "norm_embed"),
+    Rule(rf"lm_head\.{WB}", "lm_head"),
+] + _funnel_layer(rf"{_FU}encoder\.layers", "encoder") + _funnel_layer(rf"{_FU}decoder\.layers", "upsampler")})
 # ---- end of helper E's families ----
 
 

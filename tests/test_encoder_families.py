@@ -5,6 +5,8 @@ table (tests/role_map.py)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -114,6 +116,14 @@ CASES: dict[str, tuple[str, str, dict]] = {
     "flaubert": ("flaubert", "FlaubertWithLMHeadModel", dict(emb_dim=64, n_layers=3, n_heads=4, vocab_size=300)),
     "flaubert-prenorm": ("flaubert", "FlaubertModel", dict(emb_dim=64, n_layers=3, n_heads=4, vocab_size=300,
                                                            pre_norm=True, n_langs=2)),
+    "funnel": ("funnel", "FunnelForMaskedLM", dict(d_model=64, n_head=4, d_head=12, d_inner=96, vocab_size=300,
+                                                   block_sizes=[2, 1, 2], num_decoder_layers=1)),
+    "funnel-repeats": ("funnel", "FunnelModel", dict(d_model=64, n_head=4, d_head=16, d_inner=96, vocab_size=300,
+                                                     block_sizes=[1, 2], block_repeats=[2, 3])),
+    "funnel-base": ("funnel", "FunnelBaseModel", dict(d_model=64, n_head=4, d_head=16, d_inner=96, vocab_size=300,
+                                                      block_sizes=[2, 2], attention_type="factorized")),
+    "funnel-untied": ("funnel", "FunnelForMaskedLM", dict(d_model=64, n_head=4, d_head=16, d_inner=96,
+                                                          vocab_size=300, tie_word_embeddings=False)),
 }
 # cases whose norms change meaning with a config switch the name table cannot see (X-MOD pre_norm: the same
 # LayerNorm modules run before attention and the MLP); their totals are still compared
@@ -146,8 +156,20 @@ def _params(config: dict, cfg) -> list[tuple[str, tuple[int, ...], bool]]:
     out = []
     for first, p, *aliases in names.values():
         embed = [a for a in aliases if "embed" in a]
-        out.append((embed[0] if embed else first, tuple(p.shape), False))
+        out.append((_funnel_name(config, embed[0] if embed else first), tuple(p.shape), False))
     return out
+
+
+def _funnel_name(config: dict, name: str) -> str:
+    """FunnelEncoder names its layers blocks.<block>.<i>; paramscope numbers the executed sequence (each layer
+    runs block_repeats[block] times): encoder.layers.<index of the layer's first run>."""
+    m = re.fullmatch(r"(.*encoder\.)blocks\.(\d+)\.(\d+)\.(.*)", name)
+    if config["model_type"] != "funnel" or not m:
+        return name
+    block, i = int(m.group(2)), int(m.group(3))
+    sizes, repeats = config["block_sizes"], config.get("block_repeats") or [1] * len(config["block_sizes"])
+    index = sum(s * r for s, r in zip(sizes[:block], repeats[:block])) + i * repeats[block]
+    return f"{m.group(1)}layers.{index}.{m.group(4)}"
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -450,3 +450,64 @@ def xlm(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> 
 
 
 ADAPTERS.update({"xlm": xlm, "flaubert": xlm})
+
+
+# --------------------------------------------------------------------------------------------------
+# Funnel Transformer
+
+
+def funnel(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Funnel Transformer (funnel/modeling_funnel.py). Embeddings: word table + layer_norm (no positions: the
+    attention is relative). FunnelLayer: FunnelRelMultiheadAttention -- q_head (no bias), k_head / v_head (with
+    biases) of n_head x d_head, post_proj back to d_model with bias, a LayerNorm after the residual, and the
+    relative-attention parameters r_w_bias / r_r_bias / r_s_bias [n_head, d_head], r_kernel
+    [d_model, n_head, d_head] (projects the sinusoidal relative positions) and seg_embed [2, n_head, d_head]
+    (token-type terms) -- then FunnelPositionwiseFFN (linear_1, linear_2 with biases, LayerNorm). The encoder
+    runs block_sizes[b] layers per block, each block_repeats[b] times with the same weights, and pools the
+    sequence between blocks (no parameters); FunnelModel and FunnelForMaskedLM add num_decoder_layers layers
+    that upsample back to full length (the "upsampler" stack here), FunnelBaseModel does not. The masked-LM
+    head is a Linear(d_model, vocab) tied to the embeddings, with bias."""
+    if architecture.endswith("ForPreTraining"):  # the ELECTRA-style discriminator head is not described
+        _refuse_pretraining(c, architecture, model_type)
+    d = c.int("d_model")
+    heads, dh = c.int("n_head"), c.int("d_head")
+    sizes = c.int_list("block_sizes", minimum=1)
+    sizes = [4, 4, 4] if sizes is None else sizes
+    repeats = c.int_list("block_repeats", minimum=1)
+    repeats = [1] * len(sizes) if repeats is None else repeats
+    if len(repeats) != len(sizes):
+        raise ConfigError(f"{c.origin}: block_repeats: {len(repeats)} entries for {len(sizes)} blocks")
+    c.touch("pooling_type", "attention_type", "separate_cls", "truncate_seq", "pool_q_only", "initializer_std",
+            "num_hidden_layers", "num_blocks")
+    w = heads * dh
+    extra = (_vec("attn.k.bias", "attn_k", w) + _vec("attn.v.bias", "attn_v", w)
+             + tuple(ExtraTensor(f"attn.{b}", "attn_q" if b == "r_w_bias" else "rel_bias", (heads, dh))
+                     for b in ("r_w_bias", "r_r_bias", "r_s_bias"))
+             + (ExtraTensor("attn.r_kernel", "rel_bias", (d, heads, dh)),
+                ExtraTensor("attn.seg_embed", "type_embed", (2, heads, dh))))
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, dh, qkv_bias=False, o_bias=True),
+                      ffn=MlpSpec(c.int("d_inner"), gated=False, bias=True, activation=c.str("hidden_act", "gelu_new")),
+                      norms=(_ln("norm_attn_out", d), _ln("norm_mlp_out", d)), extra=extra)
+    # the executed sequence of layers: each stored layer runs block_repeats times in a row
+    shares: list[int] = []
+    stored = 0
+    for size, rep in zip(sizes, repeats):
+        for _ in range(size):
+            shares += [len(shares)] + [len(shares)] * (rep - 1)
+            stored += 1
+    stacks = [StackSpec("encoder", d, (layer,) * len(shares), causal=False,
+                        shares=None if all(r == 1 for r in repeats) else tuple(shares))]
+    n_dec = c.int("num_decoder_layers", 2, minimum=0)
+    if not architecture.endswith("BaseModel"):
+        stacks.append(StackSpec("upsampler", d, (layer,) * n_dec, causal=False))
+    tied = c.bool("tie_word_embeddings", True)
+    vocab = c.int("vocab_size")
+    embedding = EmbeddingSpec(vocab, d, tied_head=tied and head != "none", position="relative",
+                              norm=_ln("norm_embed", d))
+    return _spec(c, model_type, name=name, architecture=architecture, d=d, embedding=embedding, stacks=tuple(stacks),
+                 head=HeadSpec(kind="none") if head == "none" else HeadSpec(kind="lm", bias=True),
+                 warnings=(f"funnel: the encoder pools the sequence by 2 before each of blocks 2..{len(sizes)} and the "
+                           "upsampler restores it; the attention and matrix FLOPs count every layer at full length",))
+
+
+ADAPTERS.update({"funnel": funnel})
