@@ -34,6 +34,10 @@ LLAMA_TEXT = dict(model_type="llama", vocab_size=300, hidden_size=48, intermedia
 BERT_SMALL = dict(vocab_size=300, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=96,
                   max_position_embeddings=40)
 
+PARAKEET = dict(model_type="parakeet_encoder", hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                intermediate_size=96, conv_kernel_size=5, subsampling_factor=8, subsampling_conv_channels=8,
+                num_mel_bins=40)
+
 CASES = {
     "led": ("LEDForConditionalGeneration",
             dict({k: v for k, v in BART.items() if k != "max_position_embeddings"}, max_encoder_position_embeddings=64, max_decoder_position_embeddings=32, attention_window=[8, 8])),
@@ -180,6 +184,17 @@ CASES = {
                                                depthwise_multiplier=2, kernel_size=5, nemo_conv_channels=16,
                                                time_reduction=16, nemo_final_size=5, bias_max_distance=50,
                                                bias_symmetric=True, downsample_rate=2))),
+    # FastConformer encoders (Parakeet) with transformer decoders; GQA in the decoder, no conv biases, unequal widths
+    "cohere_asr": ("CohereAsrForConditionalGeneration",
+                   dict(encoder_config=dict(PARAKEET, convolution_bias=False), vocab_size=300, hidden_size=48,
+                        num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, intermediate_size=80,
+                        max_position_embeddings=64, tie_word_embeddings=True)),
+    "canary": ("CanaryForConditionalGeneration",
+               dict(encoder_config=dict(PARAKEET, attention_bias=False, subsampling_factor=4),
+                    decoder_config=dict(vocab_size=300, hidden_size=64, intermediate_size=80, num_hidden_layers=2,
+                                        num_attention_heads=4, num_key_value_heads=2, head_dim=24,
+                                        max_position_embeddings=64),
+                    vocab_size=300, tie_word_embeddings=False)),
 }
 
 

@@ -318,6 +318,14 @@ SPEECH_ENCODER_DECODERS = {
                             vocab_size=300, d_model=64, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
                             decoder_attention_heads=4, encoder_ffn_dim=96, decoder_ffn_dim=96, conv_channels=32,
                             input_feat_per_channel=16, max_target_positions=64), "input_features", (40, 16)),
+    # a FastConformer encoder and a GQA decoder
+    "cohere_asr": (dict(model_type="cohere_asr", architectures=["CohereAsrForConditionalGeneration"],
+                        encoder_config=dict(model_type="parakeet_encoder", hidden_size=64, num_hidden_layers=2,
+                                            num_attention_heads=4, intermediate_size=96, subsampling_conv_channels=8,
+                                            num_mel_bins=32),
+                        vocab_size=300, hidden_size=48, num_hidden_layers=2, num_attention_heads=4,
+                        num_key_value_heads=2, intermediate_size=80, max_position_embeddings=64),
+                   "input_features", (48, 32)),
 }
 
 
@@ -364,4 +372,27 @@ HYBRIDS_D.update({
 @pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
                                                   (1, 23, torch.bfloat16, "bfloat16")])
 def test_decoder_family_attention_cache_bytes_match_transformers(family, batch, seq, dtype, name):
+    test_decoder_family_cache_bytes_match_transformers(family, batch, seq, dtype, name)
+
+# Ling 2.5's gated delta attention (a convolution window and a float32 delta-rule state) beside MLA layers; Laguna's
+# per-layer query head counts over shared KV heads with sliding and full layers.
+HYBRIDS_D.update({
+    "bailing_hybrid": dict(model_type="bailing_hybrid", architectures=["BailingHybridForCausalLM"], hidden_size=64,
+                           num_hidden_layers=4, vocab_size=300, pad_token_id=0, num_attention_heads=4, head_dim=16,
+                           intermediate_size=96, moe_intermediate_size=32, num_experts=4, num_experts_per_token=2,
+                           kv_lora_rank=16, qk_rope_head_dim=8, qk_nope_head_dim=16, v_head_dim=16,
+                           first_k_dense_replace=1, num_expert_group=1, topk_group=1,
+                           layer_types=["linear_attention", "full_attention", "linear_attention", "full_attention"]),
+    "laguna": dict(model_type="laguna", architectures=["LagunaForCausalLM"], hidden_size=64, num_hidden_layers=3,
+                   vocab_size=300, num_attention_heads=4, num_key_value_heads=2, head_dim=16, intermediate_size=96,
+                   moe_intermediate_size=32, shared_expert_intermediate_size=32, num_experts=4, num_experts_per_tok=2,
+                   num_attention_heads_per_layer=[4, 2, 4], sliding_window=8,
+                   layer_types=["sliding_attention", "full_attention", "sliding_attention"]),
+})
+
+
+@pytest.mark.parametrize("family", ["bailing_hybrid", "laguna"])
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
+                                                  (1, 23, torch.bfloat16, "bfloat16")])
+def test_decoder_family_mixed_cache_bytes_match_transformers(family, batch, seq, dtype, name):
     test_decoder_family_cache_bytes_match_transformers(family, batch, seq, dtype, name)

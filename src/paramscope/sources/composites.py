@@ -17,6 +17,8 @@ ADAPTERS: dict = {
     "moonshine": seq2seq.moonshine,
     "trocr": seq2seq.trocr,
     "pop2piano": seq2seq.pop2piano,
+    "cohere_asr": seq2seq.cohere_asr,
+    "canary": seq2seq.canary,
     "fuyu": multimodal.fuyu,
     "got_ocr2": multimodal.got_ocr2,
     "git": multimodal.git,

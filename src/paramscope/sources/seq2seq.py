@@ -20,6 +20,8 @@ Pegasus, Whisper's encoder) are ExtraTensors of their stacks; M2M-100's sinusoid
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Literal
 
@@ -692,3 +694,118 @@ def pop2piano(c: Cfg, model_type: str, *, name: str, architecture: str, head: st
     d = spec.hidden_size
     return replace(spec, embedding=replace(spec.embedding, tied_head=False), warnings=(),
                    extra=spec.extra + (ExtraTensor("mel_conditioner.weight", "embed", (c.int("composer_vocab_size"), d)),))
+
+
+# transformers 5.23 models/cohere_asr/configuration_cohere_asr.py: the encoder_config init_kwargs, merged under the
+# file's own encoder_config (CohereAsrConfig.__post_init__)
+_COHERE_ASR_ENCODER = {
+    "model_type": "parakeet_encoder", "hidden_size": 1280, "num_hidden_layers": 48, "num_attention_heads": 8,
+    "intermediate_size": 5120, "hidden_act": "silu", "attention_bias": True, "convolution_bias": True,
+    "conv_kernel_size": 9, "subsampling_factor": 8, "subsampling_conv_channels": 256, "num_mel_bins": 128,
+    "subsampling_conv_kernel_size": 3, "subsampling_conv_stride": 2, "max_position_embeddings": 5000,
+    "scale_input": False,
+}
+
+
+def _parakeet_tower(e: Cfg, name: str = "encoder", component: str = "language") -> StackSpec:
+    """The FastConformer encoder of NeMo's Parakeet / Canary / Cohere ASR (parakeet/modeling_parakeet.py
+    ParakeetEncoder). Subsampling: a Conv2d [channels, 1, k, k], then per further halving of subsampling_factor a
+    depthwise Conv2d [channels, 1, k, k] and a pointwise [channels, channels, 1, 1], all with bias, and a Linear
+    [hidden, channels x num_mel_bins // stride^halvings] with bias. Each block: two feed-forwards (linear1/linear2,
+    biases by attention_bias), relative-position attention (q/k/v/o with biases by attention_bias,
+    relative_k_proj without bias, bias_u and bias_v [heads, head_dim]), a convolution module (pointwise_conv1
+    [2 x hidden, hidden, 1], depthwise_conv [hidden, 1, conv_kernel_size], BatchNorm1d (weight and bias; running
+    statistics are buffers), pointwise_conv2 [hidden, hidden, 1]; conv biases by convolution_bias) and five
+    LayerNorms with bias. No final norm; the relative positions are computed (no table)."""
+    d, heads = e.int("hidden_size"), e.int("num_attention_heads")
+    kv = e.int("num_key_value_heads", heads)
+    hd = e.int("head_dim", d // heads)
+    inter = e.int("intermediate_size")
+    ab, cb = e.bool("attention_bias", True), e.bool("convolution_bias", True)
+    k = e.int("conv_kernel_size", 9)
+
+    def lin(name_: str, role: str, o: int, i: int, bias: bool) -> tuple[ExtraTensor, ...]:
+        return (ExtraTensor(f"{name_}.weight", role, (o, i)),) + ((ExtraTensor(f"{name_}.bias", role, (o,)),) if bias else ())
+
+    def conv(name_: str, shape: tuple[int, ...], bias: bool) -> tuple[ExtraTensor, ...]:
+        return (ExtraTensor(f"{name_}.weight", "other", shape),) + ((ExtraTensor(f"{name_}.bias", "other", (shape[0],)),)
+                                                                     if bias else ())
+
+    block = lin("ff1.up", "mlp_up", inter, d, ab) + lin("ff1.down", "mlp_down", d, inter, ab)
+    block += lin("ff2.up", "mlp_up", inter, d, ab) + lin("ff2.down", "mlp_down", d, inter, ab)
+    block += (lin("attn.rel_k", "attn_k", heads * hd, d, False)
+              + (ExtraTensor("attn.bias_u", "attn_q", (heads, hd)), ExtraTensor("attn.bias_v", "attn_q", (heads, hd))))
+    block += (conv("conv.pw1", (2 * d, d, 1), cb) + conv("conv.dw", (d, 1, k), cb)
+              + (ExtraTensor("conv.bn.weight", "other", (d,)), ExtraTensor("conv.bn.bias", "other", (d,)))
+              + conv("conv.pw2", (d, d, 1), cb))
+    for n in ("ff1", "attn", "conv", "ff2", "out"):
+        block += _ln_extra(f"norm_{n}", "norm_attn_in" if n in ("attn", "conv") else "norm_mlp_in", d)
+    layer = LayerSpec(attention=AttentionSpec(heads, kv, hd, qkv_bias=ab, o_bias=ab), extra=block)
+    ch, ks, stride = e.int("subsampling_conv_channels"), e.int("subsampling_conv_kernel_size", 3), \
+        e.int("subsampling_conv_stride", 2)
+    halvings = int(math.log2(e.int("subsampling_factor", 8)))
+    front = conv("sub.conv0", (ch, 1, ks, ks), True)
+    for i in range(halvings - 1):
+        front += conv(f"sub.dw{i}", (ch, 1, ks, ks), True) + conv(f"sub.pw{i}", (ch, ch, 1, 1), True)
+    front += lin("sub.linear", "patch_embed", d, ch * (e.int("num_mel_bins", 80) // stride ** halvings), True)
+    e.touch("scale_input", "max_position_embeddings", "hidden_act", "dropout_positions", "layerdrop")
+    return StackSpec(name, d, (layer,) * e.int("num_hidden_layers", minimum=0), component=component, extra=front,
+                     causal=False)
+
+
+def cohere_asr(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Cohere ASR (cohere_asr/modeling_cohere_asr.py): a FastConformer encoder (the encoder_config, a Parakeet
+    encoder: _parakeet_tower) and a transformer decoder: token embedding, learned positions pos_emb
+    [max_position_embeddings, hidden] and an embedding_layernorm, proj [hidden, encoder hidden] with bias mapping the
+    encoder states, pre-LN layers (self-attention and cross-attention with GQA by num_key_value_heads and head_dim,
+    biases by attention_bias; fc1/fc2 with bias; three LayerNorms with bias), a final LayerNorm; proj_out [vocab,
+    hidden] with bias, tied to the embedding when tie_word_embeddings (default false; _tied_weights_keys)."""
+    from dataclasses import replace
+
+    enc = c.sub("encoder_config", required=False)
+    enc = Cfg(dict(_COHERE_ASR_ENCODER), c.origin, "encoder_config.") if enc is None else \
+        enc.with_data({**_COHERE_ASR_ENCODER, **enc.data})
+    encoder = _parakeet_tower(enc)
+    d, heads = c.int("hidden_size"), c.int("num_attention_heads")
+    kv = c.int("num_key_value_heads", heads)
+    hd = c.int("head_dim", d // heads)
+    ab = c.bool("attention_bias", True)
+    attn = AttentionSpec(heads, kv, hd, qkv_bias=ab, o_bias=ab)
+    layer = LayerSpec(attention=attn, cross_attention=replace(attn, cross=True),
+                      ffn=MlpSpec(c.int("intermediate_size"), gated=False, bias=True, activation=c.str("hidden_act", "relu")),
+                      norms=(_ln("norm_attn_in", d), _ln("norm_cross_in", d), _ln("norm_mlp_in", d)))
+    positions = c.int("max_position_embeddings", 1024)
+    dec = StackSpec("decoder", d, (layer,) * c.int("num_hidden_layers", minimum=0), final_norm=_ln("norm_final", d),
+                    extra=_ln_extra("norm_embed", "norm_embed", d)
+                    + (ExtraTensor("proj.weight", "other", (d, encoder.hidden_size)), ExtraTensor("proj.bias", "other", (d,))))
+    spec = _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=[encoder, dec],
+                     tied=c.bool("tie_word_embeddings", False), positions=positions, max_context=positions)
+    return replace(spec, head=replace(spec.head, bias=head == "lm"))
+
+
+def canary(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Canary (NVIDIA 2024; canary/modeling_canary.py): a FastConformer encoder (encoder_config: _parakeet_tower)
+    and the decoder of decoder_config: token embedding, sinusoidal positions (a buffer) and an embedding_layernorm,
+    pre-LN layers (self- and cross-attention of num_attention_heads x head_dim with GQA, biases by attention_bias;
+    k/v of the cross-attention read the decoder width; fc1/fc2 with bias; three LayerNorms with bias), a final
+    LayerNorm; proj_out [vocab, hidden] with bias, tied to the embedding when tie_word_embeddings (default true;
+    _tied_weights_keys)."""
+    from dataclasses import replace
+
+    encoder = _parakeet_tower(c.sub("encoder_config"))
+    dc = c.sub("decoder_config")
+    d, heads = dc.int("hidden_size"), dc.int("num_attention_heads")
+    kv = dc.int("num_key_value_heads", heads)
+    hd = dc.int("head_dim", d // heads)
+    ab = dc.bool("attention_bias", True)
+    attn = AttentionSpec(heads, kv, hd, qkv_bias=ab, o_bias=ab)
+    layer = LayerSpec(attention=attn, cross_attention=replace(attn, cross=True),
+                      ffn=MlpSpec(dc.int("intermediate_size"), gated=False, bias=True,
+                                  activation=dc.str("hidden_act", "relu")),
+                      norms=(_ln("norm_attn_in", d), _ln("norm_cross_in", d), _ln("norm_mlp_in", d)))
+    dec = StackSpec("decoder", d, (layer,) * dc.int("num_hidden_layers", minimum=0), final_norm=_ln("norm_final", d),
+                    extra=_ln_extra("norm_embed", "norm_embed", d))
+    c.touch("vocab_size")  # CanaryConfig checks it equals decoder_config.vocab_size
+    spec = _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=dc.int("vocab_size"), stacks=[encoder, dec],
+                     tied=c.bool("tie_word_embeddings", True), max_context=dc.opt_int("max_position_embeddings"))
+    return replace(spec, head=replace(spec.head, bias=head == "lm"))
