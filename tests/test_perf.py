@@ -129,6 +129,7 @@ def test_zero_gen_rejected():
 
 def test_grid_agrees_with_the_scalar_model():
     pytest.importorskip("numpy")
+    from paramscope.perf import device_class
     from paramscope.perf_grid import decode_grid, model_terms
 
     m, hw = load_model("llama-3.1-8b"), get_hardware("h100-sxm")
@@ -137,7 +138,8 @@ def test_grid_agrees_with_the_scalar_model():
         r = perf_report(m, hw, PerfOptions(batch=b, prompt_tokens=1024, gen_tokens=64, weights="bf16"))
         mean_ctx = 1024 + 32
         grid = decode_grid(terms, bandwidth=hw.memory_bandwidth_bytes_per_s, peak=hw.peak_flops_per_s["bf16"],
-                           link=hw.interconnect_bytes_per_s, tp=1, batch=b, context=mean_ctx)
+                           link=hw.interconnect_bytes_per_s, tp=1, batch=b, context=mean_ctx, engine="vllm",
+                           device_class=device_class(hw))
         assert float(grid) == pytest.approx(r.tpot_s, rel=0.02)
 
 

@@ -394,6 +394,8 @@ class StepModel:
     # token's path per step, per stage boundary per step (decode / prefill); prefill steps of this many tokens
     step_overhead_s: float = 0.0
     layer_overhead_s: float = 0.0
+    request_overhead_s: float = 0.0  # per request, once: the server's front end (HTTP, tokenizer, scheduler)
+    seq_overhead_s: float = 0.0  # per running sequence per decode step: the scheduler's and sampler's CPU work
     stage_hop_s: float = 0.0
     prefill_stage_hop_s: float = 0.0
     prefill_chunk_tokens: float | None = None
@@ -442,7 +444,8 @@ class StepModel:
         steps = self.prefill_steps(tokens)
         compute = (self.n_matmul * 2 * tokens + attn_flops) / self.tp / (self.peak * self.c_eff_prefill)
         mem = self.weights_bytes * self.pp / self.bw * steps
-        return _maximum(compute, mem) + self.comm_s(tokens) + steps * self.fixed_s(True), compute, mem
+        return (_maximum(compute, mem) + self.comm_s(tokens) + steps * self.fixed_s(True) + self.request_overhead_s,
+                compute, mem)
 
     def decode_s(self, batch, mean_ctx):
         """(time, compute s, memory s, bytes) of one decode step: ``batch`` sequences at context ``mean_ctx``."""
@@ -452,7 +455,7 @@ class StepModel:
         nbytes = (self.dense_bytes + self.expert_bytes * cov) * self.pp + kv_read * self.pp
         t_c = flops / self.tp / (self.peak * self.c_eff_decode)
         t_m = nbytes / self.bw
-        return _maximum(t_c, t_m) + self.comm_s(batch) + self.fixed_s(), t_c, t_m, nbytes
+        return _maximum(t_c, t_m) + self.comm_s(batch) + self.fixed_s() + batch * self.seq_overhead_s, t_c, t_m, nbytes
 
     def step_s(self, prefill_tokens, prefill_attn_flops, decode_seqs, decode_ctx_tokens):
         """One continuous-batching step (chunked prefill): ``prefill_tokens`` prompt tokens (their attention
@@ -475,7 +478,7 @@ class StepModel:
         else:
             w = max(self.weights_bytes, w_dec) if prefill_tokens > 0 else w_dec
         mem = (w + self.kv_bytes_per_token * decode_ctx_tokens) * self.pp / self.bw
-        return _maximum(compute, mem) + self.comm_s(tokens) + self.fixed_s()
+        return _maximum(compute, mem) + self.comm_s(tokens) + self.fixed_s() + n * self.seq_overhead_s
 
 
 def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_efficiency: float | None = None,
@@ -550,6 +553,7 @@ def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_effici
         allreduce_latency_s=C("allreduce_latency_s"), p2p_latency_s=_const("p2p_latency_s"),
         scheme=scheme, weight_only=weight_only, bw_eff=bw_eff, dtype=dtype, hardware_id=hw.id,
         step_overhead_s=C("step_overhead_s"), layer_overhead_s=C("layer_overhead_s"), stage_hop_s=C("stage_hop_s"),
+        request_overhead_s=C("request_overhead_s"), seq_overhead_s=C("seq_overhead_s"),
         prefill_stage_hop_s=C("prefill_stage_hop_s"), prefill_chunk_tokens=chunk, device_class=cls, engine=eng)
 
 

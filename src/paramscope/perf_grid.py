@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .perf import _const, is_weight_only
+from .perf import is_weight_only, speed_const
 
 
 @dataclass(frozen=True)
@@ -25,23 +25,30 @@ class ModelTerms:
     weight_only_quant: bool = False
 
 
-def decode_grid(terms: ModelTerms, *, bandwidth, peak, link, tp, batch, context):
+def decode_grid(terms: ModelTerms, *, bandwidth, peak, link, tp, batch, context, engine: str | None = None,
+                device_class: str = "gpu"):
     """Time per output token (seconds) for arrays that broadcast together.
 
     bandwidth, peak (dense FLOP/s of the compute dtype) and link (interconnect bytes/s) are per GPU;
-    tp is the tensor-parallel size; batch and context are per step."""
+    tp is the tensor-parallel size; batch and context are per step. The speed constants are the engine's for
+    that device class (perf.speed_const, as perf and the planner use them), fixed costs included."""
     import numpy as np
 
-    bw_eff = _const("bandwidth_efficiency") * (_const("dequant_bandwidth_factor") if terms.weight_only_quant else 1)
-    c_eff = _const("decode_compute_efficiency")
+    def C(key: str) -> float:
+        return speed_const(engine, device_class, key)
+
+    bw_eff = C("bandwidth_efficiency") * (C("dequant_bandwidth_factor") if terms.weight_only_quant else 1)
+    c_eff = C("decode_compute_efficiency")
     bandwidth, peak, link, tp, batch, context = (np.asarray(x, dtype=float) for x in
                                                  (bandwidth, peak, link, tp, batch, context))
     flops = 2 * terms.matmul_params * batch + terms.attn_flops_per_token * context * batch
     nbytes = terms.weight_bytes / tp + terms.kv_bytes_per_token * context * batch / tp
     t = np.maximum(flops / tp / (peak * c_eff), nbytes / (bandwidth * bw_eff))
     vol = batch * terms.hidden * 2 * 2 * (tp - 1) / tp
-    comm = np.where(tp > 1, 2 * terms.layers * (vol / link + _const("allreduce_latency_s")), 0.0)
-    return t + comm
+    link_eff = link / 2 * C("allreduce_bus_efficiency")
+    comm = np.where(tp > 1, 2 * terms.layers * (vol / link_eff + C("allreduce_latency_s")), 0.0)
+    fixed = C("step_overhead_s") + terms.layers * C("layer_overhead_s") + batch * C("seq_overhead_s")
+    return t + comm + fixed
 
 
 def model_terms(model, weights: str = "native") -> ModelTerms:

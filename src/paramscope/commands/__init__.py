@@ -38,8 +38,8 @@ def add_deployment_args(p, *, require_gpu: bool, batch_list: bool = False, workl
     g.add_argument("--dp", default=None, help="data-parallel replicas (default 1)")
     g.add_argument("--ep", default=None, help="expert-parallel size (vLLM, MoE: tp x dp)")
     g.add_argument("--engine", default=None,
-                   help="vllm | llama.cpp | transformers (default: vllm on GPUs; llama.cpp for GGUF weights or on "
-                        "Apple/CPU devices; see docs/engines.md)")
+                   help="vllm | sglang | tensorrt-llm | llama.cpp | transformers (default: vllm on GPUs; llama.cpp for "
+                        "GGUF weights or on Apple/CPU devices; see docs/engines.md)")
     g.add_argument("--weights", default="native", metavar="SCHEME",
                    help="native (the checkpoint's own storage), fp32, bf16, fp16, fp8, fp8-block, int8, gptq-int4, "
                         "awq-int4, nf4, nf4-dq, mxfp4, nvfp4, hqq-int4, exl2:BPW[:HB], or a GGUF preset such as "
@@ -56,11 +56,12 @@ def add_deployment_args(p, *, require_gpu: bool, batch_list: bool = False, workl
                                                          "engine's)")
     e = p.add_argument_group("engine settings (defaults: the engine's own for the device, printed with the answer)")
     e.add_argument("--gpu-memory-utilization", default=None, help="vLLM: fraction of total memory it may use "
-                                                                  "(default 0.92, vLLM's)")
+                                                                  "(default 0.92, vLLM's); SGLang: "
+                                                                  "--mem-fraction-static (default by device)")
     e.add_argument("--max-num-seqs", default=None, help="vLLM: most sequences per step (default: vLLM's for the "
-                                                        "GPU)")
+                                                        "GPU); SGLang: --max-running-requests")
     e.add_argument("--max-num-batched-tokens", default=None, help="vLLM: most tokens per step (default: vLLM's "
-                                                                  "for the GPU)")
+                                                                  "for the GPU); SGLang: --chunked-prefill-size")
     e.add_argument("--n-ctx", default=None, help="llama.cpp: KV cells for all sequences (default batch x context)")
     e.add_argument("--n-gpu-layers", default=None, help="llama.cpp: layers offloaded to the GPUs (default all); "
                                                         "the rest stay in host memory")

@@ -15,11 +15,12 @@ from ..errors import UnknownSchemeError
 from ._data import engine_const, engine_source
 from .base import Capacity, EngineProfile, KvPolicy
 from .llamacpp import PROFILE as _LLAMACPP
+from .sglang import PROFILE as _SGLANG
 from .tensorrt_llm import PROFILE as _TRTLLM
 from .transformers import PROFILE as _TRANSFORMERS
 from .vllm import PROFILE as _VLLM
 
-REGISTRY: dict[str, EngineProfile] = {p.name: p for p in (_VLLM, _LLAMACPP, _TRANSFORMERS, _TRTLLM)}
+REGISTRY: dict[str, EngineProfile] = {p.name: p for p in (_VLLM, _SGLANG, _LLAMACPP, _TRANSFORMERS, _TRTLLM)}
 ENGINES = tuple(REGISTRY)
 DEFAULT_ENGINE = "vllm"
 

@@ -262,6 +262,8 @@ def _layer_entries(layer):
 def _window_tokens(rule: str, window: int, context: int, mnbt: int) -> int:
     if rule == "last":
         return min(context, window - 1)
+    if rule == "full":  # the engine's pool keeps every token of a windowed layer (SGLang's default token pool)
+        return context
     # vLLM SlidingWindowSpec.max_admission_blocks_per_request: window - 1 plus every token that can be in
     # flight (async scheduling keeps max_concurrent_batches batches of max_num_batched_tokens).
     in_flight = engine_const("vllm", "max_concurrent_batches_async_pp1") * mnbt

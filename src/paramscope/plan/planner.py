@@ -33,7 +33,7 @@ HOURS_PER_MONTH = 730  # 8,760 h / 12: the usual cloud-billing month
 SIM_REQUESTS = 4000  # requests simulated per candidate (the benchmark in docs/benchmarks.md uses 10^4)
 SIM_CANDIDATES = 12  # cheapest analytic candidates simulated, in cost order, before giving up
 FRONT_SIMULATED = 16  # Pareto points simulated (the rest keep analytic latencies, marked so)
-ENGINES = ("vllm", "tensorrt-llm", "llama.cpp")  # continuous-batching engines the planner models
+ENGINES = ("vllm", "sglang", "tensorrt-llm", "llama.cpp")  # continuous-batching engines the planner models
 LLAMACPP_BUDGETS = (512,)  # llama.cpp: one forward pass = one micro-batch (n_ubatch, default 512)
 
 
@@ -135,8 +135,8 @@ def _check_request(req: PlanRequest) -> None:
 
 
 def engines_for(hw, weights: str, allowed: tuple | None = None) -> list[str]:
-    """Engines whose profiles serve ``weights`` on ``hw``: vLLM (NVIDIA and AMD GPUs) and TensorRT-LLM (NVIDIA
-    only) for non-GGUF schemes; llama.cpp for GGUF quantization presets (vLLM's and TensorRT-LLM's kernels
+    """Engines whose profiles serve ``weights`` on ``hw``: vLLM (NVIDIA and AMD GPUs), TensorRT-LLM (NVIDIA
+    only) and SGLang (when named) for non-GGUF schemes; llama.cpp for GGUF quantization presets (vLLM's and TensorRT-LLM's kernels
     do not load them; engines.default_engine's rule)."""
     from ..engines import is_gguf_preset
 
@@ -144,6 +144,8 @@ def engines_for(hw, weights: str, allowed: tuple | None = None) -> list[str]:
         out = ["llama.cpp"]
     else:
         out = ["vllm"] + (["tensorrt-llm"] if getattr(hw, "vendor", "").lower() == "nvidia" else [])
+        if allowed is not None and "sglang" in allowed:
+            out.append("sglang")  # searched when asked for (its speed constants are the engine-independent ones)
     return [e for e in out if allowed is None or e in allowed]
 
 
@@ -404,7 +406,38 @@ def launch_command(dep, replicas: int, max_num_seqs: int | None = None, token_bu
         return _trtllm_command(dep, replicas)
     if dep.engine == "llama.cpp":
         return _llamacpp_command(dep, replicas, max_num_seqs or 1, token_budget or LLAMACPP_BUDGETS[0])
+    if dep.engine == "sglang":
+        return _sglang_command(dep, replicas)
     return _vllm_command(dep, replicas)
+
+
+_SGLANG_FLAGS = {"max_num_seqs": "--max-running-requests", "max_num_batched_tokens": "--chunked-prefill-size",
+                 "gpu_memory_utilization": "--mem-fraction-static"}
+
+
+def _sglang_command(dep, replicas: int) -> str:
+    """SGLang's launch command: --tp / --pp, the shared knobs under SGLang's names (engines/sglang.py),
+    --context-length, --quantization, --kv-cache-dtype."""
+    lay = dep.layout
+    k = dict(dep.knobs)
+    parts = ["python", "-m", "sglang.launch_server", "--model-path", _hub_id(dep.model)]
+    if lay.tensor_parallel > 1:
+        parts += ["--tp", str(lay.tensor_parallel)]
+    if lay.pipeline_parallel > 1:
+        parts += ["--pp-size", str(lay.pipeline_parallel)]
+    if lay.expert_parallel > 1:
+        parts += ["--ep-size", str(lay.expert_parallel)]
+    for name, flag in _SGLANG_FLAGS.items():
+        if k.get(name) is not None:
+            parts += [flag, str(k[name])]
+    parts += ["--context-length", str(dep.workload.context)]
+    if dep.weights in _VLLM_QUANT:
+        parts += ["--quantization", _VLLM_QUANT[dep.weights]]
+    if dep.kv_dtype not in ("auto", None):
+        parts += ["--kv-cache-dtype", {"fp8": "fp8_e5m2", "int8": "fp8_e5m2"}.get(dep.kv_dtype, dep.kv_dtype)]
+    if replicas > 1:
+        parts.append(f"  # x {replicas} replicas behind a load balancer")
+    return " ".join(parts)
 
 
 def _trtllm_command(dep, replicas: int) -> str:

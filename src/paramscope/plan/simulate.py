@@ -296,8 +296,9 @@ def simulate(sm, *, prompts, gens, max_num_seqs: int, token_budget: int, kv_capa
             if concurrency is not None and issued < n:
                 heapq.heappush(future, (t, issued))
                 issued += 1
-    ttft_a = np.asarray(ttft)
-    e2e = np.asarray(done_t) - np.asarray(arr)
+    front = float(getattr(sm, "request_overhead_s", 0.0))  # the server's front end, once per request (perf.StepModel)
+    ttft_a = np.asarray(ttft) + front
+    e2e = np.asarray(done_t) - np.asarray(arr) + front
     g = np.asarray(G, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         tpot = np.where(g > 1, (e2e - ttft_a) / (g - 1), np.nan)

@@ -14,12 +14,45 @@ import tomllib
 from pathlib import Path
 
 METRICS = ("requests_per_s", "output_tokens_per_s", "ttft_p50_ms", "ttft_p90_ms", "ttft_p99_ms", "ttft_mean_ms",
-           "tpot_p50_ms", "tpot_p90_ms", "itl_p50_ms")
+           "tpot_p50_ms", "tpot_p90_ms", "itl_p50_ms", "e2e_p50_ms")
+KNOBS = ("max_num_seqs", "max_num_batched_tokens", "gpu_memory_utilization")  # a record's engine settings
+MAX_TOTAL_TOKENS = 2048  # bench_serving's ShareGPT filter: prompt + output <= 2048 tokens
 
 
 def load_benchmarks(path: str | Path) -> list[dict]:
+    """The records, each with its dataset's table (``[datasets.NAME]``) attached as ``_dataset``."""
     with open(path, "rb") as f:
-        return list(tomllib.load(f)["benchmark"])
+        data = tomllib.load(f)
+    sets = data.get("datasets", {})
+    out = []
+    for rec in data["benchmark"]:
+        if "dataset" in rec:
+            rec = dict(rec, _dataset=sets[rec["dataset"]])
+        out.append(rec)
+    return out
+
+
+def dataset_lengths(rec: dict, n: int, rng) -> tuple[list[int], list[int]]:
+    """Prompt and output lengths for a record run on a dataset: prompts drawn from the dataset's published
+    cumulative histogram (log-uniform within a bucket); outputs from the same shape scaled to the record's
+    ``gen_mean`` (the dataset's ``gen_rule``: an assumption), at least 4 tokens and prompt + output within
+    MAX_TOTAL_TOKENS."""
+    import numpy as np
+
+    cum = rec["_dataset"]["prompt_cumulative"]
+    edges = np.array([c[0] for c in cum], dtype=float)
+    counts = np.array([c[1] for c in cum], dtype=float)
+    u = rng.random(n) * counts[-1]
+    i = np.clip(np.searchsorted(counts, u, side="right"), 1, len(counts) - 1)
+    frac = (u - counts[i - 1]) / np.maximum(counts[i] - counts[i - 1], 1e-9)
+    lo, hi = edges[i - 1], edges[i]
+    prompts = np.exp(np.log(lo) + frac * (np.log(hi) - np.log(lo)))
+    shape = np.exp(np.log(lo) + rng.random(n) * (np.log(hi) - np.log(lo)))  # an independent draw, same shape
+    gens = shape * float(rec["gen_mean"]) / float(np.mean(shape))
+    p = np.maximum(np.round(prompts), 4).astype(int)
+    g = np.clip(np.round(gens), 4, None).astype(int)
+    g = np.minimum(g, MAX_TOTAL_TOKENS - p)
+    return p.tolist(), g.tolist()
 
 
 def observed_gen_mean(rec: dict) -> float | None:
@@ -57,26 +90,33 @@ def predict(rec: dict, n: int | None = None, seed: int = 0) -> dict:
     model = load_model(rec["model"])
     hw = get_hardware(rec["hardware"])
     spec = model.require_spec("validation")
-    p_len, g_len = int(rec["prompt_tokens"]), int(rec["gen_tokens"])
-    ctx = int(rec.get("context") or spec.max_context or (p_len + g_len))
+    n = int(n or rec.get("requests") or 2000)
+    rng = np.random.default_rng(seed)
+    if "dataset" in rec:
+        prompts, gens = dataset_lengths(rec, n, rng)
+        p_len, g_len = int(np.mean(prompts)), int(np.mean(gens))
+        ctx = int(rec.get("context") or MAX_TOTAL_TOKENS)
+    else:
+        p_len, g_len = int(rec["prompt_tokens"]), int(rec["gen_tokens"])
+        prompts, gens = [p_len] * n, gen_lengths(rec, n, rng)
+        ctx = int(rec.get("context") or spec.max_context or (p_len + g_len))
     dep = build_deployment(model, hw, engine=rec.get("engine", "vllm"), tp=rec.get("tp", 1), pp=rec.get("pp", 1),
                            weights=rec.get("weights", "native"), kv_dtype=rec.get("kv_dtype", "auto"), batch=1,
-                           context=ctx, prompt_tokens=p_len, gen_tokens=g_len,
-                           **{k: rec[k] for k in ("max_num_seqs", "max_num_batched_tokens") if k in rec})
+                           context=ctx, prompt_tokens=min(p_len, ctx - 1), gen_tokens=min(g_len, ctx - p_len),
+                           **{k: rec[k] for k in KNOBS if k in rec})
     mem = memory_report(model, dep.memory_options())
     per_token = mem.kv_cache_bytes / ctx
     kv_tokens = int((mem.capacity_bytes - (mem.total_bytes - mem.kv_cache_bytes)) / per_token)
     sm = step_model(dep, mem=mem, per_seq_kv=mem.kv_cache_bytes)
     knobs = dict(dep.knobs)
-    block = dep.profile.kv_policy().paged_block or 16
-    n = int(n or rec.get("requests") or 2000)
-    rng = np.random.default_rng(seed)
-    prompts, gens = [p_len] * n, gen_lengths(rec, n, rng)
+    block = dep.profile.kv_policy().paged_block or 1
     common = dict(prompts=prompts, gens=gens, max_num_seqs=int(knobs["max_num_seqs"]),
                   token_budget=int(knobs["max_num_batched_tokens"]), kv_capacity_tokens=kv_tokens,
                   block_size=block)
     if "concurrency" in rec:
         res = simulate(sm, concurrency=int(rec["concurrency"]), **common)
+    elif rec["rate"] == "inf":  # offline: every request at once
+        res = simulate(sm, arrivals=[0.0] * n, **common)
     else:
         res = simulate(sm, arrivals=arrival_times(n, float(rec["rate"]), rng=rng), **common)
     s = res.summary()
@@ -86,6 +126,7 @@ def predict(rec: dict, n: int | None = None, seed: int = 0) -> dict:
         out[f"ttft_p{p}_ms"] = res.percentile("ttft", p) * 1e3
         out[f"tpot_p{p}_ms"] = res.percentile("tpot", p) * 1e3
     out["itl_p50_ms"] = out["tpot_p50_ms"]  # the simulator's steps are uniform within a request's decode
+    out["e2e_p50_ms"] = res.percentile("e2e", 50) * 1e3
     return out
 
 
@@ -95,7 +136,7 @@ def compare(records: list[dict], n: int | None = None) -> list[dict]:
     for rec in records:
         pred = predict(rec, n=n)
         for k, v in rec["measured"].items():
-            if k not in pred:
+            if k not in pred or k in rec.get("not_compared", ()):
                 continue
             rows.append({"id": rec["id"], "set": rec["set"], "metric": k, "measured": float(v),
                          "predicted": pred[k], "error": pred[k] / float(v) - 1 if v else math.nan})
