@@ -195,6 +195,13 @@ CASES = {
                                         num_attention_heads=4, num_key_value_heads=2, head_dim=24,
                                         max_position_embeddings=64),
                     vocab_size=300, tie_word_embeddings=False)),
+    "fun_asr_nano": ("FunAsrNanoForConditionalGeneration",
+                     dict(audio_config=dict(num_mel_bins=10, num_stacked_frames=3, hidden_size=32, num_attention_heads=4,
+                                            intermediate_size=48, num_hidden_layers=5, num_timestamp_prediction_layers=2,
+                                            fsmn_kernel_size=5),
+                          adaptor_config=dict(hidden_size=48, num_attention_heads=4, intermediate_size=12,
+                                              num_hidden_layers=1, projector_hidden_size=56),
+                          text_config=dict(QWEN2_TEXT, model_type="qwen3", head_dim=16), tie_word_embeddings=False)),
 }
 
 

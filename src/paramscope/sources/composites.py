@@ -25,6 +25,7 @@ ADAPTERS: dict = {
     "voxtral_realtime": multimodal.voxtral_realtime,
     "modernvbert": multimodal.modernvbert,
     "phi4_multimodal": multimodal.phi4_multimodal,
+    "fun_asr_nano": multimodal.fun_asr_nano,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

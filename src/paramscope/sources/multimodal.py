@@ -885,3 +885,56 @@ def phi4_multimodal(c: Cfg, model_type: str, *, name: str, architecture: str, he
         proj += _linear(f"projector.up_proj_for_{x}", h, da, True) + _linear(f"projector.down_proj_for_{x}", h, h, True)
     return replace(lm, model_type=model_type, stacks=lm.stacks + (vision, audio), extra=lm.extra + proj,
                    warnings=lm.warnings + (_tower_warning("vision and audio"),))
+
+
+def fun_asr_nano(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Fun-ASR-Nano (fun_asr_nano/modeling_fun_asr_nano.py). Audio encoder (SenseVoice's SAN-M): sinusoidal positions
+    (no table); num_hidden_layers layers of attention with q/k/v/o biases and an FSMN memory (a depthwise Conv1d
+    [hidden, 1, fsmn_kernel_size] without bias), fc1/fc2 with bias and LayerNorms with bias; the first layer reads
+    num_mel_bins x num_stacked_frames values (its q/k/v and input_layernorm are that wide); a final_layernorm only
+    in the last transcription layer (num_hidden_layers - num_timestamp_prediction_layers - 1) and the last layer.
+    Projector: linear_1 [projector_hidden_size, audio hidden] and linear_2 [adaptor hidden, projector_hidden_size]
+    with biases, then the adaptor_config's layers (the same layer without FSMN). The text_config language model
+    (Qwen3 by default) has its lm_head tied to the embedding when the top-level tie_word_embeddings (default true;
+    _tied_weights_keys)."""
+    a = c.sub("audio_config")
+    d, heads = a.int("hidden_size"), a.int("num_attention_heads")
+    inter, k = a.int("intermediate_size"), a.int("fsmn_kernel_size", 11)
+    n = a.int("num_hidden_layers", minimum=0)
+    ts = a.int("num_timestamp_prediction_layers", 20, minimum=0)
+    wide = a.int("num_mel_bins", 80) * a.int("num_stacked_frames", 7)
+    normed = {n - ts - 1, n - 1}
+    kinds: dict[tuple, LayerSpec] = {}
+    layers = []
+    for i in range(n):
+        key = (i == 0, i in normed)
+        if key not in kinds:
+            w = wide if i == 0 else d
+            ex = ()
+            for x, role in (("q", "attn_q"), ("k", "attn_k"), ("v", "attn_v")):
+                ex += _lin(f"attn.{x}", role, d, w)
+            ex += _lin("attn.o", "attn_o", d, d) + (ExtraTensor("attn.fsmn.weight", "other", (d, 1, k)),)
+            ex += _lin("mlp.up", "mlp_up", inter, d) + _lin("mlp.down", "mlp_down", d, inter)
+            ex += _lnx("norm_attn_in", "norm_attn_in", w) + _lnx("norm_mlp_in", "norm_mlp_in", d)
+            if i in normed:
+                ex += _lnx("norm_final", "norm_final", d)
+            kinds[key] = LayerSpec(extra=ex)
+        layers.append(kinds[key])
+    a.touch("max_position_embeddings", "hidden_act")
+    tower = StackSpec("audio", d, tuple(layers), component="audio", causal=False)
+    ad = c.sub("adaptor_config")
+    h_a, a_heads = ad.int("hidden_size"), ad.int("num_attention_heads")
+    if h_a % a_heads:
+        raise ConfigError(f"{ad.origin}: {ad.prefix}hidden_size {h_a} is not divisible by num_attention_heads {a_heads}")
+    adaptor_layer = LayerSpec(attention=AttentionSpec(a_heads, a_heads, h_a // a_heads, qkv_bias=True, o_bias=True),
+                              ffn=MlpSpec(ad.int("intermediate_size"), gated=False, bias=True,
+                                          activation=ad.str("hidden_act", "relu")),
+                              norms=(_ln("norm_attn_in", h_a), _ln("norm_mlp_in", h_a)))
+    ph = ad.int("projector_hidden_size")
+    adaptor = StackSpec("adaptor", h_a, (adaptor_layer,) * ad.int("num_hidden_layers", minimum=0), component="projector",
+                        causal=False, extra=_lin("linear_1", "other", ph, d) + _lin("linear_2", "other", h_a, ph))
+    ad.touch("projector_hidden_act")
+    lm = _text_lm(c, name=name, architecture=architecture, head=head, tied=c.bool("tie_word_embeddings", True))
+    c.touch("audio_token_id")
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (tower, adaptor),
+                   warnings=lm.warnings + (_tower_warning("audio"),))
