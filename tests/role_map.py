@@ -1150,6 +1150,26 @@ add_table({"funnel": [
     Rule(rf"{_FU}embeddings\.layer_norm\.{WB}", "norm_embed"),
     Rule(rf"lm_head\.{WB}", "lm_head"),
 ] + _funnel_layer(rf"{_FU}encoder\.layers", "encoder") + _funnel_layer(rf"{_FU}decoder\.layers", "upsampler")})
+# XLNetModel: word_embedding, mask_emb; XLNetLayer: rel_attn (q, k, v, o einsum parameters -- reshaped to their
+# logical [out, in] projections by tests/test_encoder_families.py --, r over the relative positions, the r_*
+# biases, seg_embed, layer_norm after the residual) and ff (layer_1, layer_2, layer_norm); lm_loss
+_XL = r"(?:transformer\.)?"
+_XLA = rf"{_XL}layer\.{L}\.rel_attn\."
+add_table({"xlnet": [
+    Rule(rf"{_XL}(?:word_embedding\.weight|mask_emb)", "embed"),
+    Rule(rf"{_XLA}q", "attn_q", "encoder"),
+    Rule(rf"{_XLA}k", "attn_k", "encoder"),
+    Rule(rf"{_XLA}v", "attn_v", "encoder"),
+    Rule(rf"{_XLA}o", "attn_o", "encoder"),
+    Rule(rf"{_XLA}r_w_bias", "attn_q", "encoder"),
+    Rule(rf"{_XLA}(?:r|r_r_bias|r_s_bias)", "rel_bias", "encoder"),
+    Rule(rf"{_XLA}seg_embed", "type_embed", "encoder"),
+    Rule(rf"{_XLA}layer_norm\.{WB}", "norm_attn_out", "encoder"),
+    Rule(rf"{_XL}layer\.{L}\.ff\.layer_1\.{WB}", "mlp_up", "encoder"),
+    Rule(rf"{_XL}layer\.{L}\.ff\.layer_2\.{WB}", "mlp_down", "encoder"),
+    Rule(rf"{_XL}layer\.{L}\.ff\.layer_norm\.{WB}", "norm_mlp_out", "encoder"),
+    Rule(rf"lm_loss\.{WB}", "lm_head"),
+]})
 # ---- end of helper E's families ----
 
 

@@ -124,6 +124,12 @@ CASES: dict[str, tuple[str, str, dict]] = {
                                                       block_sizes=[2, 2], attention_type="factorized")),
     "funnel-untied": ("funnel", "FunnelForMaskedLM", dict(d_model=64, n_head=4, d_head=16, d_inner=96,
                                                           vocab_size=300, tie_word_embeddings=False)),
+    "xlnet": ("xlnet", "XLNetLMHeadModel", dict(d_model=64, n_head=4, d_head=16, d_inner=96, n_layer=3,
+                                                vocab_size=300, pad_token_id=0, bos_token_id=1, eos_token_id=2)),
+    "xlnet-untied": ("xlnet", "XLNetLMHeadModel", dict(d_model=64, n_head=4, d_head=16, d_inner=96, n_layer=2,
+                                                       vocab_size=300, pad_token_id=0, tie_word_embeddings=False)),
+    "xlnet-model": ("xlnet", "XLNetModel", dict(d_model=64, n_head=4, d_head=16, d_inner=96, n_layer=2,
+                                                vocab_size=300, pad_token_id=0, attn_type="uni", mem_len=None)),
 }
 # cases whose norms change meaning with a config switch the name table cannot see (X-MOD pre_norm: the same
 # LayerNorm modules run before attention and the MLP); their totals are still compared
@@ -156,8 +162,19 @@ def _params(config: dict, cfg) -> list[tuple[str, tuple[int, ...], bool]]:
     out = []
     for first, p, *aliases in names.values():
         embed = [a for a in aliases if "embed" in a]
-        out.append((_funnel_name(config, embed[0] if embed else first), tuple(p.shape), False))
+        name = _funnel_name(config, embed[0] if embed else first)
+        out.append((name, _xlnet_shape(config, name, tuple(p.shape)), False))
     return out
+
+
+def _xlnet_shape(config: dict, name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """XLNetRelativeAttention stores q, k, v, o as [d_model, n_head, d_head] and applies them by einsum: q/k/v map
+    d_model to n_head x d_head (logical [n_head x d_head, d_model]), o maps back (logical [d_model, ...])."""
+    m = re.fullmatch(r".*rel_attn\.([qkvo])", name)
+    if config["model_type"] != "xlnet" or not m:
+        return shape
+    d, h, k = shape
+    return (d, h * k) if m.group(1) == "o" else (h * k, d)
 
 
 def _funnel_name(config: dict, name: str) -> str:

@@ -511,3 +511,45 @@ def funnel(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
 
 
 ADAPTERS.update({"funnel": funnel})
+
+
+# --------------------------------------------------------------------------------------------------
+# XLNet
+
+
+def xlnet(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """XLNet (xlnet/modeling_xlnet.py). XLNetModel: word_embedding [vocab, d_model] and mask_emb [1, 1, d_model]
+    (the query stream's start vector); each XLNetLayer: XLNetRelativeAttention -- q, k, v, o stored as
+    [d_model, n_head, d_head] parameters used by einsum (logically [n_head x d_head, d_model] projections and
+    an output projection back), r [d_model, n_head, d_head] projecting the sinusoidal relative positions,
+    r_w_bias / r_r_bias / r_s_bias [n_head, d_head], seg_embed [2, n_head, d_head], a LayerNorm after the
+    residual -- and XLNetFeedForward (layer_1, layer_2 with biases, LayerNorm after the residual).
+    XLNetLMHeadModel's lm_loss is a Linear(d_model, vocab) tied to the embedding, with bias. With memories
+    (use_mems) the model keeps the last mem_len hidden states of every layer instead of a KV cache: not
+    described (a warning says so); the stack is treated as bidirectional."""
+    d = c.int("d_model")
+    n = c.int("n_layer", minimum=0)
+    heads = c.int("n_head")
+    dh = c.int("d_head", d // heads)
+    c.touch("attn_type", "bi_data", "clamp_len", "same_length", "reuse_len", "use_mems_eval", "use_mems_train",
+            "start_n_top", "end_n_top", "summary_last_dropout")
+    extra = (tuple(ExtraTensor(f"attn.{b}", "attn_q" if b == "r_w_bias" else "rel_bias", (heads, dh))
+                   for b in ("r_w_bias", "r_r_bias", "r_s_bias"))
+             + (ExtraTensor("attn.r", "rel_bias", (d, heads, dh)),
+                ExtraTensor("attn.seg_embed", "type_embed", (2, heads, dh))))
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, dh),
+                      ffn=MlpSpec(c.int("d_inner"), gated=False, bias=True, activation=c.str("ff_activation", "gelu")),
+                      norms=(_ln("norm_attn_out", d), _ln("norm_mlp_out", d)), extra=extra)
+    tied = c.bool("tie_word_embeddings", True)
+    mem = c.opt_int("mem_len", minimum=0)
+    embedding = EmbeddingSpec(c.int("vocab_size"), d, tied_head=tied and head != "none", position="relative")
+    return _spec(c, model_type, name=name, architecture=architecture, d=d, embedding=embedding,
+                 stacks=(StackSpec("encoder", d, (layer,) * n, causal=False),),
+                 head=HeadSpec(kind="none") if head == "none" else HeadSpec(kind="lm", bias=True),
+                 extra=(ExtraTensor("mask_emb", "embed", (1, 1, d)),),
+                 warnings=(f"xlnet: with memories (use_mems) every layer keeps its last mem_len ({mem}) hidden states "
+                           "(mem_len x d_model values per layer and sequence), which is not counted as a cache; "
+                           "attention FLOPs over the memory and the two-stream query are not counted",))
+
+
+ADAPTERS.update({"xlnet": xlnet})
