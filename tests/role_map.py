@@ -1170,6 +1170,21 @@ add_table({"xlnet": [
     Rule(rf"{_XL}layer\.{L}\.ff\.layer_norm\.{WB}", "norm_mlp_out", "encoder"),
     Rule(rf"lm_loss\.{WB}", "lm_head"),
 ]})
+# LukeModel: BERT's embeddings and layers, LukeEntityEmbeddings, entity-aware query projections; LukeForMaskedLM:
+# LukeLMHead (RoBERTa's, its decoder a matrix of its own) and EntityPredictionHead (transform, decoder tied to the
+# entity table, bias)
+_LK = r"(?:luke\.)?"
+add_table({"luke": _bertlike("luke", _roberta_lm_head(), [
+    Rule(r"{P}entity_embeddings\.entity_embeddings\.weight", "embed"),
+    Rule(r"{P}entity_embeddings\.entity_embedding_dense\.weight", "embed_proj"),
+    Rule(r"{P}entity_embeddings\.position_embeddings\.weight", "pos_embed"),
+    Rule(r"{P}entity_embeddings\.token_type_embeddings\.weight", "type_embed"),
+    Rule(r"{P}entity_embeddings\.LayerNorm\." + WB, "norm_embed"),
+    Rule(rf"{_EA}(?:w2e|e2w|e2e)_query\.{WB}", "attn_q", "encoder"),
+    Rule(r"entity_predictions\.transform\.(?:dense|LayerNorm)\." + WB, "mlm_transform"),
+    Rule(r"entity_predictions\.decoder\.weight", "lm_head"),
+    Rule(r"entity_predictions\.bias", "mlm_bias"),
+])})
 # ---- end of helper E's families ----
 
 
@@ -1240,3 +1255,50 @@ def check_gemma4(config: dict, name: str, params) -> list[str]:
         return check(config, name, params)
     finally:
         _COMPILED["gemma4_text"] = table
+
+
+_BA = rf"{M}layers\.{L}\.self_attn\."
+_D_TABLE4: dict[str, list[Rule]] = {
+    # LagunaDecoderLayer (modeling_laguna.py): Qwen3's attention plus the output gate g_proj (scales the attention
+    # output before o_proj: role attn_o), a dense MLP or LagunaSparseMoeBlock (router `gate` with a frozen
+    # e_score_correction_bias parameter, fused experts, shared_experts)
+    "laguna": QWEN3 + _fused_experts(M) + _shared_experts(M, "shared_experts") + [
+        Rule(rf"{_BA}g_proj\.weight", "attn_o", "decoder"),
+        Rule(rf"{M}layers\.{L}\.mlp\.gate\.e_score_correction_bias", "router", "decoder")],
+    # BailingHybridDecoderLayer (modeling_bailing_hybrid.py): `self_attn` is BailingHybridAttention (MLA without a
+    # q LoRA, plus the per-head output gate g_proj) or BailingHybridDeltaAttention (q/k/v, conv1d, forget_gate
+    # f_proj/dt_bias/A_log, b_proj, g_proj output gate, o_norm, o_proj); a dense MLP or BailingHybridMoE (router
+    # `gate`, fused experts, shared_experts). The two kinds share the names q_proj / o_proj / g_proj, so the
+    # table resolves them by the layer's kind (check_bailing).
+    "bailing_hybrid": _llama_shell(M) + _pre_norms(M) + _llama_mlp(M) + _fused_experts(M)
+    + _shared_experts(M, "shared_experts") + [
+        Rule(rf"{_BA}kv_a_proj_with_mqa\.{WB}", "attn_kv_a", "decoder"),
+        Rule(rf"{_BA}kv_a_layernorm\.weight", "norm_kv_a", "decoder"),
+        Rule(rf"{_BA}kv_b_proj\.weight", "attn_kv_b", "decoder"),
+        Rule(rf"{_BA}(?:k_proj|v_proj)\.weight", "lin_in", "decoder"),
+        Rule(rf"{_BA}conv1d\.weight", "lin_conv", "decoder"),
+        Rule(rf"{_BA}forget_gate\.(?:A_log|dt_bias|f_proj\.weight)", "lin_gate", "decoder"),
+        Rule(rf"{_BA}b_proj\.weight", "lin_gate", "decoder"),
+        Rule(rf"{_BA}o_norm\.weight", "lin_norm", "decoder"),
+    ],
+}
+TABLE.update(_D_TABLE4)
+_COMPILED.update({k: [(re.compile(r.regex), r) for r in rules] for k, rules in _D_TABLE4.items()})
+
+
+def check_bailing(config: dict, name: str, params) -> list[str]:
+    """check() for BailingHybrid: q_proj / o_proj / g_proj mean attention (MLA layers) or linear-mixer tensors
+    (delta attention layers); the layer's kind comes from layer_types."""
+    types = config["layer_types"]
+    base = _COMPILED["bailing_hybrid"]
+    extra = []
+    for i, t in enumerate(types):
+        roles = {"q_proj": "attn_q", "o_proj": "attn_o", "g_proj": "attn_o"} if t == "full_attention" else \
+            {"q_proj": "lin_in", "o_proj": "lin_out", "g_proj": "lin_gate"}
+        for n, role in roles.items():
+            extra.append((re.compile(rf"{M}layers\.(?P<layer>{i})\.self_attn\.{n}\.{WB}"), Rule("", role, "decoder")))
+    try:
+        _COMPILED["bailing_hybrid"] = base + extra
+        return check(config, name, params)
+    finally:
+        _COMPILED["bailing_hybrid"] = base

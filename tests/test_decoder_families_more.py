@@ -98,6 +98,20 @@ CASES = {
     "gemma4_text-derived": ("gemma4_text", "Gemma4ForCausalLM",
                             dict(S, num_hidden_layers=6, head_dim=16, global_head_dim=32, hidden_size_per_layer_input=0,
                                  attention_bias=True)),
+    "laguna": ("laguna", "LagunaForCausalLM",
+               dict(S, head_dim=16, moe_intermediate_size=24, shared_expert_intermediate_size=40, num_experts=4,
+                    num_experts_per_tok=2, num_attention_heads_per_layer=[4, 2, 4], gating=False, attention_bias=True,
+                    sliding_window=8, layer_types=["sliding_attention", "full_attention", "sliding_attention"],
+                    mlp_layer_types=["dense", "sparse", "sparse"])),
+    "laguna-defaults": ("laguna", "LagunaForCausalLM",
+                        dict(S, head_dim=16, moe_intermediate_size=24, shared_expert_intermediate_size=40,
+                             num_experts=4, num_experts_per_tok=2)),
+    "bailing_hybrid": ("bailing_hybrid", "BailingHybridForCausalLM",
+                       dict(S, num_hidden_layers=4, pad_token_id=0, head_dim=16, moe_intermediate_size=32, num_experts=4,
+                            num_experts_per_token=2, num_shared_experts=2, kv_lora_rank=16, qk_rope_head_dim=8,
+                            qk_nope_head_dim=16, v_head_dim=16, attention_bias=True, num_expert_group=1, topk_group=1,
+                            layer_types=["linear_attention", "full_attention", "linear_attention", "full_attention"],
+                            mlp_layer_types=["dense", "sparse", "sparse", "dense"])),
 }
 TEXT = {"qwen3_5", "qwen3_5_moe"}
 
@@ -119,7 +133,7 @@ def test_total_and_tensors_equal_transformers(case):
     if config["model_type"] in role_map.TABLE:  # per role and per (stack, layer, role) shapes, independently
         params = tuple((n, tuple(p.shape), False) for n, p in module.named_parameters())
         check = {"zamba": role_map.check_zamba, "zamba2": role_map.check_zamba,
-                 "gemma4_text": role_map.check_gemma4}.get(config["model_type"], role_map.check_d)
+                 "gemma4_text": role_map.check_gemma4, "bailing_hybrid": role_map.check_bailing}.get(config["model_type"], role_map.check_d)
         assert check(config, case, params) == []
 
 

@@ -396,3 +396,23 @@ HYBRIDS_D.update({
                                                   (1, 23, torch.bfloat16, "bfloat16")])
 def test_decoder_family_mixed_cache_bytes_match_transformers(family, batch, seq, dtype, name):
     test_decoder_family_cache_bytes_match_transformers(family, batch, seq, dtype, name)
+
+
+@pytest.mark.parametrize("batch,dec_len,enc_len,dtype,name", [(2, 5, 7, torch.float32, "float32"),
+                                                              (1, 8, 3, torch.bfloat16, "bfloat16")])
+def test_dia_decoder_caches_gqa_self_and_cross_attention(batch, dec_len, enc_len, dtype, name):
+    """Dia: the decoder's GQA self-attention caches one entry per audio frame (all codebook channels share it) and
+    its cross-attention caches the encoder's tokens with its own KV heads and head size."""
+    from test_seq2seq_families_more import DIA
+
+    config = dict(DIA, model_type="dia", architectures=["DiaForConditionalGeneration"])
+    model = transformers.DiaForConditionalGeneration._from_config(transformers.DiaConfig(**DIA)).to(dtype).eval()
+    channels = DIA["decoder_config"]["num_channels"]
+    with torch.no_grad():
+        out = model(input_ids=torch.randint(0, 200, (batch, enc_len)),
+                    decoder_input_ids=torch.randint(0, 36, (batch, dec_len, channels)), use_cache=True)
+    real = _cache_bytes(out.past_key_values)
+    spec = spec_from_config(dict(config, torch_dtype=name))
+    ours = kv_cache(spec, batch=batch, context=dec_len,
+                    options=KvOptions(engine="transformers", encoder_tokens=enc_len)).total_bytes
+    assert real > 0 and ours == real

@@ -23,7 +23,7 @@ from ..spec import (
 from .common import common_fields, layernorm
 from . import gemma3n
 from .config_access import Cfg
-from .mixers import mamba2, olmo_gated_deltanet, zamba_mamba
+from .mixers import bailing_delta_attention, mamba2, olmo_gated_deltanet, zamba_mamba
 
 
 def _lm_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head: str, hidden: int, vocab: int,
@@ -315,7 +315,110 @@ def jetmoe(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
                     max_context=c.opt_int("max_position_embeddings"))
 
 
+def laguna(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Laguna (transformers laguna/modeling_laguna.py): per-layer query head counts
+    (num_attention_heads_per_layer), shared num_key_value_heads, head_dim, per-head q/k RMSNorms, biases with
+    attention_bias, sliding or full attention by layer_types, and an output gate g_proj [heads, hidden]
+    (gating true / "per-head") or [heads x head_dim, hidden] (otherwise; built in every case); a dense SwiGLU
+    MLP or (mlp_layer_types "sparse", default all but layer 0) routed experts of moe_intermediate_size with a
+    shared expert of shared_expert_intermediate_size and a sigmoid router whose e_score_correction_bias is a
+    (frozen) parameter, so it is counted."""
+    d = c.int("hidden_size", 2048)
+    n = c.int("num_hidden_layers", 40, minimum=0)
+    heads, kv, hd = c.int("num_attention_heads", 48), c.int("num_key_value_heads", 8), c.int("head_dim", 128)
+    per_layer = c.int_list("num_attention_heads_per_layer", minimum=1) or [heads] * n
+    if len(per_layer) != n:
+        raise ConfigError(f"{c.origin}: num_attention_heads_per_layer: has {len(per_layer)} entries for {n} layers")
+    bias = c.bool("attention_bias", False)
+    gating = c.raw("gating", True)
+    per_head = gating is True or gating == "per-head"
+    types = _layer_types(c, n, {"full_attention", "sliding_attention"}, ["full_attention"] * n)
+    window = c.int("sliding_window", 512)
+    mlp_types = _mlp_types(c, n, ["dense"] + ["sparse"] * (n - 1))
+    act = c.str("hidden_act", "silu")
+    dense = MlpSpec(c.int("intermediate_size", 8192), gated=True, activation=act)
+    experts = c.int("num_experts", 256)
+    moe = MoeSpec(num_experts=experts, top_k=c.int("num_experts_per_tok", 8),
+                  expert=MlpSpec(c.int("moe_intermediate_size", 512), gated=True, activation=act),
+                  shared=MlpSpec(c.int("shared_expert_intermediate_size", 512), gated=True, activation=act),
+                  num_shared_experts=1, stacked=True)
+    c.touch("moe_routed_scaling_factor", "moe_apply_router_weight_on_input", "moe_router_logit_softcapping")
+    norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
+    cache: dict = {}
+    layers = []
+    for h, t, m in zip(per_layer, types, mlp_types):
+        if (h, t, m) not in cache:
+            extra = (ExtraTensor("attn.g_proj.weight", "attn_o", (h if per_head else h * hd, d)),)
+            if m == "sparse":
+                extra += (ExtraTensor("mlp.gate.e_score_correction_bias", "router", (experts,)),)
+            attn = AttentionSpec(h, kv, hd, qkv_bias=bias, o_bias=bias, qk_norm="head",
+                                 window=window if t == "sliding_attention" else None)
+            cache[(h, t, m)] = LayerSpec(attention=attn, ffn=moe if m == "sparse" else dense, norms=norms, extra=extra)
+        layers.append(cache[(h, t, m)])
+    stack = StackSpec("decoder", d, tuple(layers), final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 100352), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"))
+
+
+def bailing_hybrid(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Ling/Ring 2.5 hybrids (transformers bailing_hybrid/modeling_bailing_hybrid.py): layer_types mixes gated
+    delta attention layers (sources/mixers.py bailing_delta_attention) with MLA layers (BailingHybridAttention:
+    q_proj without a LoRA, kv_a_proj_with_mqa and o_proj biased with attention_bias, kv_a_layernorm, kv_b_proj,
+    and a per-head output gate g_proj [heads, hidden]); default: every layer_group_size-th layer is MLA. The
+    feed-forward is a dense SwiGLU MLP or (mlp_layer_types "sparse", default from first_k_dense_replace on)
+    num_local_experts routed experts of moe_intermediate_size with shared experts of moe_intermediate_size x
+    n_shared_experts and a sigmoid router whose score-correction bias is a buffer. num_mtp_layers
+    multi-token-prediction layers are stored by checkpoints but not built by transformers (a warning)."""
+    d = c.int("hidden_size", 2560)
+    n = c.int("num_hidden_layers", 42, minimum=0)
+    heads = c.int("num_attention_heads", 32)
+    c.touch("num_key_value_heads", "head_dim")  # MLA expands the latent to every head
+    bias = c.bool("attention_bias", False)
+    group = c.int("layer_group_size", 6)
+    types = _layer_types(c, n, {"full_attention", "linear_attention"},
+                         ["full_attention" if (i + 1) % group == 0 else "linear_attention" for i in range(n)])
+    first = c.int("first_k_dense_replace", 2, minimum=0)
+    mlp_types = _mlp_types(c, n, ["dense" if i < first else "sparse" for i in range(n)])
+    act = c.str("hidden_act", "silu")
+    nope, rope, v_dim = c.int("qk_nope_head_dim", 128), c.int("qk_rope_head_dim", 64), c.int("v_head_dim", 128)
+    mla = AttentionSpec(heads, heads, nope + rope, v_head_dim=v_dim, qkv_bias=bias, o_bias=bias,
+                        kv_lora_rank=c.int("kv_lora_rank", 512), qk_rope_head_dim=rope, qk_nope_head_dim=nope)
+    dense = MlpSpec(c.int("intermediate_size", 6144), gated=True, activation=act)
+    width, n_shared = c.int("moe_intermediate_size", 768), c.int("n_shared_experts", 1, minimum=0)
+    moe = MoeSpec(num_experts=c.int("num_local_experts", 512), top_k=c.int("num_experts_per_tok", 8),
+                  expert=MlpSpec(width, gated=True, activation=act),
+                  shared=MlpSpec(width * n_shared, gated=True, activation=act) if n_shared else None,
+                  num_shared_experts=n_shared, score_correction_bias=True, stacked=True)
+    mixer = bailing_delta_attention(c, d) if "linear_attention" in types else None
+    if mixer is None:
+        c.touch("linear_num_heads", "linear_head_dim", "linear_conv_kernel_dim", "short_conv_kernel_size",
+                "kda_safe_gate", "kda_lower_bound")
+    c.touch("rope_theta", "mtp_loss_scaling_factor")
+    norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
+    gate = (ExtraTensor("attn.g_proj.weight", "attn_o", (heads, d)),)
+    cache: dict = {}
+    layers = []
+    for t, m in zip(types, mlp_types):
+        if (t, m) not in cache:
+            ffn = moe if m == "sparse" else dense
+            cache[(t, m)] = (LayerSpec(attention=mla, ffn=ffn, norms=norms, extra=gate) if t == "full_attention"
+                             else LayerSpec(recurrent=mixer, ffn=ffn, norms=norms))
+        layers.append(cache[(t, m)])
+    warnings = ()
+    n_mtp = c.int("num_mtp_layers", 0, minimum=0)
+    if n_mtp:
+        warnings = (f"num_mtp_layers={n_mtp}: the checkpoint stores multi-token-prediction layers that transformers "
+                    "does not build and paramscope does not describe; they are not counted",)
+    stack = StackSpec("decoder", d, tuple(layers), final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 157184), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"), warnings=warnings)
+
+
 ADAPTERS: dict = {
+    "bailing_hybrid": bailing_hybrid,
+    "laguna": laguna,
     "gemma4_text": gemma3n.gemma4_text,
     "jetmoe": jetmoe,
     "mimo_v2_flash": mimo_v2_flash,

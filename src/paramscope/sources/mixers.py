@@ -376,5 +376,38 @@ def zamba_mamba(c: Cfg, hidden: int) -> RecurrentSpec:
                          activation_width=2 * di + heads * (rank + 2 * state) + di)
 
 
+def bailing_delta_attention(c: Cfg, hidden: int) -> RecurrentSpec:
+    """Ling/Ring 2.5's gated delta attention (bailing_hybrid/modeling_bailing_hybrid.py BailingHybridDeltaAttention,
+    a Kimi-Delta-Attention variant): bias-free q, k, v projections of heads x head_dim (linear_num_heads,
+    linear_head_dim: BailingHybridConfig copies num_attention_heads and the stated head_dim), one depthwise causal
+    convolution over q, k and v without bias (short_conv_kernel_size taps), a full-rank per-channel forget gate
+    (forget_gate.f_proj [heads x head_dim, hidden], dt_bias per channel, A_log per head), a per-head beta (b_proj),
+    an output gate g_proj [heads x head_dim, hidden], a gated RMSNorm over the head width (o_norm) and o_proj.
+    State as Kimi Delta Attention's: the convolution window and a float32 [heads, head_dim, head_dim] state."""
+    heads = c.int("linear_num_heads", c.int("num_attention_heads"))
+    hd = c.int("linear_head_dim", c.int("head_dim", 128))
+    kernel = c.int("linear_conv_kernel_dim", c.int("short_conv_kernel_size", 4))
+    c.touch("kda_safe_gate", "kda_lower_bound")  # a clamp of the gate at run time
+    width = heads * hd
+    p = "self_attn"
+    tensors = (
+        ExtraTensor(f"{p}.q_proj.weight", "lin_in", (width, hidden)),
+        ExtraTensor(f"{p}.k_proj.weight", "lin_in", (width, hidden)),
+        ExtraTensor(f"{p}.v_proj.weight", "lin_in", (width, hidden)),
+        ExtraTensor(f"{p}.conv1d.weight", "lin_conv", (3 * width, 1, kernel)),
+        ExtraTensor(f"{p}.forget_gate.A_log", "lin_gate", (heads,)),
+        ExtraTensor(f"{p}.forget_gate.dt_bias", "lin_gate", (width,)),
+        ExtraTensor(f"{p}.forget_gate.f_proj.weight", "lin_gate", (width, hidden)),
+        ExtraTensor(f"{p}.b_proj.weight", "lin_gate", (heads, hidden)),
+        ExtraTensor(f"{p}.o_norm.weight", "lin_norm", (hd,)),
+        ExtraTensor(f"{p}.o_proj.weight", "lin_out", (hidden, width)),
+        ExtraTensor(f"{p}.g_proj.weight", "lin_gate", (width, hidden)),
+    )
+    return RecurrentSpec("gated_delta_attention", tensors, conv_channels=3 * width, conv_kernel=kernel,
+                         state_elements=heads * hd * hd, state_dtype="fp32",
+                         state_flops_per_token=DELTA_RULE_FLOPS_PER_ELEMENT * heads * hd * hd,
+                         activation_width=5 * width + heads)
+
+
 MIXERS = {"lightning": lightning, "mlstm": mlstm, "rg_lru": rg_lru, "mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet,
           "gated_deltanet_split": lambda c, hidden: gated_deltanet(c, hidden, split=True), "olmo_gated_deltanet": olmo_gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
