@@ -38,6 +38,15 @@ PARAKEET = dict(model_type="parakeet_encoder", hidden_size=64, num_hidden_layers
                 intermediate_size=96, conv_kernel_size=5, subsampling_factor=8, subsampling_conv_channels=8,
                 num_mel_bins=40)
 
+# Dia: an encoder 32 wide, a decoder 48 wide with GQA self-attention and a cross-attention of its own head shape
+DIA = dict(encoder_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                               head_dim=16, intermediate_size=48, vocab_size=256),
+           decoder_config=dict(hidden_size=48, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                               head_dim=16, cross_num_attention_heads=4, cross_num_key_value_heads=1, cross_head_dim=8,
+                               cross_hidden_size=32, intermediate_size=64, vocab_size=40, num_channels=3,
+                               pad_token_id=39, eos_token_id=38, bos_token_id=37),
+           delay_pattern=[0, 1, 2])
+
 CASES = {
     "led": ("LEDForConditionalGeneration",
             dict({k: v for k, v in BART.items() if k != "max_position_embeddings"}, max_encoder_position_embeddings=64, max_decoder_position_embeddings=32, attention_window=[8, 8])),
@@ -202,6 +211,7 @@ CASES = {
                           adaptor_config=dict(hidden_size=48, num_attention_heads=4, intermediate_size=12,
                                               num_hidden_layers=1, projector_hidden_size=56),
                           text_config=dict(QWEN2_TEXT, model_type="qwen3", head_dim=16), tie_word_embeddings=False)),
+    "dia": ("DiaForConditionalGeneration", dict(DIA)),
 }
 
 

@@ -19,6 +19,7 @@ ADAPTERS: dict = {
     "pop2piano": seq2seq.pop2piano,
     "cohere_asr": seq2seq.cohere_asr,
     "canary": seq2seq.canary,
+    "dia": seq2seq.dia,
     "fuyu": multimodal.fuyu,
     "got_ocr2": multimodal.got_ocr2,
     "git": multimodal.git,

@@ -809,3 +809,41 @@ def canary(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
     spec = _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=dc.int("vocab_size"), stacks=[encoder, dec],
                      tied=c.bool("tie_word_embeddings", True), max_context=dc.opt_int("max_position_embeddings"))
     return replace(spec, head=replace(spec.head, bias=head == "lm"))
+
+
+def dia(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Dia (Nari Labs 2025; dia/modeling_dia.py), a text-to-speech encoder-decoder. Encoder (encoder_config): a byte
+    embedding [vocab_size, hidden], rotary layers with pre_sa_norm / post_sa_norm RMSNorms, attention of
+    num_attention_heads x head_dim (GQA by num_key_value_heads, no biases), a SwiGLU MLP with a fused gate_up_proj,
+    a final RMSNorm. Decoder (decoder_config): one embedding [vocab_size x num_channels, hidden] for the audio
+    codebooks (DiaMultiChannelEmbedding), layers of GQA self-attention, cross-attention of cross_num_attention_heads
+    x cross_head_dim (cross_num_key_value_heads; k/v read cross_hidden_size values), the same MLP and three
+    RMSNorms, a final RMSNorm. The head logits_dense [num_channels x vocab_size, hidden] is not tied."""
+    from dataclasses import replace
+
+    e, dc = c.sub("encoder_config"), c.sub("decoder_config")
+
+    def attn(x: Cfg, prefix: str = "", cross: bool = False, kv_in: int | None = None) -> AttentionSpec:
+        heads = x.int(f"{prefix}num_attention_heads")
+        return AttentionSpec(heads, x.int(f"{prefix}num_key_value_heads", heads),
+                             x.int(f"{prefix}head_dim", x.int("hidden_size") // heads), cross=cross,
+                             kv_input_width=kv_in)
+
+    def mlp(x: Cfg) -> MlpSpec:
+        return MlpSpec(x.int("intermediate_size"), gated=True, fused_gate_up=True, activation=x.str("hidden_act", "silu"))
+
+    de = e.int("hidden_size")
+    enc = StackSpec("encoder", de, (LayerSpec(attention=attn(e), ffn=mlp(e), norms=(NormSpec("norm_attn_in", de),
+                                                                                  NormSpec("norm_mlp_in", de))),)
+                    * e.int("num_hidden_layers", minimum=0), final_norm=NormSpec("norm_final", de), causal=False,
+                    extra=(ExtraTensor("embed.weight", "embed", (e.int("vocab_size"), de)),))
+    d = dc.int("hidden_size")
+    layer = LayerSpec(attention=attn(dc), cross_attention=attn(dc, "cross_", True, dc.int("cross_hidden_size", de)),
+                      ffn=mlp(dc), norms=tuple(NormSpec(r, d) for r in ("norm_attn_in", "norm_cross_in", "norm_mlp_in")))
+    dec = StackSpec("decoder", d, (layer,) * dc.int("num_hidden_layers", minimum=0), final_norm=NormSpec("norm_final", d))
+    codes = dc.int("vocab_size") * dc.int("num_channels", 9)
+    e.touch("max_position_embeddings", "rope_parameters")
+    c.touch("delay_pattern", "tie_word_embeddings")
+    spec = _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=codes, stacks=[enc, dec], tied=False,
+                     max_context=dc.opt_int("max_position_embeddings"))
+    return replace(spec, embedding=replace(spec.embedding, position="rotary"))
