@@ -36,6 +36,7 @@ GROUPS = [
         ("llama.cpp/gpu-hbm/bandwidth_efficiency", 0.7, 0.3, 0.92),
         ("llama.cpp/apple/bandwidth_efficiency", 0.8, 0.3, 0.92),
         ("llama.cpp/any/dequant_bandwidth_factor", 0.9, 0.4, 1.3),
+        ("llama.cpp/any/dequant_bandwidth_factor_legacy", 0.9, 0.4, 1.3),
         ("llama.cpp/any/step_overhead_s", 1e-3, 1e-5, 2e-2),
         ("llama.cpp/any/layer_overhead_s", 2e-5, 1e-7, 5e-4),
         ("llama.cpp/any/stage_hop_s", 5e-4, 1e-6, 2e-2),

@@ -51,6 +51,11 @@ def _const(key: str) -> float:
 _OVERRIDES: dict[str, float] = {}
 
 
+# llama.cpp's original block formats (one scale, or scale + minimum, per 32 weights): their dequantizing kernels
+# differ from the k- and i-quants', so their bandwidth factor is a separate constant (data/efficiency.toml)
+LEGACY_GGUF = frozenset({"q4_0", "q4_1", "q5_0", "q5_1", "q8_0"})
+
+
 def device_class(hw) -> str:
     """The device class speed constants are looked up by: ``apple`` (unified memory, Metal), ``cpu``,
     ``gpu-hbm`` (a GPU whose memory streams at >= 1.5 TB/s: data-center HBM parts) or ``gpu`` (GDDR cards:
@@ -521,7 +526,7 @@ def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_effici
 
     bw_eff = bandwidth_efficiency or C("bandwidth_efficiency")
     if weight_only:
-        bw_eff *= C("dequant_bandwidth_factor")
+        bw_eff *= C("dequant_bandwidth_factor_legacy" if scheme in LEGACY_GGUF else "dequant_bandwidth_factor")
     moe = _moe_shape(spec)
     c_pre = compute_efficiency or C("prefill_compute_efficiency")
     c_dec = compute_efficiency or C("decode_compute_efficiency")
