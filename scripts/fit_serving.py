@@ -112,6 +112,34 @@ def write(fitted: dict[str, float]) -> None:
     perf.efficiency_constants.cache_clear()
 
 
+BANDS = ROOT / "src" / "paramscope" / "data" / "serving_error_bands.toml"
+# perf's band phases -> the serving metric whose validation error describes them
+BAND_METRICS = {"decode": "tpot_p50_ms", "prefill": "ttft_p50_ms", "throughput": "requests_per_s"}
+
+
+def write_bands() -> None:
+    """Per engine and phase, the median and 90th-percentile |error| over the VALIDATION rows (perf prints them
+    next to its speeds; engines with published per-phase measurements keep those, perf._error_bands)."""
+    rows = validate.compare([r for r in validate.load_benchmarks(DATA) if r["set"] == "validation"])
+    engine_of = {r["id"]: r["engine"] for r in validate.load_benchmarks(DATA)}
+    out = ["# Error bands per engine and phase from the published serving benchmarks: |predicted / measured - 1|",
+           "# over the VALIDATION rows (median TPOT for decode, median TTFT for prefill, requests/s for throughput).",
+           "# Written by scripts/fit_serving.py --write; read by perf.error_bands.", ""]
+    for engine in sorted({engine_of[r["id"]] for r in rows}):
+        for phase, metric in BAND_METRICS.items():
+            errs = sorted(abs(r["error"]) for r in rows if engine_of[r["id"]] == engine and r["metric"] == metric)
+            if not errs:
+                continue
+            signed = sorted(r["error"] for r in rows if engine_of[r["id"]] == engine and r["metric"] == metric)
+            out += [f'[band."{engine}".{phase}]', f"records = {len(errs)}", "refused = 0",
+                    f"median_abs_error = {float(np.median(errs)):.4f}",
+                    f"p90_abs_error = {float(np.percentile(errs, 90)):.4f}",
+                    f"median_error = {float(np.median(signed)):.4f}",
+                    'data = "published serving benchmarks (docs/validation.md, Serving simulator vs published benchmarks)"',
+                    ""]
+    BANDS.write_text("\n".join(out))
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--write", action="store_true", help="write the constants into data/efficiency.toml")
@@ -120,6 +148,7 @@ def main(argv=None) -> int:
     print(toml_block(fitted))
     if a.write:
         write(fitted)
+        write_bands()
     return 0
 
 

@@ -91,11 +91,16 @@ def speed_source(engine: str | None, cls: str, key: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _error_bands() -> dict:
-    path = Path(__file__).resolve().parent / "data" / "speed_error_bands.toml"
-    if not path.exists():
-        return {}
-    with open(path, "rb") as f:
-        return tomllib.load(f)
+    """data/speed_error_bands.toml (scripts/fit_speed.py: published per-phase measurements) merged with
+    data/serving_error_bands.toml (scripts/fit_serving.py: published serving benchmarks), the former first."""
+    out: dict = {"band": {}}
+    for name in ("serving_error_bands.toml", "speed_error_bands.toml"):
+        path = Path(__file__).resolve().parent / "data" / name
+        if path.exists():
+            with open(path, "rb") as f:
+                for engine, phases in tomllib.load(f).get("band", {}).items():
+                    out["band"].setdefault(engine, {}).update(phases)
+    return out
 
 
 # perf's phases -> the validation phase whose error describes them
@@ -116,7 +121,8 @@ def error_bands(engine: str | None) -> dict:
             if rec:
                 band = {"median_abs_error": rec["median_abs_error"], "p90_abs_error": rec["p90_abs_error"],
                         "records": rec["records"], "measured_phase": src,
-                        "basis": f"median |error| of {engine} {src} on the validation set of data/measurements.toml"
+                        "basis": f"median |error| of {engine} {src} on the validation set of "
+                                 f"{rec.get('data', 'data/measurements.toml')}"
                                  + ("" if src == sources[0] or phase == "throughput" else
                                     f" (no direct {phase} measurement; the {src} error stands in)")}
                 break
