@@ -130,6 +130,11 @@ CASES: dict[str, tuple[str, str, dict]] = {
                                                        vocab_size=300, pad_token_id=0, tie_word_embeddings=False)),
     "xlnet-model": ("xlnet", "XLNetModel", dict(d_model=64, n_head=4, d_head=16, d_inner=96, n_layer=2,
                                                 vocab_size=300, pad_token_id=0, attn_type="uni", mem_len=None)),
+    "luke": ("luke", "LukeForMaskedLM", dict(BERTISH, entity_vocab_size=50, entity_emb_size=32, pad_token_id=1)),
+    "luke-untied": ("luke", "LukeForMaskedLM", dict(BERTISH, entity_vocab_size=50, entity_emb_size=64,
+                                                    pad_token_id=1, tie_word_embeddings=False,
+                                                    use_entity_aware_attention=False)),
+    "luke-model": ("luke", "LukeModel", dict(BERTISH, entity_vocab_size=50, entity_emb_size=32, pad_token_id=1)),
 }
 # cases whose norms change meaning with a config switch the name table cannot see (X-MOD pre_norm: the same
 # LayerNorm modules run before attention and the MLP); their totals are still compared

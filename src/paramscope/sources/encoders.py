@@ -63,6 +63,9 @@ class EncoderTraits:
     pre_norm_key: str | None = None  # a key switching pre-LN blocks and the final LayerNorm (X-MOD pre_norm)
     embed_norm_key: str | None = None  # a key switching the embedding LayerNorm (ESM emb_layer_norm_before)
     rotary_key: str | None = None  # ESM position_embedding_type: "rotary" -> RoPE, otherwise a learned table
+    untied_word_head: bool = False  # the MLM decoder is never tied to the word embeddings (LUKE)
+    # head_extras(c, hidden, vocab) -> tensors the masked/causal-LM class adds beside the MLM head (LUKE's entities)
+    head_extras: Callable[[Cfg, int, int], tuple[ExtraTensor, ...]] | None = field(default=None, compare=False)
     # per-family tensors beside BERT's: extras(c, hidden, heads) -> Extras (layer, stack, model tensors, warnings)
     extras: Callable[[Cfg, int, int], Extras] | None = field(default=None, compare=False)
 
@@ -147,6 +150,36 @@ def _esm(c: Cfg, d: int, heads: int) -> Extras:
     return Extras(model=_lin("contact_head.regression", "other", 1, n * heads) if n else ())
 
 
+def _luke(c: Cfg, d: int, heads: int) -> Extras:
+    """LukeEntityEmbeddings (entity table [entity_vocab_size, entity_emb_size], entity_embedding_dense to hidden
+    without bias when the widths differ, position and token-type tables, LayerNorm); the entity-aware attention's
+    w2e / e2w / e2e query projections (use_entity_aware_attention); LukeForMaskedLM's EntityPredictionHead
+    (transform dense hidden -> entity_emb_size + LayerNorm, decoder tied to the entity table, bias) and the
+    word decoder's own bias beside lm_head.bias when the embeddings are untied (they are tied otherwise)."""
+    ev, e = c.int("entity_vocab_size", 500000), c.int("entity_emb_size", 256)
+    positions, types = c.int("max_position_embeddings", 512), c.int("type_vocab_size", 2, minimum=0)
+    model = (ExtraTensor("entity.embed.weight", "embed", (ev, e)),)
+    if e != d:
+        model += _lin("entity.embed_proj", "embed_proj", d, e, False)
+    model += (ExtraTensor("entity.pos_embed.weight", "pos_embed", (positions, d)),)
+    model += (ExtraTensor("entity.type_embed.weight", "type_embed", (types, d)),) if types else ()
+    model += _norm_x("entity.norm", "norm_embed", d)
+    layer: tuple[ExtraTensor, ...] = ()
+    if c.bool("use_entity_aware_attention", True):
+        layer = sum((_lin(f"attn.{q}_query", "attn_q", d, d) for q in ("w2e", "e2w", "e2e")), ())
+    return Extras(layer=layer, model=model)
+
+
+def _luke_heads(c: Cfg, d: int, vocab: int) -> tuple[ExtraTensor, ...]:
+    ev, e = c.int("entity_vocab_size", 500000), c.int("entity_emb_size", 256)
+    tied = c.bool("tie_word_embeddings", True)
+    out = _lin("entity_head.transform", "mlm_transform", e, d) + _norm_x("entity_head.norm", "mlm_transform", e)
+    if not tied:
+        out += (ExtraTensor("entity_head.decoder.weight", "lm_head", (ev, e)),
+                ExtraTensor("mlm.decoder.bias", "mlm_bias", (vocab,)))
+    return out + (ExtraTensor("entity_head.bias", "mlm_bias", (ev,)),)
+
+
 def _roc_bert(c: Cfg, d: int, heads: int) -> Extras:
     """RoCBertEmbeddings: pronunciation and shape embedding tables (always built), and map_inputs_layer
     (with bias) from the concatenated word / pronunciation / shape embeddings when concat_input."""
@@ -203,6 +236,10 @@ FAMILIES: dict[str, EncoderTraits] = {
     "longformer": EncoderTraits("longformer/modeling_longformer.py", extras=_longformer),
     "xmod": EncoderTraits("xmod/modeling_xmod.py", pre_norm_key="pre_norm", extras=_xmod),
     "roc_bert": EncoderTraits("roc_bert/modeling_roc_bert.py", extras=_roc_bert),
+    # LUKE (luke/modeling_luke.py): BERT's words plus entity embeddings and entity-aware attention; LukeForMaskedLM
+    # keeps the pooler, its word decoder is its own matrix and its entity decoder is tied to the entity table
+    "luke": EncoderTraits("luke/modeling_luke.py", lm_pooler=True, untied_word_head=True, extras=_luke,
+                          head_extras=_luke_heads),
     # ESM (esm/modeling_esm.py): pre-LN layers (attention.LayerNorm, LayerNorm), emb_layer_norm_after as the final
     # norm, RoPE or a learned table by position_embedding_type, no token types; EsmModel always builds the
     # contact-prediction head (regression over layers x heads attention maps)
@@ -254,7 +291,7 @@ def encoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
         head_width = e
     else:
         head_width = d
-    tied = c.bool("tie_word_embeddings", t.tied_default)
+    tied = c.bool("tie_word_embeddings", t.tied_default) and not t.untied_word_head
     if tied and head_width != e and head != "none":
         raise ConfigError(f"{c.origin}: tie_word_embeddings=true but the head width {head_width} differs from the "
                           f"embedding width {e}")
@@ -268,6 +305,8 @@ def encoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
         model_extra += (ExtraTensor("task_type_embed.weight", "type_embed", (c.int("task_type_vocab_size", 3), e)),)
     elif t.task_types:
         c.touch("task_type_vocab_size")
+    if t.head_extras is not None and head != "none":  # tensors of the LM classes' extra heads
+        model_extra += t.head_extras(c, d, c.int("vocab_size"))
     token_types = c.int("type_vocab_size", t.type_vocab_default, minimum=0) if t.token_types and more.token_types else 0
     embed_norm = c.bool(t.embed_norm_key, False) if t.embed_norm_key else t.embed_norm
     return ModelSpec(
