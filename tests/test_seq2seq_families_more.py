@@ -212,6 +212,14 @@ CASES = {
                                               num_hidden_layers=1, projector_hidden_size=56),
                           text_config=dict(QWEN2_TEXT, model_type="qwen3", head_dim=16), tie_word_embeddings=False)),
     "dia": ("DiaForConditionalGeneration", dict(DIA)),
+    # small tokenizers; the semantic one given without hidden_size takes the class default (64), not 128
+    "vibevoice_asr": ("VibeVoiceAsrForConditionalGeneration",
+                      dict(acoustic_tokenizer_encoder_config=dict(hidden_size=24, num_filters=4, kernel_size=5,
+                                                                  downsampling_ratios=[2, 3], depths=[1, 2, 1],
+                                                                  ffn_expansion=2),
+                           semantic_tokenizer_encoder_config=dict(num_filters=8, downsampling_ratios=[4],
+                                                                  depths=[2, 1]),
+                           text_config=dict(QWEN2_TEXT), acoustic_tokenizer_chunk_size=600)),
 }
 
 

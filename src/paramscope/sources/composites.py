@@ -27,6 +27,7 @@ ADAPTERS: dict = {
     "modernvbert": multimodal.modernvbert,
     "phi4_multimodal": multimodal.phi4_multimodal,
     "fun_asr_nano": multimodal.fun_asr_nano,
+    "vibevoice_asr": multimodal.vibevoice_asr,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

@@ -938,3 +938,76 @@ def fun_asr_nano(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     c.touch("audio_token_id")
     return replace(lm, model_type=model_type, stacks=lm.stacks + (tower, adaptor),
                    warnings=lm.warnings + (_tower_warning("audio"),))
+
+
+# transformers 5.23 models/vibevoice_acoustic_tokenizer/configuration_vibevoice_acoustic_tokenizer.py, encoder defaults
+_VIBEVOICE_TOKENIZER_DEFAULTS = {"channels": 1, "hidden_size": 64, "kernel_size": 7, "num_filters": 32,
+                                 "downsampling_ratios": [2, 2, 4, 5, 5, 8], "depths": [3, 3, 3, 3, 3, 3, 8],
+                                 "ffn_expansion": 4}
+
+
+def _vibevoice_tokenizer(t: Cfg, name: str) -> StackSpec:
+    """VibeVoice's convolutional tokenizer encoder (vibevoice_acoustic_tokenizer/modeling_vibevoice_acoustic_tokenizer.py
+    VibeVoiceAcousticTokenizerEncoderModel): a stem Conv1d [num_filters, channels, kernel_size] and depths[0] ConvNeXt
+    layers of num_filters channels; per downsampling ratio r_i a Conv1d [num_filters x 2^(i+1), num_filters x 2^i,
+    2 r_i] and depths[i + 1] ConvNeXt layers of num_filters x 2^(i+1) channels; a head Conv1d [hidden_size,
+    num_filters x 2^len(ratios), kernel_size]. Every conv has a bias. A ConvNeXt layer: a depthwise Conv1d mixer
+    [width, 1, kernel_size] with bias, two RMSNorms, layer scales gamma and ffn_gamma [width], an MLP linear1/linear2
+    [ffn_expansion x width] with biases."""
+    nf, k = t.int("num_filters"), t.int("kernel_size")
+    ratios = t.int_list("downsampling_ratios", minimum=1) or []
+    depths = t.int_list("depths") or []
+    if len(depths) != len(ratios) + 1:
+        raise ConfigError(f"{t.origin}: {t.prefix}depths: {len(depths)} entries for {len(ratios)} downsampling ratios "
+                          "(expected one more)")
+    x = t.int("ffn_expansion", 4)
+    kinds: dict[int, LayerSpec] = {}
+
+    def convnext(w: int) -> LayerSpec:
+        if w not in kinds:
+            kinds[w] = LayerSpec(extra=(ExtraTensor("mixer.weight", "other", (w, 1, k)), ExtraTensor("mixer.bias", "other", (w,)),
+                                        ExtraTensor("norm.weight", "norm_attn_in", (w,)),
+                                        ExtraTensor("ffn_norm.weight", "norm_mlp_in", (w,)),
+                                        ExtraTensor("gamma", "other", (w,)), ExtraTensor("ffn_gamma", "other", (w,)))
+                                 + _lin("ffn.up", "mlp_up", x * w, w) + _lin("ffn.down", "mlp_down", w, x * w))
+        return kinds[w]
+
+    def conv(cname: str, o: int, i: int, kk: int) -> tuple[ExtraTensor, ...]:
+        return (ExtraTensor(f"{cname}.weight", "patch_embed", (o, i, kk)), ExtraTensor(f"{cname}.bias", "patch_embed", (o,)))
+
+    layers = [convnext(nf)] * depths[0]
+    extra = conv("stem", nf, t.int("channels", 1), k)
+    for i, r in enumerate(ratios):
+        extra += conv(f"down{i}", nf * 2 ** (i + 1), nf * 2 ** i, 2 * r)
+        layers += [convnext(nf * 2 ** (i + 1))] * depths[i + 1]
+    extra += conv("head", t.int("hidden_size"), nf * 2 ** len(ratios), k)
+    t.touch("layer_scale_init_value", "hidden_act", "vae_std", "hop_length")
+    return StackSpec(name, nf, tuple(layers), component="audio", extra=extra, causal=False)
+
+
+def vibevoice_asr(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """VibeVoice-ASR (vibevoice_asr/modeling_vibevoice_asr.py): an acoustic and a semantic tokenizer encoder
+    (_vibevoice_tokenizer; without a semantic sub-config transformers builds one of hidden_size 128), a projector per
+    path (linear_1 [text hidden, tokenizer hidden] with bias, an RMSNorm, linear_2 [text hidden, text hidden] with
+    bias), and the text_config language model (Qwen2 by default) with an untied lm_head (no tied weights)."""
+    def tok(key: str, absent: dict) -> Cfg:
+        got = c.sub(key, required=False)
+        if got is None:
+            return Cfg({**_VIBEVOICE_TOKENIZER_DEFAULTS, **absent}, c.origin, f"{key}.")
+        return got.with_data({**_VIBEVOICE_TOKENIZER_DEFAULTS, **got.data})
+
+    acoustic = _vibevoice_tokenizer(tok("acoustic_tokenizer_encoder_config", {}), "acoustic_tokenizer")
+    semantic = _vibevoice_tokenizer(tok("semantic_tokenizer_encoder_config", {"hidden_size": 128}), "semantic_tokenizer")
+    # each tokenizer's hidden size is its head conv's output channels
+    da, ds = acoustic.extra[-2].shape[0], semantic.extra[-2].shape[0]
+    lm = _text_lm(c, name=name, architecture=architecture, head=head, tied=False)
+    h = lm.hidden_size
+    proj = ()
+    for path, width in (("acoustic", da), ("semantic", ds)):
+        proj += (_linear(f"projector.{path}_linear_1", h, width, True)
+                 + (ExtraTensor(f"projector.{path}_norm.weight", "norm_embed", (h,)),)
+                 + _linear(f"projector.{path}_linear_2", h, h, True))
+    c.touch("audio_token_id", "audio_bos_token_id", "audio_eos_token_id", "acoustic_tokenizer_chunk_size",
+            "tie_word_embeddings", "max_position_embeddings")
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (acoustic, semantic), extra=lm.extra + proj,
+                   warnings=lm.warnings + (_tower_warning("audio"),))
