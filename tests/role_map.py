@@ -1185,6 +1185,13 @@ add_table({"luke": _bertlike("luke", _roberta_lm_head(), [
     Rule(r"entity_predictions\.decoder\.weight", "lm_head"),
     Rule(r"entity_predictions\.bias", "mlm_bias"),
 ])})
+# UltrabertModel: Llama's names (a bidirectional encoder stack); UltrabertPredictionHead: linear1, linear2, decoder
+_UB = r"(?:model\.)?"
+add_table({"ultrabert": _restack(_llama_shell(_UB, head=False) + _llama_attention(_UB) + _llama_mlp(_UB)
+                                 + _pre_norms(_UB), "encoder") + [
+    Rule(r"head\.linear[12]\.weight", "mlm_transform"),
+    Rule(r"head\.decoder\.weight", "lm_head"),
+]})
 # ---- end of helper E's families ----
 
 

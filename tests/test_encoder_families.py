@@ -135,6 +135,11 @@ CASES: dict[str, tuple[str, str, dict]] = {
                                                     pad_token_id=1, tie_word_embeddings=False,
                                                     use_entity_aware_attention=False)),
     "luke-model": ("luke", "LukeModel", dict(BERTISH, entity_vocab_size=50, entity_emb_size=32, pad_token_id=1)),
+    "ultrabert": ("ultrabert", "UltrabertForMaskedLM", dict(EURO, num_hidden_layers=4, num_key_value_heads=2,
+                                                            prediction_head_size=24, attention_bias=True)),
+    "ultrabert-tied": ("ultrabert", "UltrabertForMaskedLM", dict(EURO, tie_word_embeddings=True, mlp_bias=True,
+                                                                 layer_types=["full_attention", "sliding_attention"])),
+    "ultrabert-model": ("ultrabert", "UltrabertModel", dict(EURO)),
 }
 # cases whose norms change meaning with a config switch the name table cannot see (X-MOD pre_norm: the same
 # LayerNorm modules run before attention and the MLP); their totals are still compared

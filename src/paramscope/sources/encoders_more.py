@@ -553,3 +553,33 @@ def xlnet(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -
 
 
 ADAPTERS.update({"xlnet": xlnet})
+
+
+# --------------------------------------------------------------------------------------------------
+# UltraBERT: a Llama-shaped bidirectional encoder with a bottleneck prediction head
+
+
+def ultrabert(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """UltraBERT (ultrabert/modeling_ultrabert.py): Llama's layer (pre-RMSNorm, q/k/v/o with biases by
+    attention_bias, SwiGLU MLP with biases by mlp_bias, final RMSNorm, RoPE) with bidirectional attention, sliding
+    (sliding_window + 1 each way) on the layers layer_types marks -- by default every layer but each third.
+    UltrabertForMaskedLM's head (UltrabertPredictionHead): linear1 [prediction_head_size, d] and linear2 back,
+    without biases, then the decoder Linear(d, vocab) without bias, tied to embed_tokens by
+    tie_word_embeddings (default false). attention_windows (older checkpoints) only sets the windows."""
+    from .decoders import Traits, decoder_spec
+
+    traits = Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", window_rule="pattern",
+                    window_pattern_default=3, window_default=128)
+    c.touch("attention_windows", "classifier_pooling")
+    spec = decoder_spec(c, model_type, name=name, architecture=architecture, head="lm" if head == "mlm" else head,
+                        traits=traits, stack_name="encoder")
+    extra = spec.extra
+    if head != "none":
+        p, d = c.int("prediction_head_size", 768), spec.hidden_size
+        extra += _lin("mlm.linear1", "mlm_transform", p, d, False) + _lin("mlm.linear2", "mlm_transform", d, p, False)
+    else:
+        c.touch("prediction_head_size")
+    return replace(spec, stacks=tuple(replace(s, causal=False) for s in spec.stacks), extra=extra)
+
+
+ADAPTERS.update({"ultrabert": ultrabert})
