@@ -220,6 +220,11 @@ CASES = {
                            semantic_tokenizer_encoder_config=dict(num_filters=8, downsampling_ratios=[4],
                                                                   depths=[2, 1]),
                            text_config=dict(QWEN2_TEXT), acoustic_tokenizer_chunk_size=600)),
+    "moss_transcribe_diarize": ("MossTranscribeDiarizeForConditionalGeneration",
+                                dict(audio_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                                       intermediate_size=48, num_mel_bins=20, max_source_positions=30),
+                                     text_config=dict(QWEN2_TEXT, model_type="qwen3", head_dim=16), audio_merge_size=3,
+                                     projector_bias=False, tie_word_embeddings=False)),
 }
 
 

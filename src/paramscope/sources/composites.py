@@ -28,6 +28,7 @@ ADAPTERS: dict = {
     "phi4_multimodal": multimodal.phi4_multimodal,
     "fun_asr_nano": multimodal.fun_asr_nano,
     "vibevoice_asr": multimodal.vibevoice_asr,
+    "moss_transcribe_diarize": multimodal.moss_transcribe_diarize,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

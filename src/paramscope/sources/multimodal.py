@@ -1011,3 +1011,18 @@ def vibevoice_asr(c: Cfg, model_type: str, *, name: str, architecture: str, head
             "tie_word_embeddings", "max_position_embeddings")
     return replace(lm, model_type=model_type, stacks=lm.stacks + (acoustic, semantic), extra=lm.extra + proj,
                    warnings=lm.warnings + (_tower_warning("audio"),))
+
+
+def moss_transcribe_diarize(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """MOSS Transcribe-Diarize (moss_transcribe_diarize/modeling_moss_transcribe_diarize.py): a Whisper-style audio
+    encoder (its position table a parameter), a projector over audio_merge_size merged frames (linear_1 [text
+    hidden, audio hidden x audio_merge_size] and linear_2 [text hidden, text hidden], biases by projector_bias, then
+    a LayerNorm with bias), and the text_config language model (Qwen3 by default) whose lm_head is tied to the
+    embedding when the top-level tie_word_embeddings (default true; _tied_weights_keys)."""
+    tower = _whisper_like_tower(c.sub("audio_config"))
+    merge, bias = c.int("audio_merge_size", 4), c.bool("projector_bias", True)
+    c.touch("audio_chunk_size")
+    return _audio_lm(c, model_type, name=name, architecture=architecture, head=head, tower=tower,
+                     tied=c.bool("tie_word_embeddings", True),
+                     projector=lambda t, h: _linear("projector.linear_1", h, t.hidden_size * merge, bias)
+                     + _linear("projector.linear_2", h, h, bias) + _lnx("projector.norm", "norm_embed", h))
