@@ -1192,6 +1192,26 @@ add_table({"ultrabert": _restack(_llama_shell(_UB, head=False) + _llama_attentio
     Rule(r"head\.linear[12]\.weight", "mlm_transform"),
     Rule(r"head\.decoder\.weight", "lm_head"),
 ]})
+# ReformerModel: word embeddings, axial (weights.N) or plain position embeddings; ReformerLayer: attention.layer_norm
+# (pre-LN), self_attention (local: query/key/value; LSH: query_key/value), output.dense; feed_forward.layer_norm,
+# dense.dense, output.dense; encoder.layer_norm over both reversible streams; ReformerOnlyLMHead decoder + bias
+_RF = r"(?:reformer\.)?"
+_RFL = rf"{_RF}encoder\.layers\.{L}\."
+add_table({"reformer": [
+    Rule(rf"{_RF}embeddings\.word_embeddings\.weight", "embed"),
+    Rule(rf"{_RF}embeddings\.position_embeddings\.(?:weights\.\d+|embedding\.weight)", "pos_embed"),
+    Rule(rf"{_RFL}attention\.layer_norm\.{WB}", "norm_attn_in", "encoder"),
+    Rule(rf"{_RFL}attention\.self_attention\.(?:query|query_key)\.weight", "attn_q", "encoder"),
+    Rule(rf"{_RFL}attention\.self_attention\.key\.weight", "attn_k", "encoder"),
+    Rule(rf"{_RFL}attention\.self_attention\.value\.weight", "attn_v", "encoder"),
+    Rule(rf"{_RFL}attention\.output\.dense\.weight", "attn_o", "encoder"),
+    Rule(rf"{_RFL}feed_forward\.layer_norm\.{WB}", "norm_mlp_in", "encoder"),
+    Rule(rf"{_RFL}feed_forward\.dense\.dense\.{WB}", "mlp_up", "encoder"),
+    Rule(rf"{_RFL}feed_forward\.output\.dense\.{WB}", "mlp_down", "encoder"),
+    Rule(rf"{_RF}encoder\.layer_norm\.{WB}", "norm_final", "encoder"),
+    Rule(r"lm_head\.decoder\.weight", "lm_head"),
+    Rule(r"lm_head\.bias", "lm_head"),
+]})
 # ---- end of helper E's families ----
 
 

@@ -140,6 +140,14 @@ CASES: dict[str, tuple[str, str, dict]] = {
     "ultrabert-tied": ("ultrabert", "UltrabertForMaskedLM", dict(EURO, tie_word_embeddings=True, mlp_bias=True,
                                                                  layer_types=["full_attention", "sliding_attention"])),
     "ultrabert-model": ("ultrabert", "UltrabertModel", dict(EURO)),
+    "reformer": ("reformer", "ReformerForMaskedLM", dict(hidden_size=64, num_attention_heads=4, attention_head_size=16,
+                                                         feed_forward_size=96, attn_layers=["local", "lsh", "local"],
+                                                         vocab_size=300, axial_pos_shape=[8, 16],
+                                                         axial_pos_embds_dim=[16, 48], max_position_embeddings=128)),
+    "reformer-plain": ("reformer", "ReformerModel", dict(hidden_size=64, num_attention_heads=2, attention_head_size=24,
+                                                         feed_forward_size=96, attn_layers=["lsh", "lsh"],
+                                                         vocab_size=300, axial_pos_embds=False,
+                                                         max_position_embeddings=128)),
 }
 # cases whose norms change meaning with a config switch the name table cannot see (X-MOD pre_norm: the same
 # LayerNorm modules run before attention and the MLP); their totals are still compared

@@ -583,3 +583,71 @@ def ultrabert(c: Cfg, model_type: str, *, name: str, architecture: str, head: st
 
 
 ADAPTERS.update({"ultrabert": ultrabert})
+
+
+# --------------------------------------------------------------------------------------------------
+# Reformer
+
+
+def reformer(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Reformer (reformer/modeling_reformer.py). Embeddings: word table and either axial position embeddings
+    (AxialPositionEmbeddings: one [1.., axial_pos_shape[i], ..1, axial_pos_embds_dim[i]] weight per axis) or a
+    [max_position_embeddings, d] table. Each ReformerLayer (reversible: two residual streams of width d) has a
+    pre-LayerNorm attention whose kind attn_layers names: "local" (LocalSelfAttention: query, key, value without
+    bias over chunks of local_attn_chunk_length) or "lsh" (LSHSelfAttention: one shared query_key projection and
+    value, no bias, hashing tokens into buckets), then output.dense (no bias); and a pre-LayerNorm
+    ChunkReformerFeedForward (dense, output with biases). The encoder ends with a LayerNorm over the concatenated
+    streams (2 d); ReformerOnlyLMHead: decoder Linear(2 d, vocab) without bias plus a vocabulary bias (never tied).
+    LSH layers have no AttentionSpec (query and key are one tensor); their tensors are listed with their roles."""
+    if head == "lm":
+        raise UnsupportedArchitectureError(f"{c.origin}: {architecture}: the causal Reformer (its LSH and chunked "
+                                           "caches) is not described; ReformerForMaskedLM and ReformerModel are")
+    if head != "none" and c.bool("is_decoder", False):
+        raise UnsupportedArchitectureError(f"{c.origin}: is_decoder=true: ReformerForMaskedLM is bidirectional")
+    d = c.int("hidden_size")
+    heads, hd = c.int("num_attention_heads"), c.int("attention_head_size", 64)
+    kinds = c.str_list("attn_layers")
+    kinds = ["local", "lsh", "local", "lsh", "local", "lsh"] if kinds is None else kinds
+    if not set(kinds) <= {"local", "lsh"}:
+        raise ConfigError(f"{c.origin}: attn_layers: only 'local' and 'lsh' layers exist, got {kinds}")
+    c.touch("num_hidden_layers", "is_decoder", "num_buckets", "num_hashes", "hash_seed", "lsh_attn_chunk_length",
+            "local_attn_chunk_length", "lsh_num_chunks_before", "lsh_num_chunks_after", "local_num_chunks_before",
+            "local_num_chunks_after", "chunk_size_lm_head", "axial_norm_std")
+    w = heads * hd
+    mlp = MlpSpec(c.int("feed_forward_size", 512), gated=False, bias=True, activation=c.str("hidden_act", "relu"))
+    norms = (_ln("norm_attn_in", d), _ln("norm_mlp_in", d))
+    blocks = {
+        "local": LayerSpec(attention=AttentionSpec(heads, heads, hd), ffn=mlp, norms=norms),
+        "lsh": LayerSpec(ffn=mlp, norms=norms,
+                         extra=(_lin("attn.query_key", "attn_q", w, d, False) + _lin("attn.v", "attn_v", w, d, False)
+                                + _lin("attn.o", "attn_o", d, w, False))),
+    }
+    vocab = c.int("vocab_size")
+    positions = c.int("max_position_embeddings", 4096)
+    extra: tuple[ExtraTensor, ...] = ()
+    if c.bool("axial_pos_embds", True):
+        shape = c.int_list("axial_pos_shape", minimum=1) or [64, 64]
+        dims = c.int_list("axial_pos_embds_dim", minimum=1) or [64, 192]
+        if len(shape) != len(dims):  # (transformers builds dims that do not sum to hidden_size; forward fails)
+            raise ConfigError(f"{c.origin}: axial_pos_embds_dim {dims}: one width per axis of axial_pos_shape {shape}")
+        for i, (s_i, d_i) in enumerate(zip(shape, dims)):
+            extra += (ExtraTensor(f"axial_pos_embed.{i}", "pos_embed",
+                                  tuple(s_i if j == i else 1 for j in range(len(shape))) + (d_i,)),)
+        position, table = "learned", 0
+    else:
+        c.touch("axial_pos_shape", "axial_pos_embds_dim")
+        position, table = "learned", positions
+    if head != "none":
+        extra += (ExtraTensor("lm_head.weight", "lm_head", (vocab, 2 * d)), ExtraTensor("lm_head.bias", "lm_head", (vocab,)))
+    c.touch("tie_word_embeddings")  # the 2 d-wide decoder is never tied to the d-wide embeddings
+    embedding = EmbeddingSpec(vocab, d, tied_head=False, position="learned" if table else "none",
+                              max_positions=table)
+    stack = StackSpec("encoder", d, tuple(blocks[k] for k in kinds), final_norm=_ln("norm_final", 2 * d), causal=False)
+    return _spec(c, model_type, name=name, architecture=architecture, d=d, embedding=embedding, stacks=(stack,),
+                 head=HeadSpec(kind="none"), extra=extra, max_context=positions,
+                 warnings=("reformer: local layers attend chunks of local_attn_chunk_length and LSH layers attend "
+                           "within hash buckets (query and key share one projection); the attention FLOPs are not "
+                           "modelled, and the reversible layers keep two residual streams",))
+
+
+ADAPTERS.update({"reformer": reformer})
