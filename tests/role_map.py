@@ -1329,3 +1329,102 @@ def check_bailing(config: dict, name: str, params) -> list[str]:
         return check(config, name, params)
     finally:
         _COMPILED["bailing_hybrid"] = base
+
+
+# ---- helper S's families (issue 10: encoder-decoder, speech and vision-language; sources/seq2seq.py, multimodal.py) ----
+# BART-shaped layers (bart/modeling_bart.py and the copies named below): self_attn q/k/v/out_proj, the decoder's
+# cross-attention (encoder_attn), fc1 (up) / fc2 (down); self_attn_layer_norm, encoder_attn_layer_norm and
+# final_layer_norm before (pre-LN) or after (post-LN) their block.
+
+
+def _s2s_layer(p: str, stack: str, *, pre: bool, attn="self_attn", cross="encoder_attn", names=("q", "k", "v", "out"),
+               proj="_proj", norms=("self_attn_layer_norm", "encoder_attn_layer_norm", "final_layer_norm"),
+               ffn=("fc1", "fc2")) -> list[Rule]:
+    a = rf"{p}layers\.{L}\."
+    roles = ("attn_q", "attn_k", "attn_v", "attn_o")
+    out = [Rule(rf"{a}{attn}\.{n}{proj}\.{WB}", r, stack) for n, r in zip(names, roles)]
+    out += [Rule(rf"{a}{cross}\.{n}{proj}\.{WB}", "x" + r, stack) for n, r in zip(names, roles)]
+    out += [Rule(rf"{a}{ffn[0]}\.{WB}", "mlp_up", stack), Rule(rf"{a}{ffn[1]}\.{WB}", "mlp_down", stack)]
+    out += [Rule(rf"{a}{norms[0]}\.{WB}", "norm_attn_in" if pre else "norm_attn_out", stack),
+            Rule(rf"{a}{norms[1]}\.{WB}", "norm_cross_in", stack),
+            Rule(rf"{a}{norms[2]}\.{WB}", "norm_mlp_in" if pre else "norm_mlp_out", stack)]
+    return out
+
+
+_LED = r"led\."
+_MS = r"model\."
+_S_TABLE: dict[str, list[Rule]] = {
+    # led/modeling_led.py: post-LN; the encoder's LEDEncoderSelfAttention (query/key/value and their _global twins)
+    # and output; learned positions per stack (the encoder's counted with the embedding), layernorm_embedding
+    "led": [Rule(rf"{_LED}shared\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head"),
+            Rule(rf"{_LED}encoder\.embed_positions\.weight", "pos_embed"),
+            Rule(rf"{_LED}decoder\.embed_positions\.weight", "pos_embed", "decoder"),
+            Rule(rf"{_LED}encoder\.layernorm_embedding\.{WB}", "norm_embed", "encoder"),
+            Rule(rf"{_LED}decoder\.layernorm_embedding\.{WB}", "norm_embed", "decoder")]
+    + [Rule(rf"{_LED}encoder\.layers\.{L}\.self_attn\.longformer_self_attn\.{n}(?:_global)?\.{WB}", r, "encoder")
+       for n, r in (("query", "attn_q"), ("key", "attn_k"), ("value", "attn_v"))]
+    + [Rule(rf"{_LED}encoder\.layers\.{L}\.self_attn\.output\.{WB}", "attn_o", "encoder")]
+    + [r for r in _s2s_layer(rf"{_LED}encoder\.", "encoder", pre=False) if "self_attn\\." not in r.regex]
+    + _s2s_layer(rf"{_LED}decoder\.", "decoder", pre=False),
+    # bigbird_pegasus/modeling_bigbird_pegasus.py: pre-LN; the encoder's BigBird attention query/key/value + output;
+    # a final LayerNorm per stack named layernorm_embedding
+    "bigbird_pegasus": [Rule(rf"{_MS}shared\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head"),
+                        Rule(rf"{_MS}encoder\.embed_positions\.weight", "pos_embed"),
+                        Rule(rf"{_MS}decoder\.embed_positions\.weight", "pos_embed", "decoder"),
+                        Rule(rf"{_MS}encoder\.layernorm_embedding\.{WB}", "norm_final", "encoder"),
+                        Rule(rf"{_MS}decoder\.layernorm_embedding\.{WB}", "norm_final", "decoder")]
+    + [Rule(rf"{_MS}encoder\.layers\.{L}\.self_attn\.self\.{n}\.{WB}", r, "encoder")
+       for n, r in (("query", "attn_q"), ("key", "attn_k"), ("value", "attn_v"))]
+    + [Rule(rf"{_MS}encoder\.layers\.{L}\.self_attn\.output\.{WB}", "attn_o", "encoder")]
+    + [r for r in _s2s_layer(rf"{_MS}encoder\.", "encoder", pre=True) if "self_attn\\." not in r.regex]
+    + _s2s_layer(rf"{_MS}decoder\.", "decoder", pre=True),
+    # pegasus_x/modeling_pegasus_x.py: pre-LN, unbiased attention, embed_global, global_self_attn_layer_norm
+    "pegasus_x": [Rule(rf"{_MS}shared\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head"),
+                  Rule(rf"{_MS}encoder\.embed_global\.weight", "embed", "encoder"),
+                  Rule(rf"{_MS}encoder\.layers\.{L}\.global_self_attn_layer_norm\.{WB}", "norm_attn_in", "encoder"),
+                  Rule(rf"{_MS}encoder\.layer_norm\.{WB}", "norm_final", "encoder"),
+                  Rule(rf"{_MS}decoder\.layer_norm\.{WB}", "norm_final", "decoder")]
+    + _s2s_layer(rf"{_MS}encoder\.", "encoder", pre=True) + _s2s_layer(rf"{_MS}decoder\.", "decoder", pre=True),
+    # fsmt/modeling_fsmt.py: post-LN; source and target embeddings, the decoder's output_projection; sinusoidal
+    # tables kept as parameters per stack
+    "fsmt": [Rule(rf"{_MS}encoder\.embed_tokens\.weight", "embed", "encoder"),
+             Rule(rf"{_MS}decoder\.embed_tokens\.weight", "embed"),
+             Rule(rf"{_MS}decoder\.output_projection\.weight", "lm_head"),
+             Rule(rf"{_MS}encoder\.embed_positions\.weight", "pos_embed", "encoder"),
+             Rule(rf"{_MS}decoder\.embed_positions\.weight", "pos_embed", "decoder")]
+    + _s2s_layer(rf"{_MS}encoder\.", "encoder", pre=False) + _s2s_layer(rf"{_MS}decoder\.", "decoder", pre=False),
+    # nllb_moe/modeling_nllb_moe.py: pre-LN (self_attn_layer_norm, cross_attention_layer_norm, ff_layer_norm); the
+    # feed-forward ffn.fc1/fc2, or a top-2 router (ffn.router.classifier) and experts.expert_<i>.fc1/fc2
+    "nllb-moe": [Rule(rf"{_MS}shared\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head"),
+                 Rule(rf"{_MS}encoder\.layer_norm\.{WB}", "norm_final", "encoder"),
+                 Rule(rf"{_MS}decoder\.layer_norm\.{WB}", "norm_final", "decoder")]
+    + [x for st in ("encoder", "decoder") for x in (
+        _s2s_layer(rf"{_MS}{st}\.", st, pre=True, cross="cross_attention",
+                   norms=("self_attn_layer_norm", "cross_attention_layer_norm", "ff_layer_norm"),
+                   ffn=(r"ffn\.fc1", r"ffn\.fc2"))
+        + [Rule(rf"{_MS}{st}\.layers\.{L}\.ffn\.router\.classifier\.{WB}", "router", st),
+           Rule(rf"{_MS}{st}\.layers\.{L}\.ffn\.experts\.expert_\d+\.fc1\.{WB}", "expert_up", st),
+           Rule(rf"{_MS}{st}\.layers\.{L}\.ffn\.experts\.expert_\d+\.fc2\.{WB}", "expert_down", st)])],
+    # prophetnet/modeling_prophetnet.py: post-LN; query/key/value/out_proj; feed_forward intermediate/output; the
+    # decoder's ngram self-attention adds relative_pos_embeddings (a Linear: the relative bias) and ngram_embeddings
+    "prophetnet": [Rule(r"prophetnet\.word_embeddings\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head"),
+                   Rule(r"prophetnet\.encoder\.position_embeddings\.weight", "pos_embed", "encoder"),
+                   Rule(r"prophetnet\.decoder\.position_embeddings\.weight", "pos_embed", "decoder"),
+                   Rule(r"prophetnet\.decoder\.ngram_embeddings\.weight", "pos_embed", "decoder"),
+                   Rule(rf"prophetnet\.encoder\.embeddings_layer_norm\.{WB}", "norm_embed", "encoder"),
+                   Rule(rf"prophetnet\.decoder\.embeddings_layer_norm\.{WB}", "norm_embed", "decoder"),
+                   Rule(rf"prophetnet\.decoder\.layers\.{L}\.self_attn\.relative_pos_embeddings\.{WB}", "rel_bias",
+                        "decoder")]
+    + [x for st in ("encoder", "decoder") for x in _s2s_layer(
+        rf"prophetnet\.{st}\.", st, pre=False, cross="cross_attn", names=("query", "key", "value", "out"),
+        norms=("self_attn_layer_norm", "cross_attn_layer_norm", "feed_forward_layer_norm"),
+        ffn=(r"feed_forward\.intermediate", r"feed_forward\.output"))],
+    # trocr/modeling_trocr.py: TrOCRForCausalLM, post-LN decoder layers with cross-attention, learned positions,
+    # layernorm_embedding, output_projection
+    "trocr": [Rule(r"model\.decoder\.embed_tokens\.weight", "embed"), Rule(r"output_projection\.weight", "lm_head"),
+              Rule(r"model\.decoder\.embed_positions\.weight", "pos_embed"),
+              Rule(rf"model\.decoder\.layernorm_embedding\.{WB}", "norm_embed", "decoder")]
+    + _s2s_layer(r"model\.decoder\.", "decoder", pre=False),
+}
+add_table(_S_TABLE)
+# ---- end of helper S's families ----
