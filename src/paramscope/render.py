@@ -67,8 +67,12 @@ def pct(part: float, whole: float) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
 
+JSON_INDENT: int | None = 2  # the web app's runner sets None while it runs a command: compact, C-encoded JSON
+
+
 def emit_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, default=_default) + "\n")
+    sys.stdout.write(json.dumps(obj, indent=JSON_INDENT, default=_default,
+                                separators=None if JSON_INDENT else (",", ":")) + "\n")
 
 
 def _default(o):

@@ -270,7 +270,10 @@ class Runner:
 
     def _call(self, argv: list[str], out: io.StringIO, err: io.StringIO) -> tuple[int, object]:
         """Parse and run one command with its output captured (the caller holds the lock: stdout is global)."""
+        from .. import render
+
         code, args = 2, None
+        render.JSON_INDENT = None  # compact JSON (the C encoder): the page never reads the indentation
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 args = self.parser().parse_args([argv[0], "--json", *argv[1:]])
@@ -284,6 +287,8 @@ class Runner:
 
                     code = exc.exit_code
                     err.write(f"paramscope: error: {clean(exc)}\n")
+                finally:
+                    render.JSON_INDENT = 2
         return code, args
 
     def run_dict(self, argv: list[str], *, shown: dict[str, str] | None = None) -> dict:
