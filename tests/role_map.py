@@ -1212,6 +1212,38 @@ add_table({"reformer": [
     Rule(r"lm_head\.decoder\.weight", "lm_head"),
     Rule(r"lm_head\.bias", "lm_head"),
 ]})
+# PerceiverForMaskedLM: input_preprocessor (embeddings, position_embeddings), embeddings.latents; PerceiverLayer:
+# attention.self (layernorm1 on the queries, layernorm2 on the keys' source, query/key/value), attention.output.dense,
+# layernorm, mlp (dense1, dense2). tests/test_encoder_families.py names the encoder's cross_attention layer
+# encoder.layers.0 (its attention "xattention"), its self_attends.N encoder.layers.N+1 and the decoder's
+# decoding_cross_attention decoder.layers.0 (attention "xattention") before this table.
+def _perceiver_layers(p: str, stack: str) -> list[Rule]:
+    a = rf"{p}\.layers\.{L}\."
+    out = [
+        Rule(rf"{a}(?:x?attention)\.self\.layernorm1\.{WB}", "norm_attn_in", stack),
+        Rule(rf"{a}xattention\.self\.layernorm2\.{WB}", "norm_cross_in", stack),
+        Rule(rf"{a}layernorm\.{WB}", "norm_mlp_in", stack),
+        Rule(rf"{a}mlp\.dense1\.{WB}", "mlp_up", stack),
+        Rule(rf"{a}mlp\.dense2\.{WB}", "mlp_down", stack),
+    ]
+    for sub, x in (("attention", "attn_"), ("xattention", "xattn_")):
+        out += [
+            Rule(rf"{a}{sub}\.self\.query\.{WB}", f"{x}q", stack),
+            Rule(rf"{a}{sub}\.self\.key\.{WB}", f"{x}k", stack),
+            Rule(rf"{a}{sub}\.self\.value\.{WB}", f"{x}v", stack),
+            Rule(rf"{a}{sub}\.output\.dense\.{WB}", f"{x}o", stack),
+        ]
+    return out
+
+
+_PC = r"perceiver\."
+add_table({"perceiver": [
+    Rule(rf"{_PC}input_preprocessor\.embeddings\.weight", "embed"),
+    Rule(rf"{_PC}input_preprocessor\.position_embeddings\.weight", "pos_embed"),
+    Rule(rf"{_PC}embeddings\.latents", "other"),
+    Rule(rf"{_PC}decoder\.output_position_encodings\.position_embeddings", "pos_embed"),
+    Rule(r"embedding_decoder\.bias", "lm_head"),
+] + _perceiver_layers(rf"{_PC}encoder", "encoder") + _perceiver_layers(rf"{_PC}decoder", "output_decoder")})
 # ---- end of helper E's families ----
 
 

@@ -148,6 +148,16 @@ CASES: dict[str, tuple[str, str, dict]] = {
                                                          feed_forward_size=96, attn_layers=["lsh", "lsh"],
                                                          vocab_size=300, axial_pos_embds=False,
                                                          max_position_embeddings=128)),
+    "perceiver": ("perceiver", "PerceiverForMaskedLM", dict(num_latents=16, d_latents=96, d_model=64,
+                                                            num_self_attends_per_block=2, num_blocks=2,
+                                                            num_self_attention_heads=4, num_cross_attention_heads=2,
+                                                            self_attention_widening_factor=2, vocab_size=300,
+                                                            max_position_embeddings=128)),
+    "perceiver-q": ("perceiver", "PerceiverForMaskedLM", dict(num_latents=16, d_latents=96, d_model=64,
+                                                              num_self_attends_per_block=2, qk_channels=48,
+                                                              v_channels=96, cross_attention_shape_for_attention="q",
+                                                              cross_attention_widening_factor=3, vocab_size=300,
+                                                              max_position_embeddings=64)),
 }
 # cases whose norms change meaning with a config switch the name table cannot see (X-MOD pre_norm: the same
 # LayerNorm modules run before attention and the MLP); their totals are still compared
@@ -180,9 +190,21 @@ def _params(config: dict, cfg) -> list[tuple[str, tuple[int, ...], bool]]:
     out = []
     for first, p, *aliases in names.values():
         embed = [a for a in aliases if "embed" in a]
-        name = _funnel_name(config, embed[0] if embed else first)
+        name = _perceiver_name(config, _funnel_name(config, embed[0] if embed else first))
         out.append((name, _xlnet_shape(config, name, tuple(p.shape)), False))
     return out
+
+
+def _perceiver_name(config: dict, name: str) -> str:
+    """PerceiverEncoder.cross_attention -> encoder.layers.0 (attention renamed xattention: it is a cross-attention),
+    self_attends.N -> encoder.layers.N+1, PerceiverBasicDecoder.decoding_cross_attention -> decoder.layers.0."""
+    if config["model_type"] != "perceiver":
+        return name
+    name = re.sub(r"encoder\.cross_attention\.attention\.", "encoder.layers.0.xattention.", name)
+    name = re.sub(r"encoder\.cross_attention\.", "encoder.layers.0.", name)
+    name = re.sub(r"decoder\.decoding_cross_attention\.attention\.", "decoder.layers.0.xattention.", name)
+    name = re.sub(r"decoder\.decoding_cross_attention\.", "decoder.layers.0.", name)
+    return re.sub(r"encoder\.self_attends\.(\d+)\.", lambda m: f"encoder.layers.{int(m.group(1)) + 1}.", name)
 
 
 def _xlnet_shape(config: dict, name: str, shape: tuple[int, ...]) -> tuple[int, ...]:

@@ -651,3 +651,75 @@ def reformer(c: Cfg, model_type: str, *, name: str, architecture: str, head: str
 
 
 ADAPTERS.update({"reformer": reformer})
+
+
+# --------------------------------------------------------------------------------------------------
+# Perceiver IO (language)
+
+
+def perceiver(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Perceiver IO for masked language modelling (perceiver/modeling_perceiver.py, PerceiverForMaskedLM).
+    PerceiverTextPreprocessor: token table [vocab, d_model] and a position table [max_position_embeddings,
+    d_model]. PerceiverEmbeddings.latents [num_latents, d_latents]. PerceiverEncoder (the "encoder" stack, width
+    d_latents): one cross-attention PerceiverLayer from the latents (queries) to the embedded inputs (keys and
+    values, width d_model) -- layernorm1 on the queries, layernorm2 on the inputs, query / key / value with biases
+    (qk_channels: config or, for cross_attention_shape_for_attention "kv", d_model; v_channels: config or
+    qk_channels), output dense back to d_latents, layernorm and a PerceiverMLP (dense1, dense2, widening factor) --
+    then num_self_attends_per_block self-attention layers run num_blocks times with the same weights.
+    PerceiverBasicDecoder (the "output_decoder" stack, width d_model): trainable output position encodings
+    [max_position_embeddings, d_model] as queries and one cross-attention layer (8 heads, qk 256, v d_model) to
+    the latents, MLP widening 1, no query residual. PerceiverEmbeddingDecoder multiplies by the token table and
+    adds a bias. The bare PerceiverModel has no preprocessor (no token table) and is refused."""
+    if head != "mlm":
+        raise UnsupportedArchitectureError(f"{c.origin}: {architecture}: only PerceiverForMaskedLM (with its text "
+                                           "preprocessor and decoder) is described for perceiver")
+    dl, dm = c.int("d_latents"), c.int("d_model")
+    vocab, positions = c.int("vocab_size"), c.int("max_position_embeddings", 2048)
+    hs, hc = c.int("num_self_attention_heads", 8), c.int("num_cross_attention_heads", 8)
+    qk, v = c.opt_int("qk_channels"), c.opt_int("v_channels")
+    shape = c.str("cross_attention_shape_for_attention", "kv")
+    if shape not in ("q", "kv"):
+        raise ConfigError(f"{c.origin}: cross_attention_shape_for_attention: expected 'q' or 'kv', got {shape!r}")
+    act = c.str("hidden_act", "gelu")
+    c.touch("use_query_residual", "image_size", "train_size", "num_frames", "audio_samples_per_frame",
+            "samples_per_patch", "output_shape", "output_num_channels", "_label_trainable_num_channels")
+
+    def attn(heads: int, qk_ch: int, v_ch: int, cross_from: int | None) -> AttentionSpec:
+        for what, ch in (("qk_channels", qk_ch), ("v_channels", v_ch)):
+            if ch % heads:
+                raise ConfigError(f"{c.origin}: {what} {ch} is not divisible by {heads} heads")
+        return AttentionSpec(heads, heads, qk_ch // heads, v_head_dim=v_ch // heads, qkv_bias=True, o_bias=True,
+                             cross=cross_from is not None, kv_input_width=cross_from)
+
+    def layer(width: int, a: AttentionSpec, widening: int, kv_norm: int | None) -> LayerSpec:
+        norms = (_ln("norm_attn_in", width),) + ((_ln("norm_cross_in", kv_norm),) if kv_norm else ()) \
+            + (_ln("norm_mlp_in", width),)
+        mlp = MlpSpec(widening * width, gated=False, bias=True, activation=act)
+        return LayerSpec(attention=None if a.cross else a, cross_attention=a if a.cross else None, ffn=mlp, norms=norms)
+
+    cross_qk = qk if qk is not None else (dm if shape == "kv" else dl)
+    cross = layer(dl, attn(hc, cross_qk, v if v is not None else cross_qk, dm),
+                  c.int("cross_attention_widening_factor", 1), dm)
+    self_qk = qk if qk is not None else dl
+    self_v = v if v is not None else self_qk
+    if self_v != dl:
+        raise UnsupportedArchitectureError(f"{c.origin}: v_channels {self_v} != d_latents {dl}: the latent "
+                                           "self-attention's output would not match its residual")
+    selfs = layer(dl, attn(hs, self_qk, self_v, None), c.int("self_attention_widening_factor", 1), None)
+    k, blocks = c.int("num_self_attends_per_block", 26, minimum=0), c.int("num_blocks", 1)
+    layers = (cross,) + (selfs,) * (k * blocks)
+    shares = None if blocks == 1 else (0,) + tuple(1 + i % k for i in range(k * blocks))
+    dec = layer(dm, attn(8, 8 * 32, dm, dl), 1, dl)
+    stacks = (StackSpec("encoder", dl, layers, causal=False, shares=shares),
+              StackSpec("output_decoder", dm, (dec,), causal=False))
+    embedding = EmbeddingSpec(vocab, dm, tied_head=True, position="learned", max_positions=positions)
+    extra = (ExtraTensor("latents", "other", (c.int("num_latents", 256), dl)),
+             ExtraTensor("output_pos_embed", "pos_embed", (positions, dm)))
+    c.touch("tie_word_embeddings")  # PerceiverEmbeddingDecoder always multiplies by the token table
+    return _spec(c, model_type, name=name, architecture=architecture, d=dm, embedding=embedding, stacks=stacks,
+                 head=HeadSpec(kind="lm", bias=True), extra=extra, max_context=positions,
+                 warnings=(f"perceiver: the latent layers process num_latents tokens whatever the input length; the "
+                           "attention FLOPs are not modelled",))
+
+
+ADAPTERS.update({"perceiver": perceiver})
