@@ -80,3 +80,27 @@ def test_bad_input(capsys, argv, msg):
     rc = main(argv)
     err = capsys.readouterr().err
     assert rc != 0 and err.count("\n") == 1 and msg in err
+
+
+def test_quality_follows_the_weight_scheme(capsys):
+    """compare, select and plan adjust the published score by the scheme's published delta with one rule
+    (quality.scheme_score); a scheme whose only published delta is perplexity gets no score, never the 16-bit one."""
+    from paramscope.quality import deltas, score
+
+    rc, d = _json(capsys, ["compare", "llama-3.1-8b", "--gpu", "h100-sxm", "--weights", "native,int8,gptq-int4,Q4_K_M",
+                           "--json"])
+    q = {r["weights"]: r["quality"] for r in d["rows"]}
+    base = score("llama-3.1-8b", "mmlu").value
+    pts = [x for x in deltas("int8") if x.metric == "mmlu_points"]
+    rec = [x for x in deltas("gptq-int4") if x.metric == "recovery_pct"]
+    assert q["native"]["value"] == base
+    assert q["int8"]["value"] == pytest.approx(base + sum(x.value for x in pts) / len(pts))
+    assert q["gptq-int4"]["value"] == pytest.approx(base * rec[0].value / 100) and q["gptq-int4"]["assumption"]
+    assert q["Q4_K_M"]["value"] is None and "ppl_increase" in q["Q4_K_M"]["reason"]
+    eff = {r["weights"]: r["efficiency_index"] for r in d["rows"]}
+    assert eff["Q4_K_M"] is None and eff["gptq-int4"] is not None
+    rc, s = _json(capsys, ["select", "llama-3.1-8b", "--gpu", "h100-sxm", "--weights", "gptq-int4,Q4_K_M",
+                           "--min-score", "60", "--json"])
+    why = {c["weights"]: c["why_not"] for c in s["candidates"]}
+    assert any("ppl_increase" in w for w in why["Q4_K_M"]) and s["choice"]["weights"] == "gptq-int4"
+    assert s["choice"]["quality"]["value"] == q["gptq-int4"]["value"]

@@ -136,6 +136,43 @@ def deltas(scheme: str | None = None) -> list[QuantDelta]:
     return [d for d in load()[1] if scheme is None or d.scheme.lower() == scheme.lower()]
 
 
+NATIVE_SCHEMES = ("native", "auto", "bf16", "fp16", "f16")  # the 16-bit checkpoints the scores were measured on
+
+
+def scheme_score(model_id: str, benchmark: str = "mmlu", scheme: str = "native", variant: str | None = None) -> dict | None:
+    """The model's published score on ``benchmark`` adjusted for a weight scheme by that scheme's published delta
+    -- one rule for plan, compare and select. None when the model has no published score. ``value`` is None (with
+    ``reason``) when the scheme has no published delta convertible to the benchmark: a MMLU-point delta is added
+    (the same model's first, else the mean over models); a recovery percentage is applied as a factor (an average
+    over several benchmarks applied to this one: stated in ``assumption``); a perplexity delta does not convert."""
+    sc = score(model_id, benchmark, variant)
+    if sc is None:
+        return None
+    out = sc.to_dict() | {"model_score": sc.value, "scheme": scheme, "scheme_delta": 0.0, "delta_metric": None,
+                          "delta_source": None, "score_source": sc.source, "reason": None, "assumption": None}
+    if scheme.strip().lower() in NATIVE_SCHEMES:
+        return out
+    found = deltas(scheme)
+    pts = [d for d in found if d.metric == "mmlu_points" and benchmark == "mmlu"]
+    pts = [d for d in pts if d.model == model_id] or pts
+    if pts:
+        delta = sum(d.value for d in pts) / len(pts)
+        return out | {"value": sc.value + delta, "scheme_delta": delta, "delta_metric": "mmlu_points",
+                      "delta_source": pts[0].source}
+    rec = [d for d in found if d.metric == "recovery_pct"]
+    rec = [d for d in rec if d.model == model_id] or rec
+    if rec:
+        pct = sum(d.value for d in rec) / len(rec)
+        value = sc.value * pct / 100
+        return out | {"value": value, "scheme_delta": value - sc.value, "delta_metric": "recovery_pct",
+                      "delta_source": rec[0].source,
+                      "assumption": f"{scheme}'s published recovery ({pct:g}% of the 16-bit score: {rec[0].setting}) "
+                                    f"applied to {benchmark}"}
+    what = ", ".join(sorted({d.metric for d in found}))
+    return out | {"value": None, "reason": f"no published {benchmark} delta for {scheme}"
+                  + (f" (only {what}, which does not convert to {benchmark} points)" if what else "")}
+
+
 def catalog_id(model) -> str | None:
     """The catalog id of a loaded model (or of a name), or None for models outside the catalog."""
     from . import catalog

@@ -63,11 +63,12 @@ def point_for(args, model, hw, scheme: str, gpus: int | None = None):
     return serving_point(deployment_from_args(a, model, hw), price_class=cls, price_per_gpu_hour=price)
 
 
-def quality_of(model, args):
-    from ..quality import catalog_id, score
+def quality_of(model, args, scheme: str = "native") -> dict | None:
+    """The published score adjusted for the weight scheme (quality.scheme_score: the planner's rule)."""
+    from ..quality import catalog_id, scheme_score
 
     cid = catalog_id(model)
-    return None if cid is None else score(cid, args.benchmark, args.variant)
+    return None if cid is None else scheme_score(cid, args.benchmark, scheme, args.variant)
 
 
 def run(args) -> int:
@@ -81,15 +82,16 @@ def run(args) -> int:
     for ref in args.models:
         model = load(ref)
         pr = analyze(model)
-        q = quality_of(model, args)
         for scheme in schemes:
+            q = quality_of(model, args, scheme)
             sp = point_for(args, model, hw, scheme)
             eff = None
-            if sp is not None and q is not None and sp.decode_tokens_per_s and sp.usd_per_hour:
-                eff = efficiency_index(q.value, sp.decode_tokens_per_s, sp.usd_per_hour)
+            if sp is not None and q is not None and q["value"] is not None and sp.decode_tokens_per_s \
+                    and sp.usd_per_hour:
+                eff = efficiency_index(q["value"], sp.decode_tokens_per_s, sp.usd_per_hour)
             rows.append({"model": pr.name, "ref": ref, "total_params": pr.total, "active_params": pr.active,
                          "weights": scheme, "serving": None if sp is None else sp.to_dict(),
-                         "quality": None if q is None else q.to_dict(), "efficiency_index": eff})
+                         "quality": q, "efficiency_index": eff})
     if args.json:
         render.emit_json({"hardware": hw.id, "benchmark": args.benchmark, "rows": rows,
                           "efficiency_index": "accuracy (fraction) x decode tokens/s / USD per hour (seed 001)"})
@@ -107,7 +109,7 @@ def run(args) -> int:
                       f"{s['ttft_s'] * 1e3:,.0f}" if s["ttft_s"] else "-",
                       f"{s['decode_tokens_per_s']:,.1f}" if s["decode_tokens_per_s"] else "-",
                       f"{s['usd_per_mtok']:,.2f}" if s["usd_per_mtok"] else "-"]
-        cells.append(f"{q['value']:g}" if q else "-")
+        cells.append(f"{q['value']:.4g}" if q and q["value"] is not None else "-")
         cells.append(f"{r['efficiency_index']:,.1f}" if r["efficiency_index"] is not None else "-")
         table.append(cells)
     print(render.table(table, ["model", "total", "active", "weights", "GPUs", "GB/GPU", "TTFT ms", "tok/s",
@@ -118,7 +120,12 @@ def run(args) -> int:
     if first and first.get("price"):
         p = first["price"]
         notes.append(f"price: {p['class']} {p['provider']} ${p['usd_per_gpu_hour']:g}/GPU-h ({p['date']}) {p['source']}")
-    notes.append(f"{args.benchmark}: published score of the 16-bit checkpoint (data/quality.toml), not adjusted for "
-                 "the weight scheme; eff. = score/100 x tok/s / USD per hour (seed 001's index)")
+    notes.append(f"{args.benchmark}: published score of the 16-bit checkpoint (data/quality.toml), adjusted by the "
+                 "scheme's published delta where one exists (- where none converts); eff. = score/100 x tok/s / USD "
+                 "per hour (seed 001's index)")
+    for r in rows:
+        q = r["quality"]
+        if q and (q.get("reason") or q.get("assumption")):
+            notes.append(f"{r['ref']} {r['weights']}: {q.get('reason') or q.get('assumption')}")
     print(wrap80("\n".join(notes)))
     return 0

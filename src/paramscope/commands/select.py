@@ -56,9 +56,9 @@ def run(args) -> int:
     cands = []
     for ref in refs:
         model = load(ref)
-        q = quality_of(model, args)
         for hw in hws:
             for scheme in schemes:
+                q = quality_of(model, args, scheme)
                 a = argparse.Namespace(**vars(args))
                 a.gpu = hw.id
                 sp = point_for(a, model, hw, scheme)
@@ -66,14 +66,16 @@ def run(args) -> int:
                 why = []
                 if q is None:
                     why.append(f"no published {args.benchmark} score")
-                elif q.value < floor:
-                    why.append(f"{args.benchmark} {q.value:g} < {floor:g}")
+                elif q["value"] is None:
+                    why.append(q["reason"])
+                elif q["value"] < floor:
+                    why.append(f"{args.benchmark} {q['value']:.4g} < {floor:g}")
                 if s is None or not s["fits"]:
                     why.append("does not fit")
                 elif key is not None and not s[key] < bound:
                     why.append(f"{key} {s[key]:.3g} s >= {bound:g} s")
                 cands.append({"ref": ref, "model": model.name, "hardware": hw.id, "weights": scheme, "serving": s,
-                              "quality": None if q is None else q.to_dict(), "meets": not why, "why_not": why})
+                              "quality": q, "meets": not why, "why_not": why})
     ok = [c for c in cands if c["meets"]]
     tier = None if args.tier is None else {"name": args.tier, "bounds": key, "limit_s": bound}
     if not ok:
@@ -95,7 +97,8 @@ def run(args) -> int:
                      str(s.get("gpus", "-")), f"{s['ttft_s'] * 1e3:,.0f}" if s.get("ttft_s") else "-",
                      f"{s['e2e_s']:,.2f}" if s.get("e2e_s") else "-",
                      f"{s['usd_per_mtok']:,.2f}" if s.get("usd_per_mtok") else "-",
-                     f"{c['quality']['value']:g}" if c["quality"] else "-", "ok" if c["meets"] else "; ".join(c["why_not"])])
+                     f"{c['quality']['value']:.4g}" if c["quality"] and c["quality"]["value"] is not None else "-",
+                     "ok" if c["meets"] else "; ".join(c["why_not"])])
     print(render.table(rows, ["model", "weights", "GPU", "GPUs", "TTFT ms", "e2e s", "$/Mtok", args.benchmark,
                               "meets"], align="lllrrrrrl"))
     b = best["serving"]

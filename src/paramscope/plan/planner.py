@@ -150,31 +150,24 @@ def engines_for(hw, weights: str, allowed: tuple | None = None) -> list[str]:
 
 
 def quality_of(req: PlanRequest, weights: str) -> dict:
-    """The plan's quality check for one weight scheme: the model's published score on the benchmark minus the
-    scheme's published delta (quality.py). Raises InputError when the model has no score; a scheme with no
-    published delta other than the native dtype is refused (``ok`` False) rather than assumed lossless."""
+    """The plan's quality check for one weight scheme: the model's published score adjusted by the scheme's
+    published delta (quality.scheme_score, the rule compare and select use). Raises InputError when the model
+    has no score; a scheme with no convertible published delta is refused (``ok`` False) rather than assumed
+    lossless."""
     from .. import quality
 
     bench, floor = req.min_quality
     cid = quality.catalog_id(req.model)
-    sc = quality.score(cid, bench) if cid else None
-    if sc is None:
+    q = quality.scheme_score(cid, bench, weights) if cid else None
+    if q is None:
         raise InputError(f"{req.model.name} has no published {bench.upper()} score in data/quality.toml; "
                          "a quality floor cannot be checked for it")
-    native = weights.lower() in ("native", "bf16", "fp16", "auto")
-    delta, src = 0.0, None
-    if not native:
-        pts = [d for d in quality.deltas(weights) if d.metric == "mmlu_points" and bench == "mmlu"]
-        pts_same = [d for d in pts if d.model == cid] or pts
-        if pts_same:
-            delta = sum(d.value for d in pts_same) / len(pts_same)
-            src = pts_same[0].source
-        else:
-            return {"benchmark": bench, "score": None, "floor": floor, "ok": False, "model_score": sc.value,
-                    "reason": f"no published {bench.upper()} delta for {weights}"}
-    value = sc.value + delta  # mmlu_points is signed: quantized minus 16-bit
-    return {"benchmark": bench, "score": value, "floor": floor, "ok": value >= floor, "model_score": sc.value,
-            "scheme_delta": delta, "score_source": sc.source, "delta_source": src}
+    if q["value"] is None:
+        return {"benchmark": bench, "score": None, "floor": floor, "ok": False, "model_score": q["model_score"],
+                "reason": q["reason"]}
+    return {"benchmark": bench, "score": q["value"], "floor": floor, "ok": q["value"] >= floor,
+            "model_score": q["model_score"], "scheme_delta": q["scheme_delta"], "score_source": q["score_source"],
+            "delta_source": q["delta_source"], "assumption": q["assumption"]}
 
 
 def _layouts(spec, max_gpus: int | None, engine: str = "vllm") -> list[tuple[int, int, int]]:

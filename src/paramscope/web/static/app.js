@@ -374,10 +374,10 @@ const render = {
       return [r.model, int(r.total_params), int(r.active_params), gb(s.per_gpu_bytes), s.fits,
         s.ttft_s == null ? "-" : (s.ttft_s * 1e3).toFixed(1), s.tpot_s == null ? "-" : (s.tpot_s * 1e3).toFixed(2),
         s.usd_per_mtok == null ? "-" : s.usd_per_mtok.toFixed(3),
-        r.quality ? `${r.quality.value} (${r.quality.benchmark})` : "-"];
+        r.quality && r.quality.value != null ? `${+r.quality.value.toFixed(2)} (${r.quality.benchmark})` : "-"];
     }), "compare-table"));
     res.append(notesBlock("sources", c.rows.flatMap((r) => [
-      ...(r.quality ? [`${r.model} quality: ${r.quality.setting}; ${r.quality.source}`] : []),
+      ...(r.quality ? [`${r.model} ${r.weights} quality: ${r.quality.reason || r.quality.assumption || r.quality.setting}; ${r.quality.source}`] : []),
       ...(r.serving && r.serving.price ? [`${r.model} price: ${r.serving.price.provider}, ${r.serving.price.source}`] : [])])));
     const names = c.rows.map((r) => r.model);
     chart("chart-compare", "Side by side", [
