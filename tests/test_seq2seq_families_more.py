@@ -47,6 +47,15 @@ DIA = dict(encoder_config=dict(hidden_size=32, num_hidden_layers=2, num_attentio
                                pad_token_id=39, eos_token_id=38, bos_token_id=37),
            delay_pattern=[0, 1, 2])
 
+# a small Mimi codec (two SEANet ratios, a downsampling stage, GQA transformer layers, projected quantizers)
+MIMI = dict(model_type="mimi", hidden_size=32, num_filters=4, upsampling_ratios=[4, 3], num_hidden_layers=1,
+            intermediate_size=48, num_attention_heads=4, num_key_value_heads=2, upsample_groups=32,
+            vector_quantization_hidden_dimension=16, codebook_dim=16, num_quantizers=4, codebook_size=16)
+KYUTAI = dict(vocab_size=300, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+              head_dim=16, ffn_dim=96, num_codebooks=4, codebook_vocab_size=17, sliding_window=6,
+              max_position_embeddings=64, pad_token_id=3, bos_token_id=1, audio_bos_token_id=16,
+              audio_pad_token_id=300 + 4 * 17, codec_config=MIMI)
+
 CASES = {
     "led": ("LEDForConditionalGeneration",
             dict({k: v for k, v in BART.items() if k != "max_position_embeddings"}, max_encoder_position_embeddings=64, max_decoder_position_embeddings=32, attention_window=[8, 8])),
@@ -225,6 +234,7 @@ CASES = {
                                                        intermediate_size=48, num_mel_bins=20, max_source_positions=30),
                                      text_config=dict(QWEN2_TEXT, model_type="qwen3", head_dim=16), audio_merge_size=3,
                                      projector_bias=False, tie_word_embeddings=False)),
+    "kyutai_speech_to_text": ("KyutaiSpeechToTextForConditionalGeneration", dict(KYUTAI)),
 }
 
 

@@ -416,3 +416,39 @@ def test_dia_decoder_caches_gqa_self_and_cross_attention(batch, dec_len, enc_len
     ours = kv_cache(spec, batch=batch, context=dec_len,
                     options=KvOptions(engine="transformers", encoder_tokens=enc_len)).total_bytes
     assert real > 0 and ours == real
+
+# LFM3: short convolutions of conv_L_cache taps (class default 7) beside sliding and full attention layers; AFMoE's
+# sliding / full layers.
+HYBRIDS_D.update({
+    "lfm3": dict(model_type="lfm3", architectures=["Lfm3ForCausalLM"], hidden_size=64, num_hidden_layers=5,
+                 vocab_size=300, num_attention_heads=4, num_key_value_heads=2, head_dim=16, intermediate_size=96,
+                 pad_token_id=0, bos_token_id=1, eos_token_id=2, sliding_window=8),
+    "afmoe": dict(model_type="afmoe", architectures=["AfmoeForCausalLM"], hidden_size=64, num_hidden_layers=4,
+                  vocab_size=300, num_attention_heads=4, num_key_value_heads=2, head_dim=16, intermediate_size=96,
+                  moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2, num_shared_experts=1, sliding_window=8,
+                  global_attn_every_n_layers=2),
+})
+
+
+@pytest.mark.parametrize("family", ["lfm3", "afmoe"])
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
+                                                  (1, 23, torch.bfloat16, "bfloat16")])
+def test_decoder_family_conv_and_window_cache_bytes_match_transformers(family, batch, seq, dtype, name):
+    test_decoder_family_cache_bytes_match_transformers(family, batch, seq, dtype, name)
+
+
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"), (1, 4, torch.bfloat16, "bfloat16")])
+def test_kyutai_speech_to_text_sliding_window_cache(batch, seq, dtype, name):
+    """Kyutai STT: every decoder layer attends over a sliding window (DynamicCache built from the config keeps
+    sliding_window - 1 tokens per layer); the Mimi codec keeps no cache in this call."""
+    from test_seq2seq_families_more import KYUTAI
+
+    config = dict(KYUTAI, model_type="kyutai_speech_to_text", architectures=["KyutaiSpeechToTextForConditionalGeneration"])
+    model = transformers.KyutaiSpeechToTextForConditionalGeneration._from_config(
+        transformers.KyutaiSpeechToTextConfig(**KYUTAI)).to(dtype).eval()
+    with torch.no_grad():  # one text stream and num_codebooks audio streams per step
+        out = model(input_ids=torch.randint(4, 16, (batch, seq, 1 + KYUTAI["num_codebooks"])), use_cache=True)
+    real = _cache_bytes(out.past_key_values)
+    ours = kv_cache(spec_from_config(dict(config, torch_dtype=name)), batch=batch, context=seq,
+                    options=KvOptions(engine="transformers")).total_bytes
+    assert real > 0 and ours == real

@@ -29,6 +29,7 @@ ADAPTERS: dict = {
     "fun_asr_nano": multimodal.fun_asr_nano,
     "vibevoice_asr": multimodal.vibevoice_asr,
     "moss_transcribe_diarize": multimodal.moss_transcribe_diarize,
+    "kyutai_speech_to_text": multimodal.kyutai_speech_to_text,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

@@ -1026,3 +1026,126 @@ def moss_transcribe_diarize(c: Cfg, model_type: str, *, name: str, architecture:
                      tied=c.bool("tie_word_embeddings", True),
                      projector=lambda t, h: _linear("projector.linear_1", h, t.hidden_size * merge, bias)
                      + _linear("projector.linear_2", h, h, bias) + _lnx("projector.norm", "norm_embed", h))
+
+
+# transformers 5.23 models/mimi/configuration_mimi.py MimiConfig defaults
+_MIMI_DEFAULTS = {
+    "sampling_rate": 24000, "audio_channels": 1, "hidden_size": 512, "num_filters": 64, "num_residual_layers": 1,
+    "upsampling_ratios": [8, 6, 5, 4], "kernel_size": 7, "last_kernel_size": 3, "residual_kernel_size": 3,
+    "compress": 2, "use_conv_shortcut": False, "vector_quantization_hidden_dimension": 256, "num_quantizers": 32,
+    "num_semantic_quantizers": 1, "upsample_groups": 512, "num_hidden_layers": 8, "intermediate_size": 2048,
+    "num_attention_heads": 8, "num_key_value_heads": 8, "attention_bias": False,
+}
+
+
+def _mimi_codec(m: Cfg) -> tuple[StackSpec, StackSpec]:
+    """The Mimi neural audio codec (Défossez et al. 2024; mimi/modeling_mimi.py MimiModel) as two audio stacks.
+    Encoder: SEANet (a Conv1d [num_filters, audio_channels, kernel_size]; per ratio of reversed(upsampling_ratios), at
+    width w = num_filters x 2^i, num_residual_layers residual blocks (Conv1d [w / compress, w, residual_kernel_size]
+    and [w, w / compress, 1], a shortcut [w, w, 1] when use_conv_shortcut) and a strided Conv1d [2w, w, 2 ratio];
+    a last Conv1d [hidden, w_last, last_kernel_size]; all with bias), then num_hidden_layers transformer layers
+    (q/k/v/o of num_attention_heads x head_dim with biases by attention_bias, LayerNorms with bias, fc1/fc2 without
+    bias, a layer scale after attention and after the MLP), then a strided Conv1d [hidden, hidden, 2 x latent_stride]
+    without bias when frame_rate differs from the SEANet rate. Decoder: a grouped ConvTranspose1d [hidden, hidden /
+    upsample_groups, 2 x latent_stride] without bias, the same transformer, and SEANet mirrored (ConvTranspose1d
+    [w, w / 2, 2 ratio]). Quantizer: per residual vector quantizer (semantic and acoustic) input_proj / output_proj
+    Conv1d [vector_quantization_hidden_dimension, hidden, 1] and back, without bias, when the widths differ; the
+    codebooks are buffers."""
+    h = m.int("hidden_size")
+    nf, k, lk, rk = m.int("num_filters"), m.int("kernel_size"), m.int("last_kernel_size"), m.int("residual_kernel_size")
+    ratios = m.int_list("upsampling_ratios", minimum=1) or []
+    compress, n_res, ch = m.int("compress"), m.int("num_residual_layers", minimum=0), m.int("audio_channels")
+    shortcut = m.bool("use_conv_shortcut", False)
+
+    def conv(name: str, o: int, i: int, kk: int, bias: bool = True) -> tuple[ExtraTensor, ...]:
+        return (ExtraTensor(f"{name}.weight", "other", (o, i, kk)),) + \
+            ((ExtraTensor(f"{name}.bias", "other", (o,)),) if bias else ())
+
+    def resblock(name: str, w: int) -> tuple[ExtraTensor, ...]:
+        out = conv(f"{name}.conv1", w // compress, w, rk) + conv(f"{name}.conv2", w, w // compress, 1)
+        return out + (conv(f"{name}.shortcut", w, w, 1) if shortcut else ())
+
+    enc = conv("seanet.in", nf, ch, k)
+    scale = 1
+    for i, r in enumerate(reversed(ratios)):
+        w = scale * nf
+        for j in range(n_res):
+            enc += resblock(f"seanet.{i}.res{j}", w)
+        enc += conv(f"seanet.{i}.down", 2 * w, w, 2 * r)
+        scale *= 2
+    enc += conv("seanet.out", h, scale * nf, lk)
+    dec = conv("seanet.in", scale * nf, h, k)
+    for i, r in enumerate(ratios):
+        w = scale * nf
+        dec += (ExtraTensor(f"seanet.{i}.up.weight", "other", (w, w // 2, 2 * r)),
+                ExtraTensor(f"seanet.{i}.up.bias", "other", (w // 2,)))
+        for j in range(n_res):
+            dec += resblock(f"seanet.{i}.res{j}", w // 2)
+        scale //= 2
+    dec += conv("seanet.out", ch, nf, lk)
+    # frame rates (MimiConfig.encodec_frame_rate / frame_rate / latent_stride): the SEANet rate, and the codec's
+    # (a stated frame_rate, else sampling_rate / frame_size, frame_size = prod(strides) x 2)
+    sr = m.int("sampling_rate")
+    hop = math.prod(ratios)
+    seanet_rate = math.ceil(sr / hop)
+    stated = m.raw("_frame_rate") if m.raw("_frame_rate") is not None else m.raw("frame_rate")
+    rate = float(stated) if stated is not None else sr / (hop * 2)
+    stride = int(seanet_rate / rate)
+    if rate != seanet_rate:
+        enc += conv("downsample", h, h, 2 * stride, False)
+        groups = m.int("upsample_groups")
+        if h % groups:
+            raise ConfigError(f"{m.origin}: {m.prefix}upsample_groups {groups} does not divide hidden_size {h}")
+        dec = (ExtraTensor("upsample.weight", "other", (h, h // groups, 2 * stride)),) + dec
+    heads = m.int("num_attention_heads")
+    kv, hd = m.int("num_key_value_heads", heads), m.int("head_dim", h // heads)
+    ab = m.bool("attention_bias", False)
+    layer = LayerSpec(attention=AttentionSpec(heads, kv, hd, qkv_bias=ab, o_bias=ab),
+                      ffn=MlpSpec(m.int("intermediate_size"), gated=False, activation=m.str("hidden_act", "gelu")),
+                      norms=(_ln("norm_attn_in", h), _ln("norm_mlp_in", h)),
+                      extra=(ExtraTensor("attn_layer_scale", "other", (h,)), ExtraTensor("mlp_layer_scale", "other", (h,))))
+    vq = m.int("vector_quantization_hidden_dimension")
+    quant = ()
+    if vq != h:
+        for q in ("semantic", "acoustic"):
+            quant += conv(f"quantizer.{q}.input_proj", vq, h, 1, False) + conv(f"quantizer.{q}.output_proj", h, vq, 1, False)
+    n = m.int("num_hidden_layers", minimum=0)
+    m.touch("codebook_size", "codebook_dim", "num_quantizers", "num_semantic_quantizers", "dilation_growth_rate",
+            "use_causal_conv", "pad_mode", "trim_right_ratio", "max_position_embeddings", "sliding_window",
+            "layer_scale_initial_scale", "use_streaming", "rope_parameters", "norm_eps", "tie_word_embeddings")
+    return (StackSpec("codec_encoder", h, (layer,) * n, component="audio", extra=enc + quant, causal=False),
+            StackSpec("codec_decoder", h, (layer,) * n, component="audio", extra=dec, causal=False))
+
+
+def kyutai_speech_to_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Kyutai speech-to-text (kyutai_speech_to_text/modeling_kyutai_speech_to_text.py): a decoder over text and audio
+    codes whose embedding has vocab_size + num_codebooks x codebook_vocab_size + 1 rows (KyutaiSpeechToTextEmbeddings),
+    layers of rotary attention (q/k/v/o without bias, num_key_value_heads, head_dim) over a sliding window of
+    sliding_window tokens, a gated MLP (fc1 [ffn_dim, hidden] giving value and gate, fc2 [hidden, ffn_dim / 2], no
+    biases) and RMSNorms, a final RMSNorm; lm_head [vocab_size, hidden] (its tie to the larger embedding is refused);
+    and the Mimi codec of codec_config (_mimi_codec), whose encoder turns audio into the codes."""
+    from ..errors import UnsupportedArchitectureError
+    from ..spec import EmbeddingSpec, HeadSpec, NormSpec
+    from .common import common_fields
+
+    d, heads = c.int("hidden_size"), c.int("num_attention_heads")
+    kv, hd = c.int("num_key_value_heads", heads), c.int("head_dim", d // heads)
+    ffn = c.int("ffn_dim")
+    if ffn % 2:
+        raise ConfigError(f"{c.origin}: ffn_dim {ffn} is odd; its gated MLP halves it")
+    if c.bool("tie_word_embeddings", False):
+        raise UnsupportedArchitectureError(f"{c.origin}: tie_word_embeddings=true: the lm_head [vocab_size, hidden] "
+                                           "cannot share the larger audio+text embedding table")
+    window = c.int("sliding_window", 375)
+    layer = LayerSpec(attention=AttentionSpec(heads, kv, hd, window=window),
+                      ffn=MlpSpec(ffn // 2, gated=True, fused_gate_up=True, activation=c.str("hidden_act", "silu")),
+                      norms=(NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d)))
+    vocab = c.int("vocab_size")
+    rows = vocab + c.int("num_codebooks") * c.int("codebook_vocab_size") + 1
+    codec = _mimi_codec(_sub_or_defaults(c, "codec_config", _MIMI_DEFAULTS))
+    dec = StackSpec("decoder", d, (layer,) * c.int("num_hidden_layers", minimum=0), final_norm=NormSpec("norm_final", d))
+    extra = (ExtraTensor("lm_head.weight", "lm_head", (vocab, d)),) if head == "lm" else ()
+    c.touch("frame_size", "audio_bos_token_id", "audio_pad_token_id")
+    return ModelSpec(hidden_size=d, embedding=EmbeddingSpec(rows, d, tied_head=False), stacks=(dec,) + codec,
+                     head=HeadSpec(kind="none"), extra=extra, max_context=c.opt_int("max_position_embeddings"),
+                     warnings=(_tower_warning("audio codec"),), **common_fields(c, model_type, name, architecture))
