@@ -1363,6 +1363,62 @@ def check_bailing(config: dict, name: str, params) -> list[str]:
         _COMPILED["bailing_hybrid"] = base
 
 
+def _expand_d(rule: Rule, layer, shape):
+    """expand() plus one layout: Aria's gate_up stacks stored [E, in, 2 x I] (x @ W, then chunk(2, dim=-1): the
+    first I output columns are the gate)."""
+    if rule.layout == "experts_in_out_gate_up":
+        e, h, two_i = shape
+        gate, up = rule.role
+        return [(gate, (two_i // 2, h))] * e + [(up, (two_i // 2, h))] * e
+    return _expand_base(rule, layer, shape)
+
+
+_expand_base = expand
+expand = _expand_d  # noqa: F811 - expected_entries looks the name up at call time
+
+_D_TABLE5: dict[str, list[Rule]] = {
+    # AriaTextDecoderLayer (aria/modeling_aria.py): Llama attention and pre-norms; AriaTextMoELayer: router
+    # (a bare weight), AriaExperts stacks gate_up_proj [E, H, 2I] and down_proj [E, I, H] (x @ W), shared_experts
+    "aria_text": _llama_shell(M) + _llama_attention(M) + _pre_norms(M) + [
+        Rule(rf"{M}layers\.{L}\.mlp\.router\.weight", "router", "decoder"),
+        Rule(rf"{M}layers\.{L}\.mlp\.experts\.gate_up_proj", ("expert_gate", "expert_up"), "decoder",
+             layout="experts_in_out_gate_up"),
+        Rule(rf"{M}layers\.{L}\.mlp\.experts\.down_proj", "expert_down", "decoder", layout="experts_in_out"),
+    ] + [Rule(rf"{M}layers\.{L}\.mlp\.shared_experts\.{x}_proj\.{WB}", f"shared_{x}", "decoder")
+         for x in ("gate", "up", "down")],
+    # AfmoeDecoderLayer (afmoe/modeling_afmoe.py): sandwich norms (input / post_attention around attention,
+    # pre_mlp / post_mlp around the MLP), Qwen3 attention plus the output gate gate_proj, a dense MLP or
+    # AfmoeSparseMoeBlock (router.gate, fused experts, shared_experts, the frozen expert_bias parameter)
+    "afmoe": _llama_shell(M) + _llama_attention(M) + _qk_norms(M) + _llama_mlp(M)
+    + _fused_experts(M, "mlp", "router.gate") + _shared_experts(M, "shared_experts") + [
+        Rule(rf"{M}layers\.{L}\.self_attn\.gate_proj\.weight", "attn_o", "decoder"),
+        Rule(rf"{M}layers\.{L}\.mlp\.expert_bias", "router", "decoder"),
+        Rule(rf"{M}layers\.{L}\.input_layernorm\.weight", "norm_attn_in", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_attention_layernorm\.weight", "norm_attn_out", "decoder"),
+        Rule(rf"{M}layers\.{L}\.pre_mlp_layernorm\.weight", "norm_mlp_in", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_mlp_layernorm\.weight", "norm_mlp_out", "decoder"),
+    ],
+    # DogeDecoderLayer (doge/modeling_doge.py): Llama's block with q/k norms, the dynamic-mask parameters A and
+    # dt_proj, and the learned residual scales input_residual / post_attention_residual
+    "doge": QWEN3 + [
+        Rule(rf"{M}layers\.{L}\.self_attn\.(?:A|dt_proj\.{WB})", "other", "decoder"),
+        Rule(rf"{M}layers\.{L}\.(?:input_residual|post_attention_residual)", "other", "decoder"),
+    ],
+    # Lfm3DecoderLayer (lfm3/modeling_lfm3.py): LFM2's names; post_operator_norm / post_ffn_norm (sandwich norms),
+    # the attention's per-head output gate g_proj
+    "lfm3": [r for r in _D_TABLE["lfm2_moe"] if "self_attn" not in r.regex] + [
+        Rule(rf"{M}layers\.{L}\.self_attn\.{x}_proj\.{WB}", f"attn_{x}", "decoder") for x in "qkvo"] + [
+        Rule(rf"{M}layers\.{L}\.self_attn\.g_proj\.weight", "attn_o", "decoder"),
+        Rule(rf"{M}layers\.{L}\.self_attn\.q_norm\.weight", "norm_q", "decoder"),
+        Rule(rf"{M}layers\.{L}\.self_attn\.k_norm\.weight", "norm_k", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_operator_norm\.weight", "norm_attn_out", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_ffn_norm\.weight", "norm_mlp_out", "decoder"),
+    ],
+}
+TABLE.update(_D_TABLE5)
+_COMPILED.update({k: [(re.compile(r.regex), r) for r in rules] for k, rules in _D_TABLE5.items()})
+
+
 # ---- helper S's families (issue 10: encoder-decoder, speech and vision-language; sources/seq2seq.py, multimodal.py) ----
 # BART-shaped layers (bart/modeling_bart.py and the copies named below): self_attn q/k/v/out_proj, the decoder's
 # cross-attention (encoder_attn), fc1 (up) / fc2 (down); self_attn_layer_norm, encoder_attn_layer_norm and

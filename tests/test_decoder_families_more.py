@@ -112,6 +112,18 @@ CASES = {
                             qk_nope_head_dim=16, v_head_dim=16, attention_bias=True, num_expert_group=1, topk_group=1,
                             layer_types=["linear_attention", "full_attention", "linear_attention", "full_attention"],
                             mlp_layer_types=["dense", "sparse", "sparse", "dense"])),
+    "aria_text": ("aria_text", "AriaTextForCausalLM",
+                  dict(S, moe_num_experts=4, moe_topk=2, moe_num_shared_experts=1, mlp_bias=True, attention_bias=True)),
+    "afmoe": ("afmoe", "AfmoeForCausalLM",
+              dict(S, head_dim=16, moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2, num_shared_experts=1,
+                   num_dense_layers=1, attention_bias=True, sliding_window=8, global_attn_every_n_layers=2)),
+    "doge": ("doge", "DogeForCausalLM", dict(S, attention_bias=True, mlp_bias=True, sliding_window=16)),
+    "lfm3": ("lfm3", "Lfm3ForCausalLM",
+             dict(S, num_hidden_layers=5, head_dim=16, conv_bias=True, attention_bias=True, pad_token_id=0,
+                  bos_token_id=1, eos_token_id=2, sliding_window=8)),
+    "lfm3-plain": ("lfm3", "Lfm3ForCausalLM",
+                   dict(S, num_hidden_layers=5, head_dim=16, use_sandwich_norm=False, use_attention_gate=False,
+                        pad_token_id=0, bos_token_id=1, eos_token_id=2)),
 }
 TEXT = {"qwen3_5", "qwen3_5_moe"}
 
@@ -193,3 +205,15 @@ def test_required_keys_with_a_none_default_are_refused(model_type, key):
     config.pop(key, None)
     with pytest.raises(ConfigError, match=key):
         spec_from_config(config)
+
+
+@pytest.mark.parametrize("case", sorted(c for c in CASES if c not in TEXT))
+def test_keys_left_at_their_class_default_are_filled_as_transformers_does(case):
+    """A config.json may omit any key whose value is the config class's default: the adapter must fill in that
+    class's default (not another family's). Every key equal to its default is dropped from the small config."""
+    module, config = _build(case)
+    model_type = config["model_type"]
+    defaults = transformers.CONFIG_MAPPING[model_type]().to_dict()
+    sparse = {k: v for k, v in config.items() if k in ("model_type", "architectures") or k not in defaults
+              or defaults[k] != v}
+    assert count(build_inventory(spec_from_config(sparse))).total == sum(p.numel() for p in module.parameters())

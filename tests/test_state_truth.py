@@ -452,3 +452,18 @@ def test_kyutai_speech_to_text_sliding_window_cache(batch, seq, dtype, name):
     ours = kv_cache(spec_from_config(dict(config, torch_dtype=name)), batch=batch, context=seq,
                     options=KvOptions(engine="transformers")).total_bytes
     assert real > 0 and ours == real
+
+
+def test_moshi_text_decoder_sliding_window_cache():
+    """MoshiForCausalLM: the text decoder's layers keep sliding_window - 1 tokens each."""
+    config = dict(model_type="moshi", architectures=["MoshiForCausalLM"], vocab_size=300, hidden_size=64,
+                  num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, head_dim=16, ffn_dim=96,
+                  sliding_window=6, max_position_embeddings=64)
+    cfg = transformers.MoshiConfig(**{k: v for k, v in config.items() if k not in ("architectures", "model_type")})
+    model = transformers.MoshiForCausalLM._from_config(cfg).eval()
+    with torch.no_grad():
+        out = model(input_ids=torch.randint(3, 90, (2, 11)), use_cache=True)
+    real = _cache_bytes(out.past_key_values)
+    ours = kv_cache(spec_from_config(dict(config, torch_dtype="float32")), batch=2, context=11,
+                    options=KvOptions(engine="transformers")).total_bytes
+    assert real > 0 and ours == real

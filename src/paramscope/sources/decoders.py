@@ -93,6 +93,12 @@ class Traits:
     # deepseek-style MoE: dense layers before the first routed one when neither mlp_layer_types nor
     # first_k_dense_replace is stated (HYV3Config: the first layer)
     dense_prefix_default: int = 0
+    # a per-head sigmoid output gate g_proj [heads, hidden] on the attention layers: a config key naming the
+    # flag (LFM3's use_attention_gate) or a fixed value
+    head_gate: str | bool = False
+    # the config class's defaults of shape keys whose generic default here differs (a config.json may omit any
+    # key at its class default): applied to absent keys only, an explicit null stays null
+    defaults: tuple[tuple[str, object], ...] = ()
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -121,7 +127,11 @@ FAMILIES: dict[str, Traits] = {
     "olmo2": Traits(qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="full",
                     norms=("norm_attn_out", "norm_mlp_out")),
     "deepseek_v2": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
-                          moe="deepseek", top_k_optional=True),
+                          moe="deepseek", top_k_optional=True,
+                          defaults=(("n_shared_experts", 2), ("q_lora_rank", 1536), ("kv_lora_rank", 512),
+                                    ("qk_nope_head_dim", 128), ("qk_rope_head_dim", 64), ("v_head_dim", 128),
+                                    ("n_routed_experts", 64), ("moe_intermediate_size", 1407),
+                                    ("topk_method", "greedy"))),
     "deepseek_v3": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek"),
     "gpt_oss": Traits(head_dim_default=64, qkv_bias="attention_bias", o_bias="attention_bias", sinks=True,
                       moe="gpt_oss", window_rule="alternate", window_default=128),
@@ -134,7 +144,7 @@ FAMILIES: dict[str, Traits] = {
                          undescribed=("use_mtp", "num_mtp_modules", "mtp_transformer_layers")),
     "phimoe": Traits(qkv_bias="attention_bias", o_bias="attention_bias", moe="mixtral", norm_kind="layernorm",
                      lm_head_bias="lm_head_bias", window_rule="all"),
-    "glm4_moe": Traits(qkv_bias="attention_bias", moe="deepseek", qk_norm_flag="use_qk_norm", mtp=True),
+    "glm4_moe": Traits(qkv_bias="attention_bias", moe="deepseek", qk_norm="head", qk_norm_flag="use_qk_norm", mtp=True),
     "ernie4_5_moe": Traits(tie_default=True, qkv_bias="use_bias", o_bias="use_bias",
                            mlp_bias="use_bias", lm_head_bias="use_bias", moe="ernie"),
     # Llama-shaped families with their own norms, MLPs or blocks (transformers 5.23 modeling files)
@@ -189,17 +199,36 @@ FAMILIES: dict[str, Traits] = {
     # GLM-5 (glm_moe_dsa/modeling_glm_moe_dsa.py): DeepSeek-V3.2's indexed sparse MLA and routed experts; a
     # layer's indexer may be "shared" (indexer_types): it then reuses the previous layer's top-k
     "glm_moe_dsa": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
-                          moe="deepseek", indexed=True),
+                          moe="deepseek", indexed=True,
+                          defaults=(("n_shared_experts", 1), ("q_lora_rank", 2048), ("kv_lora_rank", 512),
+                                    ("qk_nope_head_dim", 192), ("qk_rope_head_dim", 64), ("v_head_dim", 256),
+                                    ("n_routed_experts", 256), ("moe_intermediate_size", 2048),
+                                    ("num_experts_per_tok", 8), ("first_k_dense_replace", 3), ("index_topk", 2048),
+                                    ("index_head_dim", 128), ("index_n_heads", 32))),
     # LFM2-MoE (lfm2_moe/modeling_lfm2_moe.py): LFM2's short-convolution and attention layers by layer_types
     # (required: the class default None builds nothing); the first num_dense_layers layers keep a dense
     # SwiGLU MLP of intermediate_size (no LFM2 width adjustment), the rest routed experts with a sigmoid
     # router whose expert_bias is a buffer (use_expert_bias)
     "lfm2_moe": Traits(tie_default=True, qk_norm="head", linear="short_conv", linear_pattern="full_attn_idxs",
-                       linear_type="conv", moe="lfm2_moe", required=("layer_types",)),
+                       linear_type="conv", moe="lfm2_moe", required=("layer_types",),
+                       defaults=(("num_experts", 32), ("num_experts_per_tok", 4), ("moe_intermediate_size", 1792))),
     # Hunyuan 3 (hy_v3/modeling_hy_v3.py): per-head q/k RMSNorms, DeepSeek-style routed + shared experts with a
     # score-correction buffer, dense layers by mlp_layer_types (default: the first)
     "hy_v3": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
-                    qk_norm="head", moe="deepseek", dense_prefix_default=1),
+                    qk_norm="head", moe="deepseek", dense_prefix_default=1,
+                    defaults=(("num_shared_experts", 1), ("num_experts", 192), ("num_experts_per_tok", 8),
+                              ("moe_intermediate_size", 1536))),
+    # Aria's text model (aria/modeling_aria.py AriaTextForCausalLM): Llama attention; every layer is a MoE of
+    # moe_num_experts experts of intermediate_size (stacked, no bias) plus shared experts as one MLP of
+    # intermediate_size x moe_num_shared_experts (biases with mlp_bias)
+    "aria_text": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", moe="aria"),
+    # LFM3 (lfm3/modeling_lfm3.py): LFM2's short convolutions and attention layers, the attention sliding or full
+    # by layer_types (default: full at i % 4 == 2, sliding at i % 4 == 0 after layer 0, else conv), biases with
+    # attention_bias, a per-head output gate with use_attention_gate, post-norms with use_sandwich_norm, and
+    # a SwiGLU MLP of intermediate_size
+    "lfm3": Traits(tie_default=True, head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
+                   qk_norm="head", linear="short_conv_lfm3", linear_pattern="lfm3", linear_type="conv", window_default=256,
+                   flag_norms=("use_sandwich_norm", ("norm_attn_out", "norm_mlp_out")), head_gate="use_attention_gate"),
     "deepseek_v32": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
                            moe="deepseek", indexed=True),
     "qwen3_5_text": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
@@ -271,7 +300,7 @@ FAMILIES: dict[str, Traits] = {
 # A transformers config class whose attention_bias defaults to True.
 _BIAS_DEFAULT_TRUE = {"gpt_oss": {"attention_bias"}, "qwen2_moe": {"qkv_bias"}, "glm": {"attention_bias"},
                       "glm4": {"attention_bias"}, "seed_oss": {"attention_bias"}, "starcoder2": {"use_bias"},
-                      "jais2": {"attention_bias", "mlp_bias"}}
+                      "jais2": {"attention_bias", "mlp_bias"}, "lfm3": {"use_attention_gate"}}
 
 
 def _flag(c: Cfg, traits_value: str | bool, model_type: str) -> bool:
@@ -331,6 +360,8 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
         attn = c.int_list("full_attn_idxs")
         attn = set(range(n) if attn is None else attn)
         return [None if i in attn else LINEAR for i in range(n)]
+    if t.linear is not None and t.linear_pattern == "lfm3":  # Lfm3Config.__post_init__
+        return [None if i % 4 == 2 else window if i % 4 == 0 and i > 0 else LINEAR for i in range(n)]
     if t.linear is not None and t.linear_pattern == "odd":  # MiniMaxConfig: (i + 1) % 2 is full attention
         return [None if (i + 1) % 2 else LINEAR for i in range(n)]
     if t.linear is not None and t.linear_pattern == "interval":  # Qwen3NextConfig: (i + 1) % interval == 0 is full
@@ -389,7 +420,7 @@ def _moe_layers(c: Cfg, n: int, kind: str, dense_prefix: int = 0) -> list[bool]:
         if len(types) != n or not set(types) <= {"dense", "sparse"}:
             raise ConfigError(f"{c.origin}: {c.prefix}mlp_layer_types: expected {n} entries of dense/sparse")
         return [x == "sparse" for x in types]
-    if kind in ("mixtral", "gpt_oss", "hunyuan"):
+    if kind in ("mixtral", "gpt_oss", "hunyuan", "aria"):
         return [True] * n
     if kind == "lfm2_moe":  # Lfm2MoeDecoderLayer: dense below num_dense_layers
         first = c.int("num_dense_layers", 2, minimum=0)
@@ -458,6 +489,13 @@ def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_k
         return MoeSpec(num_experts=c.int("num_experts"), top_k=c.int("num_experts_per_tok"),
                        expert=MlpSpec(c.int("moe_intermediate_size"), gated=True, activation=act),
                        score_correction_bias=c.bool("use_expert_bias", True), stacked=True)
+    if kind == "aria":  # AriaTextMoELayer
+        width = c.int("intermediate_size")
+        n_shared = c.int("moe_num_shared_experts", 2, minimum=0)
+        return MoeSpec(num_experts=c.int("moe_num_experts", 8), top_k=c.int("moe_topk", 2),
+                       expert=MlpSpec(width, gated=True, activation=act),
+                       shared=MlpSpec(width * n_shared, gated=True, bias=mlp_bias, activation=act) if n_shared else None,
+                       num_shared_experts=n_shared, stacked=True)
     if kind == "hunyuan":  # HunYuanMoEV1Moe: experts and an always-on shared MLP, both intermediate_size wide
         width = c.int("intermediate_size")
         return MoeSpec(num_experts=c.int("num_experts"), top_k=c.int("moe_topk"),
@@ -508,6 +546,8 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
                  traits: Traits | None = None, warnings: tuple[str, ...] = (),
                  stack_name: str = "decoder") -> ModelSpec:
     t = traits or FAMILIES[model_type]
+    if t.defaults:  # only where the file states neither the key nor another name of it (attribute_map)
+        c = c.with_data({**{k: v for k, v in t.defaults if not any(n in c.data for n in c._names(k))}, **c.data})
     hidden = c.int("hidden_size")
     n = c.int("num_hidden_layers", minimum=0)
     heads = c.int("num_attention_heads")
@@ -557,6 +597,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     widths = {"hidden": hidden, "intermediate": c.int("intermediate_size") if t.layer_extra else 0,
               "one": 1, "attn": heads * head_dim, "head_dim": head_dim}
     windows = _windows(c, n, t)
+    head_gate = _flag(c, t.head_gate, model_type)
     indexer = {}
     own_indexer = [True] * n
     if t.indexed:
@@ -567,7 +608,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     norms = tuple(_norm(t, r, hidden) for r in norm_roles)
     dense = MlpSpec(_FFN_WIDTH[t.ffn_width](c) if t.ffn_width else c.int("intermediate_size"), gated=t.gated, bias=mlp_bias, fused_gate_up=t.fused_gate_up,
                     activation=act) if not all(moe_flags) else None
-    if dense is None and t.moe not in ("mixtral", "gpt_oss", "llama4", "hunyuan", "cohere2_moe", "lfm2_moe"):
+    if dense is None and t.moe not in ("mixtral", "gpt_oss", "llama4", "hunyuan", "cohere2_moe", "lfm2_moe", "aria"):
         c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
     if dense is None and t.ffn_width:
         _FFN_WIDTH[t.ffn_width](c)  # likewise: read, unused
@@ -600,6 +641,8 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
                                  o_bias=o_bias, fused_qkv=t.fused_qkv, qk_norm=qk_norm, sinks=t.sinks,
                                  window=windows[i], **mla)
             extra = _layer_extra(t, widths)
+            if head_gate:
+                extra += (ExtraTensor("attn.g_proj.weight", "attn_o", (heads, hidden)),)
             if moe_flags[i] and t.moe == "ernie":  # Ernie4_5_MoeStatics: a learned [1, experts] parameter
                 extra = (ExtraTensor("mlp.gate.moe_statics.e_score_correction_bias", "router", (1, moe.num_experts)),)
             layer = LayerSpec(attention=attn, ffn=moe if moe_flags[i] else dense, norms=norms, extra=extra,

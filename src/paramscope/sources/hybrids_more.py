@@ -416,7 +416,87 @@ def bailing_hybrid(c: Cfg, model_type: str, *, name: str, architecture: str, hea
                     max_context=c.opt_int("max_position_embeddings"), warnings=warnings)
 
 
+def afmoe(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """AFMoE (Arcee Trinity; transformers afmoe/modeling_afmoe.py): Gemma-style sandwich RMSNorms (input,
+    post_attention, pre_mlp, post_mlp), attention with per-head q/k RMSNorms, biases with attention_bias and a
+    sigmoid output gate gate_proj [heads x head_dim, hidden] (a projection of its own), sliding or full by
+    layer_types (default: every global_attn_every_n_layers-th layer full); the first num_dense_layers layers
+    have a dense SwiGLU MLP, the rest AfmoeSparseMoeBlock: router.gate [experts, hidden], stacked experts of
+    moe_intermediate_size, shared experts as one MLP of moe_intermediate_size x num_shared_experts, and
+    expert_bias [experts], a frozen parameter (counted)."""
+    d = c.int("hidden_size", 2048)
+    n = c.int("num_hidden_layers", 32, minimum=0)
+    heads = c.int("num_attention_heads", 16)
+    kv = c.int("num_key_value_heads", heads)
+    hd = c.int("head_dim", d // heads)
+    bias = c.bool("attention_bias", False)
+    every = c.int("global_attn_every_n_layers", 4)
+    types = _layer_types(c, n, {"full_attention", "sliding_attention"},
+                         ["sliding_attention" if (i + 1) % every else "full_attention" for i in range(n)])
+    window = c.int("sliding_window", 1024) if "sliding_attention" in types else None
+    dense_n = c.int("num_dense_layers", 1, minimum=0)
+    act = c.str("hidden_act", "silu")
+    experts = c.int("num_experts", 64)
+    width, n_shared = c.int("moe_intermediate_size", 1408), c.int("num_shared_experts", 2, minimum=0)
+    moe = MoeSpec(num_experts=experts, top_k=c.int("num_experts_per_tok", 6),
+                  expert=MlpSpec(width, gated=True, activation=act),
+                  shared=MlpSpec(width * n_shared, gated=True, activation=act) if n_shared else None,
+                  num_shared_experts=n_shared, stacked=True)
+    dense = MlpSpec(c.int("intermediate_size", 6144), gated=True, activation=act)
+    c.touch("route_scale", "mup_enabled")  # the routed weights' scale; muP scales of activations
+    norms = tuple(NormSpec(r, d) for r in ("norm_attn_in", "norm_attn_out", "norm_mlp_in", "norm_mlp_out"))
+    gate = ExtraTensor("attn.gate_proj.weight", "attn_o", (heads * hd, d))
+    cache: dict = {}
+    layers = []
+    for i, t in enumerate(types):
+        key = (t, i >= dense_n)
+        if key not in cache:
+            attn = AttentionSpec(heads, kv, hd, qkv_bias=bias, o_bias=bias, qk_norm="head",
+                                 window=window if t == "sliding_attention" else None)
+            extra = (gate,) + ((ExtraTensor("mlp.expert_bias", "router", (experts,)),) if key[1] else ())
+            cache[key] = LayerSpec(attention=attn, ffn=moe if key[1] else dense, norms=norms, extra=extra)
+        layers.append(cache[key])
+    stack = StackSpec("decoder", d, tuple(layers), final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 200192), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"))
+
+
+def doge(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Doge (transformers doge/modeling_doge.py), dense variant: pre-norm layers whose attention has per-head q/k
+    RMSNorms, biases with attention_bias and a dynamic mask (A [kv heads] and dt_proj [kv heads, kv heads x
+    head_dim] with attention_bias; keep_window_size only masks scores at run time), learned residual scales
+    input_residual and post_attention_residual [hidden], a SwiGLU MLP with mlp_bias; sliding_window, when set,
+    applies to every layer. The cross-domain MoE (is_moe: product-key single-neuron experts held as embeddings)
+    is refused."""
+    if c.bool("is_moe", False):
+        raise UnsupportedArchitectureError(f"{c.origin}: is_moe=true: Doge's cross-domain MoE (product-key experts "
+                                           "stored as embeddings) is not described")
+    c.touch("num_experts", "num_experts_per_tok", "keep_window_size")
+    d = c.int("hidden_size", 1024)
+    n = c.int("num_hidden_layers", 32, minimum=0)
+    heads = c.int("num_attention_heads", 8)
+    kv = c.int("num_key_value_heads", heads)
+    hd = c.int("head_dim", d // heads)
+    bias = c.bool("attention_bias", False)
+    extra = (ExtraTensor("attn.A", "other", (kv,)), ExtraTensor("attn.dt_proj.weight", "other", (kv, kv * hd)))
+    if bias:
+        extra += (ExtraTensor("attn.dt_proj.bias", "other", (kv,)),)
+    extra += (ExtraTensor("input_residual", "other", (d,)), ExtraTensor("post_attention_residual", "other", (d,)))
+    layer = LayerSpec(attention=AttentionSpec(heads, kv, hd, qkv_bias=bias, o_bias=bias, qk_norm="head",
+                                              window=c.opt_int("sliding_window")),
+                      ffn=MlpSpec(c.int("intermediate_size", 2048), gated=True, bias=c.bool("mlp_bias", False),
+                                  activation=c.str("hidden_act", "silu")),
+                      norms=(NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d)), extra=extra)
+    stack = StackSpec("decoder", d, (layer,) * n, final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 32768), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"))
+
+
 ADAPTERS: dict = {
+    "doge": doge,
+    "afmoe": afmoe,
     "bailing_hybrid": bailing_hybrid,
     "laguna": laguna,
     "gemma4_text": gemma3n.gemma4_text,

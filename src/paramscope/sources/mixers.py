@@ -121,11 +121,11 @@ def mamba2(c: Cfg, hidden: int, keys: str = "mamba2", prefix: str = "mixer", *,
                          activation_width=2 * intermediate + 2 * groups * state + heads + conv_dim)
 
 
-def short_conv(c: Cfg, hidden: int) -> RecurrentSpec:
+def short_conv(c: Cfg, hidden: int, kernel_default: int = 3) -> RecurrentSpec:
     """LFM2's gated short convolution (lfm2/modeling_lfm2.py Lfm2ShortConv): in_proj to B, C and x
     (3 x hidden), a depthwise causal convolution of conv_L_cache taps over hidden channels, out_proj;
     biases on all three when conv_bias. State: the convolution window only [hidden, kernel]."""
-    kernel, bias = c.int("conv_L_cache", 3), c.bool("conv_bias", False)
+    kernel, bias = c.int("conv_L_cache", kernel_default), c.bool("conv_bias", False)  # Lfm3Config: 7
     tensors = [ExtraTensor("conv.in_proj.weight", "lin_in", (3 * hidden, hidden)),
                ExtraTensor("conv.conv.weight", "lin_conv", (hidden, 1, kernel)),
                ExtraTensor("conv.out_proj.weight", "lin_out", (hidden, hidden))]
@@ -409,5 +409,6 @@ def bailing_delta_attention(c: Cfg, hidden: int) -> RecurrentSpec:
                          activation_width=5 * width + heads)
 
 
-MIXERS = {"lightning": lightning, "mlstm": mlstm, "rg_lru": rg_lru, "mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv, "gated_deltanet": gated_deltanet,
+MIXERS = {"lightning": lightning, "mlstm": mlstm, "rg_lru": rg_lru, "mamba2_falcon_h1": _falcon_h1_mixer, "kimi_delta_attention": kimi_delta_attention, "short_conv": short_conv,
+          "short_conv_lfm3": lambda c, hidden: short_conv(c, hidden, kernel_default=7), "gated_deltanet": gated_deltanet,
           "gated_deltanet_split": lambda c, hidden: gated_deltanet(c, hidden, split=True), "olmo_gated_deltanet": olmo_gated_deltanet, "mamba2_bamba": lambda c, hidden: mamba2(c, hidden, "bamba", "mamba")}
