@@ -235,6 +235,9 @@ CASES = {
                                      text_config=dict(QWEN2_TEXT, model_type="qwen3", head_dim=16), audio_merge_size=3,
                                      projector_bias=False, tie_word_embeddings=False)),
     "kyutai_speech_to_text": ("KyutaiSpeechToTextForConditionalGeneration", dict(KYUTAI)),
+    "moshi": ("MoshiForCausalLM", dict(vocab_size=300, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                       num_key_value_heads=2, head_dim=16, ffn_dim=96, sliding_window=6,
+                                       max_position_embeddings=64, num_codebooks=4, audio_encoder_config=dict(MIMI))),
 }
 
 

@@ -30,6 +30,7 @@ ADAPTERS: dict = {
     "vibevoice_asr": multimodal.vibevoice_asr,
     "moss_transcribe_diarize": multimodal.moss_transcribe_diarize,
     "kyutai_speech_to_text": multimodal.kyutai_speech_to_text,
+    "moshi": multimodal.moshi,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

@@ -1149,3 +1149,35 @@ def kyutai_speech_to_text(c: Cfg, model_type: str, *, name: str, architecture: s
     return ModelSpec(hidden_size=d, embedding=EmbeddingSpec(rows, d, tied_head=False), stacks=(dec,) + codec,
                      head=HeadSpec(kind="none"), extra=extra, max_context=c.opt_int("max_position_embeddings"),
                      warnings=(_tower_warning("audio codec"),), **common_fields(c, model_type, name, architecture))
+
+
+def moshi(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Moshi's text decoder (Défossez et al. 2024; moshi/modeling_moshi.py MoshiForCausalLM): an embedding of
+    vocab_size + 1 rows, the layers Kyutai speech-to-text also uses (rotary attention q/k/v/o without bias over a
+    sliding window, a gated MLP fc1 [ffn_dim, hidden] / fc2 [hidden, ffn_dim / 2], RMSNorms), a final RMSNorm and an
+    untied lm_head [vocab_size, hidden]. MoshiForCausalLM builds neither the depth decoder nor the Mimi codec of the
+    composite config; the speech-to-speech MoshiForConditionalGeneration is refused."""
+    from ..errors import UnsupportedArchitectureError
+    from ..spec import EmbeddingSpec, HeadSpec, NormSpec
+    from .common import common_fields
+
+    if not architecture.endswith("ForCausalLM"):
+        raise UnsupportedArchitectureError(f"{c.origin}: {architecture}: only MoshiForCausalLM (the text decoder) is "
+                                           "described; the depth decoder and audio embeddings are not")
+    d, heads = c.int("hidden_size"), c.int("num_attention_heads")
+    kv, hd = c.int("num_key_value_heads", heads), c.int("head_dim", d // heads)
+    ffn = c.int("ffn_dim")
+    if ffn % 2:
+        raise ConfigError(f"{c.origin}: ffn_dim {ffn} is odd; its gated MLP halves it")
+    layer = LayerSpec(attention=AttentionSpec(heads, kv, hd, window=c.int("sliding_window", 3000)),
+                      ffn=MlpSpec(ffn // 2, gated=True, fused_gate_up=True, activation=c.str("hidden_act", "silu")),
+                      norms=(NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d)))
+    vocab = c.int("vocab_size")
+    _touch_all(c.sub("audio_encoder_config", required=False))
+    _touch_all(c.sub("depth_decoder_config", required=False))
+    c.touch("audio_vocab_size", "num_codebooks", "tie_word_embeddings")  # used by the composite's other parts
+    dec = StackSpec("decoder", d, (layer,) * c.int("num_hidden_layers", minimum=0), final_norm=NormSpec("norm_final", d))
+    extra = (ExtraTensor("lm_head.weight", "lm_head", (vocab, d)),) if head == "lm" else ()
+    return ModelSpec(hidden_size=d, embedding=EmbeddingSpec(vocab + 1, d, tied_head=False), stacks=(dec,),
+                     head=HeadSpec(kind="none"), extra=extra, max_context=c.opt_int("max_position_embeddings"),
+                     **common_fields(c, model_type, name, architecture))
