@@ -64,6 +64,7 @@ class EncoderTraits:
     embed_norm_key: str | None = None  # a key switching the embedding LayerNorm (ESM emb_layer_norm_before)
     rotary_key: str | None = None  # ESM position_embedding_type: "rotary" -> RoPE, otherwise a learned table
     untied_word_head: bool = False  # the MLM decoder is never tied to the word embeddings (LUKE)
+    head_transform: bool = True  # False: the LM head is the decoder and its bias only (BertGeneration)
     # head_extras(c, hidden, vocab) -> tensors the masked/causal-LM class adds beside the MLM head (LUKE's entities)
     head_extras: Callable[[Cfg, int, int], tuple[ExtraTensor, ...]] | None = field(default=None, compare=False)
     # per-family tensors beside BERT's: extras(c, hidden, heads) -> Extras (layer, stack, model tensors, warnings)
@@ -240,6 +241,10 @@ FAMILIES: dict[str, EncoderTraits] = {
     # keeps the pooler, its word decoder is its own matrix and its entity decoder is tied to the entity table
     "luke": EncoderTraits("luke/modeling_luke.py", lm_pooler=True, untied_word_head=True, extras=_luke,
                           head_extras=_luke_heads),
+    # BertGeneration (bert_generation/modeling_bert_generation.py): BERT without token types or pooler;
+    # BertGenerationDecoder's head is a decoder Linear tied to the embeddings plus a bias (no transform)
+    "bert-generation": EncoderTraits("bert_generation/modeling_bert_generation.py", token_types=False,
+                                     base_pooler=False, head_transform=False),
     # ESM (esm/modeling_esm.py): pre-LN layers (attention.LayerNorm, LayerNorm), emb_layer_norm_after as the final
     # norm, RoPE or a learned table by position_embedding_type, no token types; EsmModel always builds the
     # contact-prediction head (regression over layers x heads attention maps)
@@ -297,6 +302,8 @@ def encoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
                           f"embedding width {e}")
     if head == "none":
         head_spec = HeadSpec(kind="none", pooler=t.base_pooler)
+    elif not t.head_transform:
+        head_spec = HeadSpec(kind="lm", bias=True, pooler=t.lm_pooler)
     else:
         head_spec = HeadSpec(kind="mlm", bias=True, transform_width=head_width,
                              transform_norm=_ln("mlm_norm", head_width), pooler=t.lm_pooler)
@@ -305,6 +312,8 @@ def encoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
         model_extra += (ExtraTensor("task_type_embed.weight", "type_embed", (c.int("task_type_vocab_size", 3), e)),)
     elif t.task_types:
         c.touch("task_type_vocab_size")
+    if not t.head_transform and head != "none" and not tied:  # decoder.bias apart from the head's bias
+        model_extra += (ExtraTensor("lm_head.decoder.bias", "lm_head", (c.int("vocab_size"),)),)
     if t.head_extras is not None and head != "none":  # tensors of the LM classes' extra heads
         model_extra += t.head_extras(c, d, c.int("vocab_size"))
     token_types = c.int("type_vocab_size", t.type_vocab_default, minimum=0) if t.token_types and more.token_types else 0
