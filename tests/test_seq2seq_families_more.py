@@ -238,6 +238,15 @@ CASES = {
     "moshi": ("MoshiForCausalLM", dict(vocab_size=300, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
                                        num_key_value_heads=2, head_dim=16, ffn_dim=96, sliding_window=6,
                                        max_position_embeddings=64, num_codebooks=4, audio_encoder_config=dict(MIMI))),
+    # a stated vision_config without vision_use_head keeps SigLIP's default (the pooling head)
+    "ultravbert": ("UltraVBertForMaskedLM",
+                   dict(text_config=dict(model_type="ultrabert", vocab_size=300, hidden_size=64, intermediate_size=96,
+                                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                                         prediction_head_size=40, pad_token_id=0, bos_token_id=0, eos_token_id=0,
+                                         layer_types=["sliding_attention", "full_attention"]),
+                        vision_config=dict(hidden_size=32, intermediate_size=48, num_hidden_layers=2,
+                                           num_attention_heads=4, image_size=32, patch_size=8),
+                        pixel_shuffle_factor=2, tie_word_embeddings=True)),
 }
 
 

@@ -31,6 +31,7 @@ ADAPTERS: dict = {
     "moss_transcribe_diarize": multimodal.moss_transcribe_diarize,
     "kyutai_speech_to_text": multimodal.kyutai_speech_to_text,
     "moshi": multimodal.moshi,
+    "ultravbert": multimodal.ultravbert,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

@@ -1181,3 +1181,27 @@ def moshi(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -
     return ModelSpec(hidden_size=d, embedding=EmbeddingSpec(vocab + 1, d, tied_head=False), stacks=(dec,),
                      head=HeadSpec(kind="none"), extra=extra, max_context=c.opt_int("max_position_embeddings"),
                      **common_fields(c, model_type, name, architecture))
+
+
+def ultravbert(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """UltraVBERT (ultravbert/modeling_ultravbert.py): an UltraBERT text encoder (the text_config, described by the
+    ultrabert adapter with its prediction head: linear1 [prediction_head_size, hidden] and linear2 back, no biases,
+    then an unbiased lm_head), a SigLIP vision tower (UltraVBertConfig builds it without the pooling head when it
+    has no vision_config; a stated vision_config keeps SigLIP's own default, with the head), and a connector
+    Linear [text hidden, vision hidden x pixel_shuffle_factor^2] without bias followed by an RMSNorm [text hidden].
+    The lm_head is tied to the token embedding when the top-level tie_word_embeddings (default false;
+    _tied_weights_keys)."""
+    got = c.sub("vision_config", required=False)
+    v = Cfg({**_SIGLIP_DEFAULTS, "vision_use_head": False}, c.origin, "vision_config.") if got is None else \
+        _defaults(got, _SIGLIP_DEFAULTS)
+    tower = _siglip_tower(v)
+    v.touch("layer_norm_eps", "attention_dropout")
+    lm = _text_lm_of(c, c.sub("text_config"), name=name, architecture=architecture, head=head,
+                     tied=c.bool("tie_word_embeddings", False), text_architecture="UltrabertForMaskedLM")
+    f = c.int("pixel_shuffle_factor", 4)
+    h = lm.hidden_size
+    proj = _linear("projector.modality_projection", h, tower.hidden_size * f * f, False) + \
+        (ExtraTensor("projector.norm.weight", "norm_embed", (h,)),)
+    c.touch("image_token_id", "classifier_pooling", "initializer_cutoff_factor")
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (tower,), extra=lm.extra + proj,
+                   warnings=lm.warnings + (_tower_warning("vision"),))
