@@ -78,3 +78,25 @@ def test_fit_unknown_gpu_suggests(capsys):
     assert main(["fit", "llama-3.1-8b", "--gpu", "h10"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "h100" in err
+
+
+@pytest.mark.parametrize("ref,gpu,engine,weights", [
+    ("llama-3.1-8b", "h100-sxm", "vllm", "native"), ("gemma-3-27b", "rtx-4090", "llama.cpp", "Q4_K_M"),
+    ("gpt-oss-120b", "h100-sxm", "vllm", "native"), ("mistral-7b-v0.1", "a10", "transformers", "bf16"),
+    ("qwen3-next-80b-a3b-thinking", "h200-sxm", "sglang", "fp8"), ("deepseek-v2-lite", "l4", "vllm", "fp8")])
+def test_largest_context_and_batch_equal_plain_bisection(ref, gpu, engine, weights):
+    """fit's interpolating search (_largest) returns what a plain bisection over the same memory_report returns,
+    for engines with paging, padding, sliding windows, MLA and recurrent state (the memory curves with steps)."""
+    from dataclasses import replace
+
+    from paramscope.fit import _bisect, _largest
+    from paramscope.memory.report import MemoryOptions, memory_report
+
+    hw = get_hardware(gpu)
+    m = load_model(ref)
+    o = MemoryOptions(weights=weights, engine=engine, gpu_memory_bytes=hw.memory_bytes, gpu_id=hw.id, gpu_kind=hw.kind)
+    cap = memory_report(m, o).capacity.usable_bytes
+    for field, hi in (("context", m.spec.max_context or 1 << 20), ("batch", 1 << 16)):
+        def total(x, field=field):
+            return memory_report(m, replace(o, **{field: x})).total_bytes
+        assert _largest(total, cap, 1, hi) == _bisect(lambda x: total(x) <= cap, 1, hi), field
