@@ -1244,6 +1244,27 @@ add_table({"perceiver": [
     Rule(rf"{_PC}decoder\.output_position_encodings\.position_embeddings", "pos_embed"),
     Rule(r"embedding_decoder\.bias", "lm_head"),
 ] + _perceiver_layers(rf"{_PC}encoder", "encoder") + _perceiver_layers(rf"{_PC}decoder", "output_decoder")})
+# NeoMMEModel: embed_tokens (word_embeddings, embedding_projection), patch_embeddings (norm, up_proj, down_proj),
+# value_embeddings; NeoMMEEncoderLayer: lambdas, self_attn (q/k/v_proj, exclusive_self_attention.alpha,
+# output_projection gate_proj / o_proj), mlp (up_proj, down_proj); its RMSNorms have no weights.
+# NeoMMEForMaskedLM: unembedding_projection and lm_head (tied to the embedding projection and table by default)
+_NM = r"(?:model\.)?"
+_NML = rf"{_NM}layers\.{L}\."
+add_table({"neomme": [
+    Rule(rf"{_NM}embed_tokens\.word_embeddings\.weight", "embed"),
+    Rule(rf"{_NM}embed_tokens\.embedding_projection\.weight", "embed_proj"),
+    Rule(rf"{_NM}patch_embeddings\.(?:norm|up_proj|down_proj)\.{WB}", "patch_embed"),
+    Rule(rf"{_NM}value_embeddings\.weight", "embed"),
+    Rule(rf"{_NML}lambdas", "other", "encoder"),
+    Rule(rf"{_NML}self_attn\.q_proj\.{WB}", "attn_q", "encoder"),
+    Rule(rf"{_NML}self_attn\.k_proj\.{WB}", "attn_k", "encoder"),
+    Rule(rf"{_NML}self_attn\.v_proj\.{WB}", "attn_v", "encoder"),
+    Rule(rf"{_NML}self_attn\.exclusive_self_attention\.alpha", "other", "encoder"),
+    Rule(rf"{_NML}self_attn\.output_projection\.(?:gate_proj|o_proj)\.{WB}", "attn_o", "encoder"),
+    Rule(rf"{_NML}mlp\.up_proj\.{WB}", "mlp_up", "encoder"),
+    Rule(rf"{_NML}mlp\.down_proj\.{WB}", "mlp_down", "encoder"),
+    Rule(r"(?:lm_head|unembedding_projection)\.weight", "lm_head"),
+]})
 # ---- end of helper E's families ----
 
 
@@ -1516,3 +1537,28 @@ _S_TABLE: dict[str, list[Rule]] = {
 }
 add_table(_S_TABLE)
 # ---- end of helper S's families ----
+
+
+_D_TABLE6: dict[str, list[Rule]] = {
+    # FlintDecoderLayer (flint/modeling_flint.py): Qwen3 attention plus per-head `sinks`, a dense MLP or
+    # FlintSparseMoeBlock (router `gate`, fused experts, an ungated `shared_expert`)
+    "flint": QWEN3 + [Rule(rf"{M}layers\.{L}\.self_attn\.sinks", "attn_sinks", "decoder")] + _fused_experts(M)
+    + _shared_experts(M, "shared_expert"),
+    # Kolibri1DecoderLayer (kolibri1/modeling_kolibri1.py): input_layernorm -> attention -> post_self_attn_layernorm;
+    # post_attention_layernorm -> MoE -> post_mlp_layernorm; Qwen3 attention; router `gate`, experts, shared_experts
+    "kolibri1": _llama_shell(M) + _llama_attention(M) + _qk_norms(M) + _fused_experts(M)
+    + _shared_experts(M, "shared_experts") + [
+        Rule(rf"{M}layers\.{L}\.input_layernorm\.weight", "norm_attn_in", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_self_attn_layernorm\.weight", "norm_attn_out", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_attention_layernorm\.weight", "norm_mlp_in", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_mlp_layernorm\.weight", "norm_mlp_out", "decoder"),
+    ],
+    # AXK1 (axk1/modeling_axk1.py): DeepSeek-V3 plus the MoE block's output RMSNorm mlp.post_mlp_layernorm
+    "axk1": DEEPSEEK + [Rule(rf"{M}layers\.{L}\.mlp\.post_mlp_layernorm\.weight", "norm_mlp_out", "decoder")],
+    # BeamDecoderLayer (beam/modeling_beam.py): Gemma 3's sandwich block and q/k norms, the output gate gate_proj and
+    # gate_bias, a dense MLP or BeamMoE (router `gate`, fused experts)
+    "beam": GEMMA3_TEXT + _fused_experts(M) + [
+        Rule(rf"{M}layers\.{L}\.self_attn\.(?:gate_proj\.weight|gate_bias)", "attn_o", "decoder")],
+}
+TABLE.update(_D_TABLE6)
+_COMPILED.update({k: [(re.compile(r.regex), r) for r in rules] for k, rules in _D_TABLE6.items()})

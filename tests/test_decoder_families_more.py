@@ -124,6 +124,18 @@ CASES = {
     "lfm3-plain": ("lfm3", "Lfm3ForCausalLM",
                    dict(S, num_hidden_layers=5, head_dim=16, use_sandwich_norm=False, use_attention_gate=False,
                         pad_token_id=0, bos_token_id=1, eos_token_id=2)),
+    "flint": ("flint", "FlintForCausalLM",
+              dict(S, head_dim=16, moe_intermediate_size=32, shared_expert_intermediate_size=48, num_experts=4,
+                   num_experts_per_tok=2, attention_bias=True, sliding_window=8, mlp_only_layers=[0])),
+    "kolibri1": ("kolibri1", "Kolibri1ForCausalLM",
+                 dict(S, head_dim=16, moe_intermediate_size=32, shared_expert_intermediate_size=48, num_experts=4,
+                      num_experts_per_tok=2, sliding_window=8)),
+    "axk1": ("axk1", "AXK1ForCausalLM",
+             dict(S, **MLA, moe_intermediate_size=32, n_routed_experts=4, n_shared_experts=2, num_experts_per_tok=2,
+                  n_group=1, topk_group=1, mlp_layer_types=["dense", "sparse", "sparse"])),
+    "beam": ("beam", "BeamForCausalLM",
+             dict(S, head_dim=16, moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2, n_group=1,
+                  topk_group=1, sliding_window=8, num_hidden_layers=4)),
 }
 TEXT = {"qwen3_5", "qwen3_5_moe"}
 

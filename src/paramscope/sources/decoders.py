@@ -99,6 +99,12 @@ class Traits:
     # the config class's defaults of shape keys whose generic default here differs (a config.json may omit any
     # key at its class default): applied to absent keys only, an explicit null stays null
     defaults: tuple[tuple[str, object], ...] = ()
+    # qwen-style MoE: the shared expert's sigmoid gate [1, hidden] (Qwen2-MoE) or none (Flint, Kolibri-1)
+    shared_gate: bool = True
+    score_bias_buffer: bool = False  # the router keeps an e_score_correction_bias buffer (not counted)
+    # the config class's layer_types when the file has none: a function of the layer count
+    layer_types_default: object = None
+    moe_out_norm: bool = False  # an RMSNorm on the MoE block's output (A.X-K1's post_mlp_layernorm)
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -229,6 +235,41 @@ FAMILIES: dict[str, Traits] = {
     "lfm3": Traits(tie_default=True, head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias",
                    qk_norm="head", linear="short_conv_lfm3", linear_pattern="lfm3", linear_type="conv", window_default=256,
                    flag_norms=("use_sandwich_norm", ("norm_attn_out", "norm_mlp_out")), head_gate="use_attention_gate"),
+    # Flint (flint/modeling_flint.py): Qwen3 attention with per-head sinks on every layer, sliding or full by
+    # layer_types (default: full on layers 0, 1, every i % 4 == 1 and the last), Qwen2-MoE-style experts with an
+    # ungated shared expert, dense layers at mlp_only_layers (default [0, 1])
+    "flint": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head",
+                    sinks=True, moe="qwen", shared_gate=False, window_default=513,
+                    layer_types_default=lambda n: ["full_attention" if i < 2 or i % 4 == 1 or i == n - 1
+                                                   else "sliding_attention" for i in range(n)],
+                    defaults=(("mlp_only_layers", [0, 1]), ("num_experts", 256), ("num_experts_per_tok", 6),
+                              ("moe_intermediate_size", 512), ("shared_expert_intermediate_size", 1024))),
+    # Kolibri-1 (kolibri1/modeling_kolibri1.py): Qwen3 attention without biases, sandwich norms
+    # (post_self_attn_layernorm, post_mlp_layernorm), routed experts in every layer with an ungated shared
+    # expert and a score-correction buffer; sliding or full by layer_types (default: every 5th full)
+    "kolibri1": Traits(head_dim_default=128, qk_norm="head", norms=_SANDWICH, moe="qwen", shared_gate=False,
+                       score_bias_buffer=True, window_default=513,
+                       layer_types_default=lambda n: ["full_attention" if (i + 1) % 5 == 0 else "sliding_attention"
+                                                      for i in range(n)],
+                       defaults=(("num_experts", 384), ("num_experts_per_tok", 6), ("moe_intermediate_size", 512),
+                                 ("shared_expert_intermediate_size", 512))),
+    # A.X-K1 (axk1/modeling_axk1.py): DeepSeek-V3 with an RMSNorm on each MoE block's output (post_mlp_layernorm),
+    # dense layers by mlp_layer_types (default: from first_k_dense_replace = 1)
+    "axk1": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mla=True, moe="deepseek", moe_out_norm=True,
+                   dense_prefix_default=1,
+                   defaults=(("n_shared_experts", 1), ("q_lora_rank", 1536), ("kv_lora_rank", 512),
+                             ("qk_nope_head_dim", 128), ("qk_rope_head_dim", 64), ("v_head_dim", 128),
+                             ("n_routed_experts", 192), ("moe_intermediate_size", 2048), ("num_experts_per_tok", 8))),
+    # Beam (beam/modeling_beam.py): Gemma-style sandwich norms, per-head q/k norms, a sigmoid output gate
+    # (gate_proj [heads x head_dim, hidden] plus gate_bias [heads]), sliding layers with every 6th and the last
+    # full, routed experts without shared experts (sigmoid router, score-correction buffer), the first 3 dense
+    "beam": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head",
+                   norms=_SANDWICH, moe="deepseek", dense_prefix_default=3, window_default=512,
+                   layer_extra=(("attn.gate_proj.weight", "attn_o", ("attn", "hidden")),
+                                ("attn.gate_bias", "attn_o", "heads")),
+                   layer_types_default=lambda n: ["sliding_attention" if (i + 1) % 6 and i != n - 1
+                                                  else "full_attention" for i in range(n)],
+                   defaults=(("num_experts", 256), ("num_experts_per_tok", 8), ("moe_intermediate_size", 2560))),
     "deepseek_v32": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
                            moe="deepseek", indexed=True),
     "qwen3_5_text": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
@@ -321,6 +362,8 @@ def _windows(c: Cfg, n: int, t: Traits) -> list[int | None]:
     layer_types = c.str_list("layer_types")
     if layer_types is not None and t.window_rule == "pattern":
         c.touch("sliding_window_pattern")  # the config class derived layer_types from it
+    if layer_types is None and t.layer_types_default is not None:
+        layer_types = t.layer_types_default(n)
     if layer_types is not None and t.linear_pattern == "full_attn_idxs":
         c.touch("full_attn_idxs")
     if layer_types is not None:
@@ -471,7 +514,7 @@ _MOE_KEYS = ("num_experts", "num_local_experts", "n_routed_experts", "num_expert
 
 
 def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_key: str | None = None,
-              top_k_optional: bool = False) -> MoeSpec:
+              top_k_optional: bool = False, shared_gate: bool = True, score_buffer: bool = False) -> MoeSpec:
     if kind == "mixtral":  # OLMoE and FlexOlmo write the expert count as num_experts
         shared_width = c.int(shared_key, 0, minimum=0) if shared_key else 0
         return MoeSpec(num_experts=c.int(("num_local_experts", "num_experts")), top_k=c.int("num_experts_per_tok"),
@@ -524,7 +567,8 @@ def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_k
         shared = MlpSpec(shared_width, gated=True, activation=act) if shared_width else None
         return MoeSpec(num_experts=c.int("num_experts"), top_k=c.int("num_experts_per_tok"),
                        expert=MlpSpec(c.int("moe_intermediate_size"), gated=True, activation=act),
-                       shared=shared, num_shared_experts=1 if shared else 0, shared_expert_gate=shared is not None)
+                       shared=shared, num_shared_experts=1 if shared else 0,
+                       shared_expert_gate=shared is not None and shared_gate, score_correction_bias=score_buffer)
     if kind == "deepseek":
         width = c.int("moe_intermediate_size")
         n_shared = c.int(("n_shared_experts", "num_shared_experts"), 0, minimum=0)  # Kimi Linear: num_shared_experts
@@ -595,7 +639,7 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     if t.flag_norms is not None and c.bool(t.flag_norms[0], True):
         norm_roles = tuple(sorted(norm_roles + t.flag_norms[1], key=_SANDWICH.index))
     widths = {"hidden": hidden, "intermediate": c.int("intermediate_size") if t.layer_extra else 0,
-              "one": 1, "attn": heads * head_dim, "head_dim": head_dim}
+              "one": 1, "attn": heads * head_dim, "head_dim": head_dim, "heads": heads}
     windows = _windows(c, n, t)
     head_gate = _flag(c, t.head_gate, model_type)
     indexer = {}
@@ -612,7 +656,8 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         c.touch("intermediate_size")  # the dense width of a model whose every layer is routed: unused
     if dense is None and t.ffn_width:
         _FFN_WIDTH[t.ffn_width](c)  # likewise: read, unused
-    moe = _moe_spec(c, t.moe, hidden, mlp_bias, act, t.moe_shared, t.top_k_optional) if any(moe_flags) else None
+    moe = _moe_spec(c, t.moe, hidden, mlp_bias, act, t.moe_shared, t.top_k_optional, t.shared_gate,
+                    t.score_bias_buffer) if any(moe_flags) else None
     if moe is not None and t.top_k_optional and c.raw("num_experts_per_tok") is None:
         warnings = warnings + ("num_experts_per_tok is not set (the config class's default None: transformers "
                                "builds every expert but its router cannot pick any); the stored parameters are "
@@ -645,6 +690,8 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
                 extra += (ExtraTensor("attn.g_proj.weight", "attn_o", (heads, hidden)),)
             if moe_flags[i] and t.moe == "ernie":  # Ernie4_5_MoeStatics: a learned [1, experts] parameter
                 extra = (ExtraTensor("mlp.gate.moe_statics.e_score_correction_bias", "router", (1, moe.num_experts)),)
+            if moe_flags[i] and t.moe_out_norm:
+                extra += (ExtraTensor("mlp.post_mlp_layernorm.weight", "norm_mlp_out", (hidden,)),)
             layer = LayerSpec(attention=attn, ffn=moe if moe_flags[i] else dense, norms=norms, extra=extra,
                               parallel=parallel)
             cache[key] = layer
@@ -720,8 +767,10 @@ def _norm(t: Traits, role: str, width: int, c: Cfg | None = None) -> NormSpec:
 
 
 def _layer_extra(t: Traits, widths: dict[str, int]) -> tuple[ExtraTensor, ...]:
-    """Per-layer tensors a family adds to the Llama layout (BitNet's sub-norms, Apertus' xIELU scalars)."""
-    return tuple(ExtraTensor(name, role, (widths[w],)) for name, role, w in t.layer_extra)
+    """Per-layer tensors a family adds to the Llama layout (BitNet's sub-norms, Apertus' xIELU scalars, Beam's
+    attention gate); a width key, or a tuple of them for a matrix."""
+    return tuple(ExtraTensor(name, role, tuple(widths[k] for k in ((w,) if isinstance(w, str) else w)))
+                 for name, role, w in t.layer_extra)
 
 
 def _mtp_stack(c: Cfg, hidden: int, vocab: int, last_layer: LayerSpec, n: int) -> StackSpec:
