@@ -158,6 +158,19 @@ CASES: dict[str, tuple[str, str, dict]] = {
                                                               v_channels=96, cross_attention_shape_for_attention="q",
                                                               cross_attention_widening_factor=3, vocab_size=300,
                                                               max_position_embeddings=64)),
+    "neomme": ("neomme", "NeoMMEForMaskedLM", dict(hidden_size=64, num_hidden_layers=4, num_attention_heads=4,
+                                                   num_key_value_heads=2, head_dim=16, intermediate_size=96,
+                                                   vocab_size=300, embedding_rank=32, patch_size=4,
+                                                   layer_types=["sliding_attention", "full_attention",
+                                                                "sliding_attention", "full_attention"])),
+    "neomme-untied": ("neomme", "NeoMMEForMaskedLM", dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                                          num_key_value_heads=4, head_dim=16, intermediate_size=96,
+                                                          vocab_size=300, embedding_rank=32, patch_size=2,
+                                                          attention_bias=True, mlp_bias=True,
+                                                          tie_word_embeddings=False)),
+    "neomme-model": ("neomme", "NeoMMEModel", dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                                   num_key_value_heads=1, head_dim=16, intermediate_size=96,
+                                                   vocab_size=300, embedding_rank=32, patch_size=2)),
 }
 # cases whose norms change meaning with a config switch the name table cannot see (X-MOD pre_norm: the same
 # LayerNorm modules run before attention and the MLP); their totals are still compared

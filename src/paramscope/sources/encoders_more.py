@@ -723,3 +723,57 @@ def perceiver(c: Cfg, model_type: str, *, name: str, architecture: str, head: st
 
 
 ADAPTERS.update({"perceiver": perceiver})
+
+
+# --------------------------------------------------------------------------------------------------
+# NeoMME
+
+
+def neomme(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """NeoMME (neomme/modeling_neomme.py), a bidirectional text + image-patch encoder. NeoMMEModel: factorised token
+    embeddings (word_embeddings [vocab, embedding_rank] and embedding_projection [d, embedding_rank] without bias),
+    the patch stem (NeoMMEPatchEmbeddings: LayerNorm(3 x patch_size^2), up_proj to 2 d without bias, down_proj to d
+    with bias), value_embeddings [vocab, kv_heads x head_dim] added to the values of the first and last global
+    layers, and RMSNorms without weights (embedding, per layer, final). Each NeoMMEEncoderLayer: lambdas [2]
+    (mixing the layer input with the first hidden state), q/k/v projections (GQA, biases by attention_bias) with
+    weightless q/k norms, the exclusive self-attention's per-head alpha, a sigmoid-gated output projection
+    (gate_proj [heads x head_dim, d] without bias, o_proj back with a bias by attention_bias), and a relu2 MLP
+    (up_proj, down_proj, biases by mlp_bias). NeoMMEForMaskedLM's head: unembedding_projection and lm_head, tied
+    to the embedding projection and the token table (tie_word_embeddings, default true)."""
+    d = c.int("hidden_size")
+    n = c.int("num_hidden_layers", minimum=0)
+    heads, kv = c.int("num_attention_heads"), c.int("num_key_value_heads", 4)
+    hd = c.int("head_dim", 64)
+    vocab, rank = c.int("vocab_size"), c.int("embedding_rank", 256)
+    bias = c.bool("attention_bias", False)
+    per_layer = c.raw("per_layer_config") or {}
+    entries = list(per_layer.values()) if isinstance(per_layer, dict) else per_layer
+    if not isinstance(entries, list) or any(
+            not isinstance(e, dict) or not set(e) <= {"sliding_window"} for e in entries):
+        raise UnsupportedArchitectureError(f"{c.origin}: per_layer_config: only per-layer sliding_window entries "
+                                           "are described")
+    c.touch("per_layer_config", "layer_types", "sliding_window", "residual_multiplier", "embedding_dim",
+            "classifier_pooling")  # windows (no parameters), a residual scale, the retrieval heads' width
+    extra = (ExtraTensor("lambdas", "other", (2,)), ExtraTensor("attn.alpha", "other", (heads,)))
+    extra += _lin("attn.gate", "attn_o", heads * hd, d, False)
+    layer = LayerSpec(attention=AttentionSpec(heads, kv, hd, qkv_bias=bias, o_bias=bias),
+                      ffn=MlpSpec(c.int("intermediate_size"), gated=False, bias=c.bool("mlp_bias", False),
+                                  activation=c.str("hidden_act", "relu2")),
+                      extra=extra)
+    patch = 3 * c.int("patch_size", 32) ** 2
+    model_extra = (_lin("embed_proj", "embed_proj", d, rank, False) + _lnx("patch_embed.norm", "patch_embed", patch)
+                   + _lin("patch_embed.up", "patch_embed", 2 * d, patch, False) + _lin("patch_embed.down", "patch_embed", d, 2 * d)
+                   + (ExtraTensor("value_embed.weight", "embed", (vocab, kv * hd)),))
+    tied = c.bool("tie_word_embeddings", True)
+    head_spec = HeadSpec(kind="none")
+    if head != "none" and tied:  # lm_head and unembedding_projection are the embedding's own tensors
+        head_spec = HeadSpec(kind="lm")
+    elif head != "none":
+        model_extra += _lin("unembed_proj", "lm_head", d, rank, False) + _lin("lm_head", "lm_head", vocab, rank, False)
+    embedding = EmbeddingSpec(vocab, rank, tied_head=tied and head != "none", position="rotary")
+    stack = StackSpec("encoder", d, (layer,) * n, causal=False)
+    return _spec(c, model_type, name=name, architecture=architecture, d=d, embedding=embedding, stacks=(stack,),
+                 head=head_spec, extra=model_extra, max_context=c.int("max_position_embeddings", 16384))
+
+
+ADAPTERS.update({"neomme": neomme})
