@@ -247,6 +247,23 @@ CASES = {
                         vision_config=dict(hidden_size=32, intermediate_size=48, num_hidden_layers=2,
                                            num_attention_heads=4, image_size=32, patch_size=8),
                         pixel_shuffle_factor=2, tie_word_embeddings=True)),
+    # ASR encoder with GQA, a diarization model and a word-timestamp branch around a small Nemotron-H
+    "nemo_speechlm": ("Nemotron3_5TranscribeForConditionalGeneration", dict(
+        audio_config=dict(
+            asr_config=dict(hidden_size=48, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                            num_key_value_heads=2, num_mel_bins=16, subsampling_factor=4),
+            diarization_config=dict(audio_config=dict(hidden_size=32, intermediate_size=40, num_hidden_layers=1,
+                                                      num_attention_heads=4, num_mel_bins=16, subsampling_factor=4),
+                                    head_config=dict(hidden_size=24, num_speakers=3, audio_hidden_size=32,
+                                                     subsampling_factor=4),
+                                    streaming_config=dict(num_speakers=3, subsampling_factor=4))),
+        word_timestamp_config=dict(hidden_size=48, intermediate_size=40, num_hidden_layers=1, num_attention_heads=4,
+                                   vocab_size=50, blank_token_id=49, upsampling_factor=3),
+        text_config=dict(model_type="nemotron_h", vocab_size=300, hidden_size=64, num_attention_heads=4,
+                         num_key_value_heads=2, head_dim=16, intermediate_size=96, mamba_num_heads=8, mamba_head_dim=16,
+                         n_groups=2, ssm_state_size=8, layers_block_type=["mamba", "attention", "moe"],
+                         n_routed_experts=4, num_experts_per_tok=2, moe_intermediate_size=32,
+                         moe_shared_expert_intermediate_size=48))),
 }
 
 
@@ -269,7 +286,12 @@ def build(case: str):
 def test_total_and_shapes_equal_transformers(case):
     module, config, _ = build(case)
     inv = build_inventory(spec_from_config(config))
-    hf_shapes = collections.Counter(_shape_key(p.shape) for p in module.parameters())
+    hf_shapes = collections.Counter()
+    for n, p in module.named_parameters():
+        if ".experts." in n and p.dim() == 3:  # transformers 5 stacks routed experts [E, out, in]
+            hf_shapes[_shape_key(p.shape[1:])] += p.shape[0]
+        else:
+            hf_shapes[_shape_key(p.shape)] += 1
     ours = collections.Counter()
     for t in inv.expanded():
         if t.counted:

@@ -32,6 +32,7 @@ ADAPTERS: dict = {
     "kyutai_speech_to_text": multimodal.kyutai_speech_to_text,
     "moshi": multimodal.moshi,
     "ultravbert": multimodal.ultravbert,
+    "nemo_speechlm": multimodal.nemo_speechlm,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

@@ -1205,3 +1205,76 @@ def ultravbert(c: Cfg, model_type: str, *, name: str, architecture: str, head: s
     c.touch("image_token_id", "classifier_pooling", "initializer_cutoff_factor")
     return replace(lm, model_type=model_type, stacks=lm.stacks + (tower,), extra=lm.extra + proj,
                    warnings=lm.warnings + (_tower_warning("vision"),))
+
+
+def _nemotron_audio_stack(a: Cfg, name: str, *, qk_norm: bool, front: tuple[ExtraTensor, ...]) -> StackSpec:
+    """The rotary audio encoder layers of Nemotron 3.5 Transcribe and its diarization model
+    (nemotron3_5_transcribe/modeling_nemotron3_5_transcribe.py Nemotron3_5TranscribeAsrAudioLayer,
+    nemotron3_diarization/modeling_nemotron3_diarization.py Nemotron3DiarizationAudioLayer): q_proj [heads x
+    head_dim, hidden], k_proj [num_key_value_heads x head_dim, hidden] and v_proj [heads x head_dim, hidden] without
+    bias, o_proj with bias, (ASR and word-timestamp layers) LayerNorm q_norm / k_norm over head_dim, layer_norm1 /
+    layer_norm2 and fc1 / fc2 with biases; an input_layer_norm before the layers and a layer_norm after them."""
+    d, heads = a.int("hidden_size"), a.int("num_attention_heads")
+    kv, hd = a.int("num_key_value_heads", heads), a.int("head_dim", d // heads)
+    inter = a.int("intermediate_size")
+    ex = (_lin("attn.q", "attn_q", heads * hd, d, False) + _lin("attn.k", "attn_k", kv * hd, d, False)
+          + _lin("attn.v", "attn_v", heads * hd, d, False) + _lin("attn.o", "attn_o", d, heads * hd))
+    if qk_norm:
+        ex += _lnx("attn.q_norm", "norm_q", hd) + _lnx("attn.k_norm", "norm_k", hd)
+    ex += (_lnx("norm1", "norm_attn_in", d) + _lnx("norm2", "norm_mlp_in", d)
+           + _lin("mlp.up", "mlp_up", inter, d) + _lin("mlp.down", "mlp_down", d, inter))
+    a.touch("hidden_act", "max_position_embeddings", "rope_parameters")
+    return StackSpec(name, d, (LayerSpec(extra=ex),) * a.int("num_hidden_layers", minimum=0), component="audio",
+                     extra=front + _lnx("input_norm", "norm_embed", d) + _lnx("norm", "norm_final", d), causal=False)
+
+
+def nemo_speechlm(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Nemotron 3.5 Transcribe (model_type nemo_speechlm; nemotron3_5_transcribe/modeling_nemotron3_5_transcribe.py).
+    Audio tower: an ASR encoder (a feature-stacking Linear [hidden, subsampling_factor x num_mel_bins] without bias,
+    then _nemotron_audio_stack with q/k norms) and a Sortformer diarization model run side by side
+    (nemotron3_diarization: the same stacking and layers without q/k norms; proj [head hidden, audio_hidden_size]
+    and a sub-pixel upsampler Conv1d [head hidden x subsampling_factor, head hidden, 3], with biases; a classifier
+    dense [head hidden, head hidden] and out_proj [num_speakers, head hidden] with biases; silence_embeds [audio
+    hidden]); asr_norm [ASR hidden] and speaker_norm [num_speakers] LayerNorms (the speaker embedding is a buffer).
+    A projector Linear [text hidden, ASR hidden] with bias, the text_config language model (Nemotron-H) with an
+    untied lm_head (_tied_weights_keys = None), and the word-timestamp branch: an upsampling ConvTranspose1d
+    [hidden, hidden, upsampling_factor] with bias, _nemotron_audio_stack with q/k norms, and word_timestamp_head, a
+    Conv1d [vocab_size, hidden, 1] with bias."""
+    au = c.sub("audio_config")
+    asr = au.sub("asr_config")
+    ah = asr.int("hidden_size")
+    stack_front = (ExtraTensor("embedder.weight", "patch_embed", (ah, asr.int("subsampling_factor", 8) * asr.int("num_mel_bins", 128))),)
+    asr_stack = _nemotron_audio_stack(asr, "audio", qk_norm=True, front=stack_front)
+    di = au.sub("diarization_config")
+    da, hc = di.sub("audio_config"), di.sub("head_config")
+    dh = da.int("hidden_size")
+    dfront = (ExtraTensor("embedder.weight", "patch_embed", (dh, da.int("subsampling_factor", 8) * da.int("num_mel_bins", 128))),)
+    hh, speakers = hc.int("hidden_size"), hc.int("num_speakers")
+    sub = hc.int("subsampling_factor", 8)
+    dfront += (_lin("proj", "other", hh, hc.int("audio_hidden_size"))
+               + (ExtraTensor("upsampler.weight", "other", (hh * sub, hh, 3)), ExtraTensor("upsampler.bias", "other", (hh * sub,)))
+               + _lin("classifier.dense", "other", hh, hh) + _lin("classifier.out_proj", "other", speakers, hh)
+               + (ExtraTensor("silence_embeds", "other", (dh,)),))
+    diar = _nemotron_audio_stack(da, "diarization", qk_norm=False, front=dfront)
+    _touch_all(di.sub("streaming_config", required=False))
+    di.touch("chunk_length", "chunk_right_context", "chunk_left_context", "fifo_length", "speaker_cache_update_period")
+    au.touch("speaker_activity_threshold")
+    wt = c.sub("word_timestamp_config")
+    wh = wt.int("hidden_size")
+    f = wt.int("upsampling_factor", 2)
+    wfront = (ExtraTensor("upsampler.weight", "other", (wh, wh, f)), ExtraTensor("upsampler.bias", "other", (wh,)),
+              ExtraTensor("head.weight", "other", (wt.int("vocab_size"), wh, 1)),
+              ExtraTensor("head.bias", "other", (wt.int("vocab_size"),)))
+    word = _nemotron_audio_stack(wt, "word_timestamps", qk_norm=True, front=wfront)
+    wt.touch("blank_token_id", "residual_scale")
+    text = c.sub("text_config")
+    # Nemotron-H reads intermediate_size for its dense MLP blocks only; a pattern of Mamba, attention and MoE blocks
+    # (this model's) leaves it unused, and when a dense block exists the adapter reads it itself
+    text.touch("intermediate_size")
+    lm = _text_lm_of(c, text, name=name, architecture=architecture, head=head, tied=False)
+    h = lm.hidden_size
+    proj = (_linear("projector.linear", h, ah, True) + _lnx("audio.asr_norm", "norm_final", ah)
+            + _lnx("audio.speaker_norm", "norm_final", speakers))
+    c.touch("audio_token_id", "tie_word_embeddings")
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (asr_stack, diar, word), extra=lm.extra + proj,
+                   warnings=lm.warnings + (_tower_warning("audio"),))
