@@ -467,3 +467,50 @@ def test_moshi_text_decoder_sliding_window_cache():
     ours = kv_cache(spec_from_config(dict(config, torch_dtype="float32")), batch=2, context=11,
                     options=KvOptions(engine="transformers")).total_bytes
     assert real > 0 and ours == real
+
+
+# ---- issue 10, helper E: causal classes of the encoder families (sources/encoders_more.py, encoders.py) --------
+# ModernBERT-decoder's alternating sliding / global layers; the BERT-shaped causal-LM classes of X-MOD and RoCBert
+# (their cache is transformers' EncoderDecoderCache self-attention part); XLM with causal=true, whose model builds its
+# EncoderDecoderCache inside forward (passed in here through the `cache` argument to be read back).
+ENCODER_CAUSAL = {
+    "modernbert-decoder": dict(model_type="modernbert-decoder", architectures=["ModernBertDecoderForCausalLM"],
+                               hidden_size=64, num_hidden_layers=4, num_attention_heads=4, intermediate_size=96,
+                               vocab_size=300, pad_token_id=0, bos_token_id=1, eos_token_id=2, cls_token_id=1,
+                               sep_token_id=2, local_attention=8),
+    "xmod": dict(model_type="xmod", architectures=["XmodForCausalLM"], hidden_size=64, num_hidden_layers=2,
+                 num_attention_heads=4, intermediate_size=96, vocab_size=300, pad_token_id=1, is_decoder=True,
+                 default_language="en_XX"),
+    "roc_bert": dict(model_type="roc_bert", architectures=["RoCBertForCausalLM"], hidden_size=64, num_hidden_layers=2,
+                     num_attention_heads=4, intermediate_size=96, vocab_size=300, pronunciation_vocab_size=40,
+                     shape_vocab_size=50, is_decoder=True),
+    "xlm": dict(model_type="xlm", architectures=["XLMWithLMHeadModel"], emb_dim=64, n_layers=2, n_heads=4,
+                vocab_size=300, causal=True),
+}
+
+
+@pytest.mark.parametrize("family", sorted(ENCODER_CAUSAL))
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
+                                                  (1, 23, torch.bfloat16, "bfloat16")])
+def test_encoder_family_causal_cache_bytes_match_transformers(family, batch, seq, dtype, name):
+    from transformers.cache_utils import DynamicCache, EncoderDecoderCache
+
+    config = ENCODER_CAUSAL[family]
+    cfg = transformers.CONFIG_MAPPING[config["model_type"]](
+        **{k: v for k, v in config.items() if k not in ("architectures", "model_type")})
+    model = getattr(transformers, config["architectures"][0])._from_config(cfg).to(dtype).eval()
+    ids = torch.randint(3, 40, (batch, seq))
+    kwargs = dict(use_cache=True)
+    if family == "roc_bert":  # RoCBert reads pronunciation and shape ids beside the token ids
+        kwargs.update(input_shape_ids=ids, input_pronunciation_ids=ids)
+    cache = None
+    if family == "xlm":
+        cache = EncoderDecoderCache(DynamicCache(config=cfg), DynamicCache(config=cfg))
+        kwargs = dict(cache=cache)
+    with torch.no_grad():
+        out = model(input_ids=ids, **kwargs)
+    real = _cache_bytes(cache if cache is not None else out.past_key_values)
+    ours = kv_cache(spec_from_config(dict(config, torch_dtype=name)), batch=batch, context=seq,
+                    options=KvOptions(engine="transformers")).total_bytes
+    assert real > 0 and ours == real
+# ---- end of helper E's families ----
