@@ -1562,3 +1562,10 @@ _D_TABLE6: dict[str, list[Rule]] = {
 }
 TABLE.update(_D_TABLE6)
 _COMPILED.update({k: [(re.compile(r.regex), r) for r in rules] for k, rules in _D_TABLE6.items()})
+
+# Glm4MoeDecoderLayer (glm4_moe/modeling_glm4_moe.py): Llama attention (q/k/v biases with attention_bias, per-head
+# q/k norms with use_qk_norm), a dense MLP or Glm4MoeMoE (router `gate` with a score-correction buffer, fused
+# experts, shared_experts)
+if "glm4_moe" not in TABLE:
+    TABLE["glm4_moe"] = QWEN3 + _fused_experts(M) + _shared_experts(M, "shared_experts")
+    _COMPILED["glm4_moe"] = [(re.compile(r.regex), r) for r in TABLE["glm4_moe"]]
