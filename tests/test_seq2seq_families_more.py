@@ -264,6 +264,13 @@ CASES = {
                          n_groups=2, ssm_state_size=8, layers_block_type=["mamba", "attention", "moe"],
                          n_routed_experts=4, num_experts_per_tok=2, moe_intermediate_size=32,
                          moe_shared_expert_intermediate_size=48))),
+    "vibevoice": ("VibeVoiceForConditionalGeneration",
+                  dict(audio_config=dict(model_type="vibevoice_acoustic_tokenizer", hidden_size=16, num_filters=4,
+                                         kernel_size=5, downsampling_ratios=[2, 3], depths=[1, 1, 2], ffn_expansion=2),
+                       semantic_model_config=dict(model_type="vibevoice_acoustic_tokenizer_encoder", hidden_size=24,
+                                                  num_filters=4, downsampling_ratios=[4], depths=[1, 1]),
+                       diffusion_head_config=dict(num_hidden_layers=2, intermediate_size=40, frequency_embedding_size=16),
+                       text_config=dict(QWEN2_TEXT, tie_word_embeddings=True))),
 }
 
 

@@ -33,6 +33,7 @@ ADAPTERS: dict = {
     "moshi": multimodal.moshi,
     "ultravbert": multimodal.ultravbert,
     "nemo_speechlm": multimodal.nemo_speechlm,
+    "vibevoice": multimodal.vibevoice,
     "mllama": multimodal.mllama,
     "qwen2_audio": multimodal.qwen2_audio,
     "voxtral": multimodal.voxtral,

@@ -1278,3 +1278,91 @@ def nemo_speechlm(c: Cfg, model_type: str, *, name: str, architecture: str, head
     c.touch("audio_token_id", "tie_word_embeddings")
     return replace(lm, model_type=model_type, stacks=lm.stacks + (asr_stack, diar, word), extra=lm.extra + proj,
                    warnings=lm.warnings + (_tower_warning("audio"),))
+
+
+def _vibevoice_decoder(t: Cfg) -> StackSpec:
+    """The acoustic tokenizer's decoder (VibeVoiceAcousticTokenizerDecoderModel; its config reverses depths and
+    uses upsampling_ratios = reversed(downsampling_ratios)): with n = len(depths) and D = reversed(depths), a stem
+    Conv1d [num_filters x 2^(n-1), hidden_size, kernel_size] and D[0] ConvNeXt layers of that width; per stage s a
+    ConvTranspose1d [num_filters x 2^(n-1-s), num_filters x 2^(n-2-s), 2 x ratio] and D[s + 1] ConvNeXt layers of
+    the smaller width; a head Conv1d [channels, num_filters, kernel_size]; all with bias."""
+    nf, k = t.int("num_filters"), t.int("kernel_size")
+    ratios = list(reversed(t.int_list("downsampling_ratios", minimum=1) or []))
+    depths = list(reversed(t.int_list("depths") or []))
+    n = len(depths)
+    if n != len(ratios) + 1:
+        raise ConfigError(f"{t.origin}: {t.prefix}depths: {n} entries for {len(ratios)} downsampling ratios")
+    x = t.int("ffn_expansion", 4)
+    kinds: dict[int, LayerSpec] = {}
+
+    def convnext(w: int) -> LayerSpec:
+        if w not in kinds:
+            kinds[w] = LayerSpec(extra=(ExtraTensor("mixer.weight", "other", (w, 1, k)), ExtraTensor("mixer.bias", "other", (w,)),
+                                        ExtraTensor("norm.weight", "norm_attn_in", (w,)),
+                                        ExtraTensor("ffn_norm.weight", "norm_mlp_in", (w,)),
+                                        ExtraTensor("gamma", "other", (w,)), ExtraTensor("ffn_gamma", "other", (w,)))
+                                 + _lin("ffn.up", "mlp_up", x * w, w) + _lin("ffn.down", "mlp_down", w, x * w))
+        return kinds[w]
+
+    top = nf * 2 ** (n - 1)
+    extra = (ExtraTensor("stem.weight", "patch_embed", (top, t.int("hidden_size"), k)),
+             ExtraTensor("stem.bias", "patch_embed", (top,)))
+    layers = [convnext(top)] * depths[0]
+    for s_, r in enumerate(ratios):
+        wi, wo = nf * 2 ** (n - 1 - s_), nf * 2 ** (n - 2 - s_)
+        extra += (ExtraTensor(f"up{s_}.weight", "patch_embed", (wi, wo, 2 * r)), ExtraTensor(f"up{s_}.bias", "patch_embed", (wo,)))
+        layers += [convnext(wo)] * depths[s_ + 1]
+    ch = t.int("channels", 1)
+    extra += (ExtraTensor("head.weight", "patch_embed", (ch, nf, k)), ExtraTensor("head.bias", "patch_embed", (ch,)))
+    return StackSpec("acoustic_decoder", nf, tuple(layers), component="audio", extra=extra, causal=False)
+
+
+def vibevoice(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """VibeVoice text-to-speech (vibevoice/modeling_vibevoice.py): the acoustic tokenizer's encoder and decoder
+    (audio_config: _vibevoice_tokenizer, _vibevoice_decoder), the semantic tokenizer's encoder (semantic_model_config;
+    hidden_size 128 when absent), two connectors (linear_1 [text hidden, tokenizer hidden] and linear_2 [text hidden,
+    text hidden] with biases, an RMSNorm between), the text_config language model (Qwen2), a diffusion head
+    (noisy_images_proj [hidden, latent], cond_proj, a timestep MLP fc1 [hidden, frequency_embedding_size] / fc2, per
+    layer an adaptive RMSNorm's linear [3 x hidden, hidden] and a SwiGLU MLP of intermediate_size (biases by
+    mlp_bias), a final layer linear_1 [2 x hidden, hidden] and linear_2 [latent, hidden], no other biases; hidden =
+    text hidden and latent = acoustic hidden, as VibeVoiceConfig sets them) and two scalar latent factors. The lm_head
+    is tied to the embedding when text_config.tie_word_embeddings (VibeVoiceConfig copies it; _tied_weights_keys)."""
+    a = _defaults(c.sub("audio_config"), _VIBEVOICE_TOKENIZER_DEFAULTS)
+    enc = replace(_vibevoice_tokenizer(a, "acoustic_tokenizer"), name="acoustic_encoder")
+    dec = _vibevoice_decoder(a)
+    got = c.sub("semantic_model_config", required=False)
+    sem_c = Cfg({**_VIBEVOICE_TOKENIZER_DEFAULTS, "hidden_size": 128}, c.origin, "semantic_model_config.") \
+        if got is None else got.with_data({**_VIBEVOICE_TOKENIZER_DEFAULTS, **got.data})
+    sem = _vibevoice_tokenizer(sem_c, "semantic_tokenizer")
+    da, ds = enc.extra[-2].shape[0], sem.extra[-2].shape[0]
+    text = c.sub("text_config")
+    lm = _text_lm_of(c, text, name=name, architecture=architecture, head=head,
+                     tied=text.bool("tie_word_embeddings", False))
+    h = lm.hidden_size
+    dh = c.sub("diffusion_head_config", required=False)
+    dh = Cfg({}, c.origin, "diffusion_head_config.") if dh is None else dh
+    dh.touch("hidden_size", "latent_size")  # VibeVoiceConfig sets both from the text and acoustic widths
+    inter, freq = dh.int("intermediate_size", 4608), dh.int("frequency_embedding_size", 256)
+    mb = dh.bool("mlp_bias", False)
+    block = (ExtraTensor("norm.weight", "norm_mlp_in", (h,)), ExtraTensor("ada.weight", "other", (3 * h, h)))
+    diff = StackSpec("diffusion_head", h, (LayerSpec(ffn=MlpSpec(inter, gated=True, bias=mb,
+                                                                activation=dh.str("hidden_act", "silu")),
+                                                    extra=block),) * dh.int("num_hidden_layers", 4, minimum=0),
+                     component="audio", causal=False,
+                     extra=(ExtraTensor("noisy_images_proj.weight", "other", (h, da)),
+                            ExtraTensor("cond_proj.weight", "other", (h, h)),
+                            ExtraTensor("timestep.fc1.weight", "other", (h, freq)),
+                            ExtraTensor("timestep.fc2.weight", "other", (h, h)),
+                            ExtraTensor("final.linear_1.weight", "other", (2 * h, h)),
+                            ExtraTensor("final.linear_2.weight", "other", (da, h))))
+    dh.touch("diffusion_max_period")
+    proj = ()
+    for path, width in (("acoustic", da), ("semantic", ds)):
+        proj += (_linear(f"projector.{path}_linear_1", h, width, True)
+                 + (ExtraTensor(f"projector.{path}_norm.weight", "norm_embed", (h,)),)
+                 + _linear(f"projector.{path}_linear_2", h, h, True))
+    proj += (ExtraTensor("audio.latent_scaling_factor", "other", ()), ExtraTensor("audio.latent_bias_factor", "other", ()))
+    c.touch("audio_bos_token_id", "audio_eos_token_id", "audio_token_id", "diffusion_loss_weight", "tie_word_embeddings",
+            "vocab_size")
+    return replace(lm, model_type=model_type, stacks=lm.stacks + (enc, dec, sem, diff), extra=lm.extra + proj,
+                   warnings=lm.warnings + (_tower_warning("audio tokenizer and diffusion head"),))
