@@ -271,6 +271,15 @@ CASES = {
                                                   num_filters=4, downsampling_ratios=[4], depths=[1, 1]),
                        diffusion_head_config=dict(num_hidden_layers=2, intermediate_size=40, frequency_embedding_size=16),
                        text_config=dict(QWEN2_TEXT, tie_word_embeddings=True))),
+    # a Wav2Vec2 encoder with LayerNorm convs and pre-LN layers, no spec-augment vector, a narrower BERT decoder
+    "speech-encoder-decoder": ("SpeechEncoderDecoderModel",
+                               dict(encoder=dict(model_type="wav2vec2", hidden_size=64, num_hidden_layers=2,
+                                                 num_attention_heads=4, intermediate_size=96, conv_dim=[16, 24, 24],
+                                                 conv_kernel=[5, 3, 3], conv_stride=[3, 2, 2], feat_extract_norm="layer",
+                                                 conv_bias=True, do_stable_layer_norm=True, mask_time_prob=0.0,
+                                                 num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=4),
+                                    decoder=dict(BERT_SMALL, model_type="bert", hidden_size=48, is_decoder=True,
+                                                 add_cross_attention=True))),
 }
 
 
@@ -280,7 +289,7 @@ def _shape_key(shape) -> tuple:
 
 def build(case: str):
     cls, kwargs = CASES[case]
-    model_type = case.split("-")[0] if case not in ("nllb-moe", "encoder-decoder") else case
+    model_type = case.split("-")[0] if case not in ("nllb-moe", "encoder-decoder", "speech-encoder-decoder") else case
     if model_type == "granite_speech_plus":  # its encoder config is its own class
         kwargs = dict(kwargs, encoder_config=dict(kwargs["encoder_config"], model_type="granite_speech_plus_encoder"))
     cfg = transformers.CONFIG_MAPPING[model_type](**kwargs)
