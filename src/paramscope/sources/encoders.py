@@ -1,17 +1,22 @@
 """config.json -> ModelSpec for the BERT-like encoders: RoBERTa, XLM-R, CamemBERT, Data2Vec-Text, ERNIE,
-BigBird, ELECTRA, RemBERT, RoFormer, XLM-R-XL, RoBERTa-PreLayerNorm, Megatron-BERT, DistilBERT, MPNet.
+BigBird, ELECTRA, RemBERT, RoFormer, XLM-R-XL, RoBERTa-PreLayerNorm, Megatron-BERT, DistilBERT, MPNet, and
+(issue 10) LayoutLM, I-BERT, TAPAS, MRA, YOSO, Nystromformer, Longformer, X-MOD, RoCBert, LUKE, BertGeneration
+and ESM.
 
 One adapter, :func:`encoder`, builds BERT's layout (transformers bert/modeling_bert.py: learned
 positions, token types, embedding LayerNorm, q/k/v/o and a plain MLP all with bias, a LayerNorm after
 attention and after the MLP, an MLM head of dense + LayerNorm + a decoder tied to the embedding + a
 vocabulary bias) and each family differs from it only by the traits of its row in :data:`FAMILIES`,
-each row naming the modeling file it was read from. BERT and ALBERT themselves stay in classic.py.
+each row naming the modeling file it was read from; tensors a family adds beside BERT's (LayoutLM's box
+tables, Longformer's global q/k/v, X-MOD's language adapters, LUKE's entity embeddings...) come from the
+row's ``extras`` function. BERT and ALBERT themselves stay in classic.py.
 
 Masked-LM and causal-LM classes of these families (RobertaForMaskedLM, RobertaForCausalLM...) carry
-the same prediction head and, except BigBird, no pooler; the bare model class (RobertaModel) carries
-the pooler and no head. ELECTRA's masked-LM class is the generator (its head maps hidden ->
-embedding_size); its ForPreTraining class (the discriminator) and every other ForPreTraining class are
-refused here.
+the same prediction head and, except BigBird, LayoutLM and LUKE, no pooler; the bare model class
+(RobertaModel) carries the pooler and no head. With tie_word_embeddings false, BERT's and RoBERTa's
+heads keep their decoder's bias apart from the head's bias (``decoder_bias_apart``). ELECTRA's
+masked-LM class is the generator (its head maps hidden -> embedding_size); its ForPreTraining class
+(the discriminator) and every other ForPreTraining class are refused here.
 """
 
 from __future__ import annotations
@@ -65,6 +70,9 @@ class EncoderTraits:
     rotary_key: str | None = None  # ESM position_embedding_type: "rotary" -> RoPE, otherwise a learned table
     untied_word_head: bool = False  # the MLM decoder is never tied to the word embeddings (LUKE)
     head_transform: bool = True  # False: the LM head is the decoder and its bias only (BertGeneration)
+    # the head keeps a vocabulary bias beside its decoder's own bias, tied to it only with the embeddings
+    # (BertLMPredictionHead / RobertaLMHead: decoder.bias = bias): untied, both are parameters
+    decoder_bias_apart: bool = True
     # head_extras(c, hidden, vocab) -> tensors the masked/causal-LM class adds beside the MLM head (LUKE's entities)
     head_extras: Callable[[Cfg, int, int], tuple[ExtraTensor, ...]] | None = field(default=None, compare=False)
     # per-family tensors beside BERT's: extras(c, hidden, heads) -> Extras (layer, stack, model tensors, warnings)
@@ -206,9 +214,11 @@ FAMILIES: dict[str, EncoderTraits] = {
     "big_bird": EncoderTraits("big_bird/modeling_big_bird.py", qkv_bias_key="use_bias", lm_pooler=True,
                               neutral=("attention_type", "block_size", "num_random_blocks", "rescale_embeddings")),
     "electra": EncoderTraits("electra/modeling_electra.py", embed_width_key="embedding_size", embed_width_default=128,
-                             head_to_embed_width=True, base_pooler=False),
+                             head_to_embed_width=True, base_pooler=False, decoder_bias_apart=False),
+    # RemBertForMaskedLM declares no tied weights: its decoder is never the embedding matrix
     "rembert": EncoderTraits("rembert/modeling_rembert.py", embed_width_key="input_embedding_size",
-                             embed_width_default=256, head_width_key="output_embedding_size", tied_default=False),
+                             embed_width_default=256, head_width_key="output_embedding_size", tied_default=False,
+                             untied_word_head=True, decoder_bias_apart=False),
     "roformer": EncoderTraits("roformer/modeling_roformer.py", embed_width_key="embedding_size",
                               sinusoidal_param=True, head_to_embed_width=True, base_pooler=False,
                               neutral=("rotary_value",)),
@@ -219,7 +229,8 @@ FAMILIES: dict[str, EncoderTraits] = {
     "distilbert": EncoderTraits("distilbert/modeling_distilbert.py", token_types=False, base_pooler=False,
                                 hidden=("dim", "hidden_size"), layers=("n_layers", "num_hidden_layers"),
                                 heads=("n_heads", "num_attention_heads"), inner=("hidden_dim",), act="activation",
-                                neutral=("sinusoidal_pos_embds", "qa_dropout", "seq_classif_dropout")),
+                                neutral=("sinusoidal_pos_embds", "qa_dropout", "seq_classif_dropout"),
+                                decoder_bias_apart=False),
     "mpnet": EncoderTraits("mpnet/modeling_mpnet.py", token_types=False, rel_bias=True),
     # issue 10 (helper E)
     "layoutlm": EncoderTraits("layoutlm/modeling_layoutlm.py", lm_pooler=True, extras=_layoutlm),
@@ -240,7 +251,7 @@ FAMILIES: dict[str, EncoderTraits] = {
     # LUKE (luke/modeling_luke.py): BERT's words plus entity embeddings and entity-aware attention; LukeForMaskedLM
     # keeps the pooler, its word decoder is its own matrix and its entity decoder is tied to the entity table
     "luke": EncoderTraits("luke/modeling_luke.py", lm_pooler=True, untied_word_head=True, extras=_luke,
-                          head_extras=_luke_heads),
+                          head_extras=_luke_heads, decoder_bias_apart=False),
     # BertGeneration (bert_generation/modeling_bert_generation.py): BERT without token types or pooler;
     # BertGenerationDecoder's head is a decoder Linear tied to the embeddings plus a bias (no transform)
     "bert-generation": EncoderTraits("bert_generation/modeling_bert_generation.py", token_types=False,
@@ -250,7 +261,8 @@ FAMILIES: dict[str, EncoderTraits] = {
     # contact-prediction head (regression over layers x heads attention maps)
     "esm": EncoderTraits("esm/modeling_esm.py", pre_norm=True, embed_norm_key="emb_layer_norm_before",
                          token_types=False, rotary_key="position_embedding_type", extras=_esm,
-                         neutral=("token_dropout", "is_folding_model", "esmfold_config", "vocab_list")),
+                         neutral=("token_dropout", "is_folding_model", "esmfold_config", "vocab_list"),
+                         decoder_bias_apart=False),
 }
 
 
@@ -312,8 +324,9 @@ def encoder(c: Cfg, model_type: str, *, name: str, architecture: str, head: str)
         model_extra += (ExtraTensor("task_type_embed.weight", "type_embed", (c.int("task_type_vocab_size", 3), e)),)
     elif t.task_types:
         c.touch("task_type_vocab_size")
-    if not t.head_transform and head != "none" and not tied:  # decoder.bias apart from the head's bias
-        model_extra += (ExtraTensor("lm_head.decoder.bias", "lm_head", (c.int("vocab_size"),)),)
+    if t.decoder_bias_apart and head != "none" and not tied:  # the decoder's bias apart from the head's bias
+        model_extra += (ExtraTensor("mlm.decoder.bias", "mlm_bias" if t.head_transform else "lm_head",
+                                    (c.int("vocab_size"),)),)
     if t.head_extras is not None and head != "none":  # tensors of the LM classes' extra heads
         model_extra += t.head_extras(c, d, c.int("vocab_size"))
     token_types = c.int("type_vocab_size", t.type_vocab_default, minimum=0) if t.token_types and more.token_types else 0
