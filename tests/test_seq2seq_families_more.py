@@ -352,3 +352,33 @@ def test_roles_match_the_independent_table(case):
     module, config, _ = build(case)
     params = tuple((n, tuple(p.shape), False) for n, p in module.named_parameters())
     assert role_map.check(config, case, params) == []
+
+
+# PreTrainedConfig attributes older transformers versions wrote into every (sub-)config.json
+_OLD_GENERIC = {"add_cross_attention": False, "bad_words_ids": None, "chunk_size_feed_forward": 0,
+                "cross_attention_hidden_size": None, "decoder_start_token_id": None, "diversity_penalty": 0.0,
+                "do_sample": False, "early_stopping": False, "finetuning_task": None, "is_decoder": False,
+                "is_encoder_decoder": False, "length_penalty": 1.0, "max_length": 20, "min_length": 0,
+                "num_beams": 1, "output_scores": False, "prefix": None, "pruned_heads": {},
+                "return_dict_in_generate": False, "tie_encoder_decoder": False, "torchscript": False,
+                "typical_p": 1.0, "use_bfloat16": False}
+
+
+def test_llama_3_2_11b_vision_style_config():
+    """A config.json shaped like meta-llama/Llama-3.2-11B-Vision's (written by transformers 4.45: every generic
+    PreTrainedConfig key in each sub-config, llama3 rope scaling): 10,670,220,835 parameters, as transformers builds."""
+    text = dict(_OLD_GENERIC, model_type="mllama_text_model", hidden_act="silu", hidden_size=4096, intermediate_size=14336,
+                max_position_embeddings=131072, num_attention_heads=32, num_hidden_layers=40, num_key_value_heads=8,
+                cross_attention_layers=[3, 8, 13, 18, 23, 28, 33, 38], rms_norm_eps=1e-5, rope_theta=500000.0,
+                rope_scaling={"factor": 8.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                              "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+                tie_word_embeddings=False, torch_dtype="bfloat16", vocab_size=128256, bos_token_id=128000,
+                eos_token_id=128001, pad_token_id=128004)
+    vision = dict(_OLD_GENERIC, model_type="mllama_vision_model", attention_heads=16, hidden_act="gelu", hidden_size=1280,
+                  image_size=560, intermediate_layers_indices=[3, 7, 15, 23, 30], intermediate_size=5120, max_num_tiles=4,
+                  norm_eps=1e-5, num_channels=3, num_global_layers=8, num_hidden_layers=32, patch_size=14,
+                  supported_aspect_ratios=[[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [3, 1], [4, 1]],
+                  torch_dtype="bfloat16", vision_output_dim=7680)
+    config = dict(architectures=["MllamaForConditionalGeneration"], image_token_index=128256, model_type="mllama",
+                  text_config=text, vision_config=vision, torch_dtype="bfloat16", transformers_version="4.45.0.dev0")
+    assert count(build_inventory(spec_from_config(config))).total == 10_670_220_835
