@@ -1569,3 +1569,33 @@ _COMPILED.update({k: [(re.compile(r.regex), r) for r in rules] for k, rules in _
 if "glm4_moe" not in TABLE:
     TABLE["glm4_moe"] = QWEN3 + _fused_experts(M) + _shared_experts(M, "shared_experts")
     _COMPILED["glm4_moe"] = [(re.compile(r.regex), r) for r in TABLE["glm4_moe"]]
+
+
+def _expand_d2(rule: Rule, layer, shape):
+    """One more layout: a fused nn.Linear gate_up_proj [2 x I, H] (gate rows first) split into its two halves."""
+    if rule.layout == "gate_up_rows":
+        two_i, h = shape
+        gate, up = rule.role
+        return [(gate, (two_i // 2, h)), (up, (two_i // 2, h))]
+    return _expand_d(rule, layer, shape)
+
+
+expand = _expand_d2  # noqa: F811
+
+# MiniMaxM3VLDecoderLayer (minimax_m3_vl/modeling_minimax_m3_vl.py): Qwen3 attention without biases, a dense
+# MiniMaxM3VLDenseMLP (fused gate_up_proj, down_proj) or MiniMaxM3VLSparseMoeBlock (router `gate`, experts, and
+# shared_experts, itself a DenseMLP whose fused gate_up_proj paramscope splits into gate and up halves)
+TABLE["minimax_m3_vl_text"] = _llama_shell(M) + _llama_attention(M) + _qk_norms(M) + _pre_norms(M) + _fused_experts(M) + [
+    Rule(rf"{M}layers\.{L}\.mlp\.gate_up_proj\.weight", "mlp_gate_up", "decoder"),
+    Rule(rf"{M}layers\.{L}\.mlp\.down_proj\.weight", "mlp_down", "decoder"),
+    Rule(rf"{M}layers\.{L}\.mlp\.shared_experts\.gate_up_proj\.weight", ("shared_gate", "shared_up"), "decoder",
+         layout="gate_up_rows"),
+    Rule(rf"{M}layers\.{L}\.mlp\.shared_experts\.down_proj\.weight", "shared_down", "decoder"),
+]
+_COMPILED["minimax_m3_vl_text"] = [(re.compile(r.regex), r) for r in TABLE["minimax_m3_vl_text"]]
+
+# CohereCompassDecoderLayer (cohere_compass/modeling_cohere_compass.py): Cohere's parallel block, one LayerNorm
+# (weight only) before attention and MLP
+TABLE["cohere_compass_text"] = _llama_shell(M) + _llama_attention(M) + _llama_mlp(M) + [
+    Rule(rf"{M}layers\.{L}\.input_layernorm\.weight", "norm_attn_in", "decoder")]
+_COMPILED["cohere_compass_text"] = [(re.compile(r.regex), r) for r in TABLE["cohere_compass_text"]]

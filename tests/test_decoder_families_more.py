@@ -136,6 +136,15 @@ CASES = {
     "beam": ("beam", "BeamForCausalLM",
              dict(S, head_dim=16, moe_intermediate_size=32, num_experts=4, num_experts_per_tok=2, n_group=1,
                   topk_group=1, sliding_window=8, num_hidden_layers=4)),
+    "minimax_m3_vl_text": ("minimax_m3_vl_text", "MiniMaxM3VLForCausalLM",
+                           dict(S, head_dim=16, num_local_experts=4, num_experts_per_tok=2, shared_intermediate_size=40,
+                                dense_intermediate_size=80, mlp_layer_types=["dense", "sparse", "sparse"])),
+    # transformers cannot build the class defaults (rope_parameters lacks the layer types): stated here
+    "cohere_compass_text": ("cohere_compass_text", "CohereCompassForCausalLM",
+                            dict(S, attention_bias=True, sliding_window=8, tie_word_embeddings=False,
+                                 layer_types=["sliding_attention", "full_attention", "sliding_attention"],
+                                 rope_parameters={t: {"rope_type": "default", "rope_theta": 10000.0}
+                                                  for t in ("full_attention", "sliding_attention")})),
 }
 TEXT = {"qwen3_5", "qwen3_5_moe"}
 

@@ -105,6 +105,7 @@ class Traits:
     # the config class's layer_types when the file has none: a function of the layer count
     layer_types_default: object = None
     moe_out_norm: bool = False  # an RMSNorm on the MoE block's output (A.X-K1's post_mlp_layernorm)
+    head_dim_from_hidden: bool = False  # the config class overwrites head_dim with hidden // heads
 
 
 _PRE = ("norm_attn_in", "norm_mlp_in")
@@ -270,6 +271,11 @@ FAMILIES: dict[str, Traits] = {
                    layer_types_default=lambda n: ["sliding_attention" if (i + 1) % 6 and i != n - 1
                                                   else "full_attention" for i in range(n)],
                    defaults=(("num_experts", 256), ("num_experts_per_tok", 8), ("moe_intermediate_size", 2560))),
+    # Cohere Compass / North text model (cohere_compass/modeling_cohere_compass.py CohereCompassForCausalLM):
+    # Cohere 2's parallel block with one bias-free LayerNorm, no q/k norms, layer_types (default: all full)
+    "cohere_compass_text": Traits(tie_default=True, qkv_bias="attention_bias", o_bias="attention_bias",
+                                  norm_kind="layernorm_nobias", parallel=True, window_default=4096,
+                                  head_dim_from_hidden=True),
     "deepseek_v32": Traits(qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias", mla=True,
                            moe="deepseek", indexed=True),
     "qwen3_5_text": Traits(head_dim_default=256, qkv_bias="attention_bias", o_bias="attention_bias",
@@ -600,7 +606,10 @@ def decoder_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head:
         if not c.has(key):
             raise ConfigError(f"{c.origin}: {c.prefix}{key}: required field is missing (transformers' {model_type} "
                               "modeling code needs it and its config class default is None)")
-    if c.has("head_dim") and not t.mla:
+    if t.head_dim_from_hidden:  # CohereCompassTextConfig.__post_init__ sets head_dim = hidden // heads
+        c.touch("head_dim")
+        head_dim = hidden // heads
+    elif c.has("head_dim") and not t.mla:
         head_dim = c.int("head_dim")
     elif t.head_dim_default is not None and not t.mla:
         head_dim = t.head_dim_default

@@ -494,7 +494,46 @@ def doge(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
                     max_context=c.opt_int("max_position_embeddings"))
 
 
+def minimax_m3_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """MiniMax-M3's text model (transformers minimax_m3_vl/modeling_minimax_m3_vl.py MiniMaxM3VLForCausalLM):
+    pre-norm layers, attention without biases with per-head q/k RMSNorms, and per mlp_layer_types (default:
+    every layer sparse) a dense MLP of dense_intermediate_size (fused gate_up_proj) or routed experts of
+    intermediate_size (sigmoid router with a score-correction buffer) plus a shared expert of
+    shared_intermediate_size (fused gate_up_proj). The "minimax_m3_sparse" layers' block-sparse lightning
+    indexer (index_n_heads, index_block_size, index_topk_blocks) is refused: its blocks and cache are not
+    described."""
+    d = c.int("hidden_size", 6144)
+    n = c.int("num_hidden_layers", 60, minimum=0)
+    heads, kv, hd = c.int("num_attention_heads", 64), c.int("num_key_value_heads", 4), c.int("head_dim", 128)
+    types = _layer_types(c, n, {"full_attention", "minimax_m3_sparse"}, ["full_attention"] * n)
+    if "minimax_m3_sparse" in types:
+        raise UnsupportedArchitectureError(f"{c.origin}: layer_types: minimax_m3_sparse layers (a block-sparse lightning "
+                                           "indexer) are not described")
+    if c.raw("sparse_attention_config"):
+        raise UnsupportedArchitectureError(f"{c.origin}: sparse_attention_config: MiniMax-M3's block-sparse attention "
+                                           "is not described")
+    c.touch("index_n_heads", "index_head_dim", "index_block_size", "index_topk_blocks", "index_local_blocks",
+            "sparse_attention_config", "swiglu_alpha", "swiglu_limit", "rotary_dim", "routed_scaling_factor")
+    mlp_types = _mlp_types(c, n, ["sparse"] * n)
+    act = "silu"  # MiniMaxM3VLTextConfig normalises hidden_act to silu (the clamped SwiGLU is computed inline)
+    c.touch("hidden_act")
+    moe = MoeSpec(num_experts=c.int("num_local_experts", 128), top_k=c.int("num_experts_per_tok", 4),
+                  expert=MlpSpec(c.int("intermediate_size", 3072), gated=True, activation=act),
+                  # the shared expert's fused gate_up_proj [2 x width, hidden] is described as its gate and up halves
+                  shared=MlpSpec(c.int("shared_intermediate_size", 3072), gated=True, activation=act),
+                  num_shared_experts=1, score_correction_bias=True, stacked=True)
+    dense = MlpSpec(c.int("dense_intermediate_size", 12288), gated=True, fused_gate_up=True, activation=act)
+    norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
+    attn = AttentionSpec(heads, kv, hd, qk_norm="head")
+    blocks = {m: LayerSpec(attention=attn, ffn=moe if m == "sparse" else dense, norms=norms) for m in set(mlp_types)}
+    stack = StackSpec("decoder", d, tuple(blocks[m] for m in mlp_types), final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 200064), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"))
+
+
 ADAPTERS: dict = {
+    "minimax_m3_vl_text": minimax_m3_text,
     "doge": doge,
     "afmoe": afmoe,
     "bailing_hybrid": bailing_hybrid,
