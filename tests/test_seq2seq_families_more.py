@@ -382,3 +382,21 @@ def test_llama_3_2_11b_vision_style_config():
     config = dict(architectures=["MllamaForConditionalGeneration"], image_token_index=128256, model_type="mllama",
                   text_config=text, vision_config=vision, torch_dtype="bfloat16", transformers_version="4.45.0.dev0")
     assert count(build_inventory(spec_from_config(config))).total == 10_670_220_835
+
+
+def test_qwen2_audio_7b_style_config():
+    """A Qwen2-Audio-7B-style config.json (transformers 4.x serialisation: generic keys in the sub-configs): the
+    count equals the module transformers builds from it."""
+    from hf_truth import build_meta
+
+    audio = dict(_OLD_GENERIC, model_type="qwen2_audio_encoder", d_model=1280, encoder_attention_heads=20,
+                 encoder_ffn_dim=5120, encoder_layers=32, num_mel_bins=128, max_source_positions=1500,
+                 activation_function="gelu", scale_embedding=False, encoder_layerdrop=0.0)
+    text = dict(_OLD_GENERIC, model_type="qwen2", vocab_size=156032, hidden_size=4096, intermediate_size=11008,
+                num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=32, max_position_embeddings=8192,
+                rms_norm_eps=1e-5, rope_theta=10000.0, use_sliding_window=False, sliding_window=32768,
+                max_window_layers=28, torch_dtype="bfloat16", bos_token_id=151643, eos_token_id=151645)
+    config = dict(architectures=["Qwen2AudioForConditionalGeneration"], model_type="qwen2_audio", audio_config=audio,
+                  text_config=text, audio_token_index=151646, torch_dtype="bfloat16", transformers_version="4.45.0.dev0")
+    module = build_meta(config)
+    assert count(build_inventory(spec_from_config(config))).total == sum(p.numel() for p in module.parameters())
