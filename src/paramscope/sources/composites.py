@@ -163,7 +163,7 @@ def _wav2vec2_encoder(e):
     if norm not in ("group", "layer"):
         raise ConfigError(f"{e.origin}: {e.prefix}feat_extract_norm: expected 'group' or 'layer', got {norm!r}")
     front = ()
-    for i, (o, k) in enumerate(zip(dims, kernels)):
+    for i, (o, k) in enumerate(zip(dims, kernels, strict=True)):
         front += (ExtraTensor(f"conv{i}.weight", "patch_embed", (o, dims[i - 1] if i else 1, k)),)
         if cb:
             front += (ExtraTensor(f"conv{i}.bias", "patch_embed", (o,)),)

@@ -9,7 +9,6 @@ qwen2_vl/modeling_qwen2_vl.py.
 from __future__ import annotations
 
 import math
-
 from dataclasses import replace
 
 from ..errors import ConfigError
@@ -244,7 +243,6 @@ def _mllama_text(t: Cfg) -> tuple[StackSpec, int, int]:
     whose cross_attn (q/k/v/o without bias, per-head RMSNorms q_norm/k_norm; k/v read the projected vision
     states, text hidden wide) replaces self-attention, each of the attention and MLP outputs scaled by a
     tanh gate (cross_attn_attn_gate, cross_attn_mlp_gate: one parameter each)."""
-    from .common import layernorm  # noqa: F401  (kept for symmetry with the tower helpers)
     from ..spec import NormSpec
 
     d = t.int("hidden_size")
@@ -281,8 +279,8 @@ def mllama(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
     [text hidden, vision_output_dim] with bias. MllamaForCausalLM builds the text model only."""
     from dataclasses import replace as _replace
 
-    from .common import common_fields
     from ..spec import EmbeddingSpec, HeadSpec
+    from .common import common_fields
 
     text = _sub_or_defaults(c, "text_config", _MLLAMA_TEXT_DEFAULTS)
     stack, vocab, d = _mllama_text(text)
@@ -340,9 +338,6 @@ def _text_lm(c: Cfg, *, name: str, architecture: str, head: str, tied: bool, key
     a family paramscope already describes), with the composite class's head tying (``tied``: whether the class
     ties its lm_head to the embedding, which transformers decides from the class's _tied_weights_keys and the
     top-level tie_word_embeddings, not from the text sub-config)."""
-    from ..errors import UnsupportedArchitectureError
-    from ..spec import EmbeddingSpec
-    from .hf_config import ADAPTERS
 
     text = _sub_or_defaults(c, key, defaults or {})
     return _text_lm_of(c, text, name=name, architecture=architecture, head=head, tied=tied, key=key)
@@ -389,7 +384,7 @@ def _whisper_like_tower(a: Cfg, *, positions: bool = True, k_bias: bool = False)
                                ExtraTensor("attn.v.bias", "attn_v", (kv * hd,)))
     layer = LayerSpec(attention=attn,
                       ffn=MlpSpec(a.int(("encoder_ffn_dim", "intermediate_size")), gated=False, bias=True,
-                                  activation=a.str(("activation_function"), None) or a.str("hidden_act", "gelu")),
+                                  activation=a.str("activation_function") or a.str("hidden_act", "gelu")),
                       norms=(_ln("norm_attn_in", d), _ln("norm_mlp_in", d)), extra=extra)
     mels = a.int("num_mel_bins", 128)
     front = (ExtraTensor("conv1.weight", "patch_embed", (d, mels, 3)), ExtraTensor("conv1.bias", "patch_embed", (d,)),
@@ -898,7 +893,8 @@ def fun_asr_nano(c: Cfg, model_type: str, *, name: str, architecture: str, head:
     (Qwen3 by default) has its lm_head tied to the embedding when the top-level tie_word_embeddings (default true;
     _tied_weights_keys)."""
     a = c.sub("audio_config")
-    d, heads = a.int("hidden_size"), a.int("num_attention_heads")
+    d = a.int("hidden_size")
+    a.touch("num_attention_heads")  # splits the hidden width into heads; no tensor's shape depends on it
     inter, k = a.int("intermediate_size"), a.int("fsmn_kernel_size", 11)
     n = a.int("num_hidden_layers", minimum=0)
     ts = a.int("num_timestamp_prediction_layers", 20, minimum=0)

@@ -21,7 +21,6 @@ Pegasus, Whisper's encoder) are ExtraTensors of their stacks; M2M-100's sinusoid
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from typing import Literal
 
