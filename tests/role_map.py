@@ -1451,8 +1451,8 @@ def _s2s_layer(p: str, stack: str, *, pre: bool, attn="self_attn", cross="encode
                ffn=("fc1", "fc2")) -> list[Rule]:
     a = rf"{p}layers\.{L}\."
     roles = ("attn_q", "attn_k", "attn_v", "attn_o")
-    out = [Rule(rf"{a}{attn}\.{n}{proj}\.{WB}", r, stack) for n, r in zip(names, roles)]
-    out += [Rule(rf"{a}{cross}\.{n}{proj}\.{WB}", "x" + r, stack) for n, r in zip(names, roles)]
+    out = [Rule(rf"{a}{attn}\.{n}{proj}\.{WB}", r, stack) for n, r in zip(names, roles, strict=True)]
+    out += [Rule(rf"{a}{cross}\.{n}{proj}\.{WB}", "x" + r, stack) for n, r in zip(names, roles, strict=True)]
     out += [Rule(rf"{a}{ffn[0]}\.{WB}", "mlp_up", stack), Rule(rf"{a}{ffn[1]}\.{WB}", "mlp_down", stack)]
     out += [Rule(rf"{a}{norms[0]}\.{WB}", "norm_attn_in" if pre else "norm_attn_out", stack),
             Rule(rf"{a}{norms[1]}\.{WB}", "norm_cross_in", stack),
