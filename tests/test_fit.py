@@ -100,3 +100,31 @@ def test_largest_context_and_batch_equal_plain_bisection(ref, gpu, engine, weigh
         def total(x, field=field):
             return memory_report(m, replace(o, **{field: x})).total_bytes
         assert _largest(total, cap, 1, hi) == _bisect(lambda x: total(x) <= cap, 1, hi), field
+
+
+def test_largest_equals_bisection_on_random_monotone_curves():
+    """_largest against plain bisection on synthetic nondecreasing curves: linear stretches, plateaus (paging and
+    padding), jumps (reservations), flat starts and caps anywhere, including at the ends of the range."""
+    import random
+
+    from paramscope.fit import _bisect, _largest
+
+    rng = random.Random(7)
+    for _ in range(400):
+        hi = rng.choice([2, 3, 17, 1000, 131072, 1 << 20])
+        pieces = sorted(rng.sample(range(1, hi + 1), k=min(hi, rng.randint(1, 6))))
+        slopes = [rng.choice([0, 1, 7, 4096, 10**6]) for _ in pieces]
+        steps = [rng.choice([0, 0, 1, 256, 10**9]) for _ in pieces]
+        block = rng.choice([1, 1, 16, 256])
+
+        def total(x, pieces=pieces, slopes=slopes, steps=steps, block=block):
+            x = -(-x // block) * block  # paged / padded
+            t = 10**6
+            for start, s, j in zip(pieces, slopes, steps, strict=True):
+                if x >= start:
+                    t += s * (x - start) + j
+            return t
+
+        cap = rng.choice([total(1) - 1, total(1), total(hi), total(hi) + 5, total(rng.randint(1, hi)),
+                          total(rng.randint(1, hi)) + rng.randint(0, 10**6)])
+        assert _largest(total, cap, 1, hi) == _bisect(lambda x: total(x) <= cap, 1, hi), (pieces, slopes, steps, cap)

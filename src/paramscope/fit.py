@@ -80,12 +80,16 @@ def _bisect(ok, lo: int, hi: int) -> int | None:
     return lo
 
 
+SECANT_PROBES = 8  # interpolation probes before _largest falls back to bisection
+
+
 def _largest(total, cap: int, lo: int, hi: int) -> int | None:
     """Largest x in [lo, hi] with total(x) <= cap, for a nondecreasing total (bytes); None when total(lo) > cap.
 
     The same answer as bisection (_bisect), in fewer evaluations: memory grows linearly in batch and context
-    between the steps of paging, padding and reservations, so each probe interpolates between the bracket's
-    ends (regula falsi), with a bisection step whenever interpolation does not halve the bracket."""
+    between the steps of paging, padding and reservations, so each probe extrapolates the line through the last
+    two fitting points (the bracket's ends at first) to the capacity; flat stretches and curves that need more
+    than SECANT_PROBES probes finish by bisection."""
     t_lo = total(lo)
     if t_lo > cap:
         return None
@@ -93,17 +97,22 @@ def _largest(total, cap: int, lo: int, hi: int) -> int | None:
     if t_hi <= cap:
         return hi
     a, ta, b, tb = lo, t_lo, hi, t_hi  # invariant: total(a) <= cap < total(b)
-    secant = True
-    while b - a > 1:
-        width = b - a
-        x = a + (cap - ta) * (b - a) // (tb - ta) if secant and tb > ta else (a + b) // 2
+    prev = None  # the fitting point before a: with a, the local slope of total
+    for probe in range(SECANT_PROBES + 64):
+        if b - a <= 1:
+            break
+        slope = ((ta - prev[1]) / (a - prev[0]) if prev is not None and ta > prev[1]
+                 else (tb - ta) / (b - a))
+        if probe < SECANT_PROBES and slope > 0:
+            x = a + int((cap - ta) // slope)  # where the line through the last points reaches the capacity
+        else:
+            x = (a + b) // 2  # a flat stretch, or too many probes: bisect
         x = min(max(x, a + 1), b - 1)
         tx = total(x)
         if tx <= cap:
-            a, ta = x, tx
+            prev, (a, ta) = (a, ta), (x, tx)
         else:
             b, tb = x, tx
-        secant = (b - a) * 2 <= width  # a probe that did not halve the bracket is followed by a bisection step
     return a
 
 
@@ -166,7 +175,7 @@ def inference_fit(model, hw, gpus: int = 1, options: MemoryOptions | None = None
     fewest = None
     for n in GPU_COUNTS:
         lay = inference_layout(spec, n, r.engine, split_mode)
-        if lay is not None and report(lay).total_bytes <= cap.usable_bytes:
+        if lay is not None and (r if lay == layout else report(lay)).total_bytes <= cap.usable_bytes:
             fewest = lay
             break
     if fewest is None:
