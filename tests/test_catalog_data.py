@@ -260,6 +260,18 @@ PUBLISHED_CHECKS = [
     ("llama-4-maverick-17b-128e-instruct", "total", 400e9, 0.0125,
      "model card: 400B total, two significant digits (+-5B = 1.25%); exact 401.17B (+0.29%) with the default "
      "vision tower (the card counts the real one)"),
+    ("phi-4", "total", 14e9, 0.05,
+     "model card and report: 14B, a size class (+-0.5B = 3.6%); exact 14.66B (+4.7%): the card rounds down"),
+    ("glm-4.5-air", "total", 106e9, 0.0081,
+     "model card: 106B total, whole billions truncated (< 1B = 0.94%); exact 106.85B, MTP layer (3.62B) reported apart"),
+    ("glm-4.5-air", "active_body", 12e9, 0.0417,
+     "model card: 12B active, whole billions (+-0.5B = 4.2%); exact 12.18B without the embedding and head "
+     "(13.42B with them)"),
+    ("glm-4.5", "total", 355e9, 0.0063,
+     "model card: 355B total; exact 352.80B without the MTP layer (-0.62%), 358.34B with it (+0.94%): the card's "
+     "figure lies between the two (neither definition reproduces it exactly)"),
+    ("glm-4.5", "active_body", 32e9, 0.0156,
+     "model card: 32B active, whole billions (+-0.5B = 1.6%); exact 32.08B without the embedding and head"),
     ("llama-4-maverick-17b-128e-instruct", "active_text", 17e9, 0.0294,
      "model card: 17B activated, whole billions (+-0.5B = 2.94%); exact 17.18B for the text model with embedding "
      "and head (paramscope's active 17.64B also counts the default vision tower and projector)"),
