@@ -1100,6 +1100,7 @@ add_table({
         Rule(rf"{_FN}encoder\.layer\.{L}\.output\.dense\.{WB}", "mlp_down", "encoder"),
         Rule(rf"{_FN}encoder\.layer\.{L}\.output\.LayerNorm\.{WB}", "norm_mlp_out", "encoder"),
         Rule(rf"{_FN}pooler\.dense\.{WB}", "pooler"),
+        Rule(rf"cls\.seq_relationship\.{WB}", "pooler"),  # FNetForPreTraining's next-sentence classifier
     ],
 })
 _XT = r"(?:transformer\.)?"

@@ -375,8 +375,8 @@ def fnet(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
     """FNet (fnet/modeling_fnet.py): BERT's embeddings (word, position, token types, LayerNorm) plus a projection
     Linear(d, d) with bias; each layer mixes tokens with a parameter-free 2-D Fourier transform (FNetFourierTransform:
     no attention, no weights) followed by a LayerNorm, then BERT's MLP and LayerNorm. FNetForMaskedLM keeps the
-    pooler; its head is BERT's (transform dense + LayerNorm, decoder tied to the embeddings, bias)."""
-    _refuse_pretraining(c, architecture, model_type)
+    pooler; its head is BERT's (transform dense + LayerNorm, decoder tied to the embeddings, bias).
+    FNetForPreTraining (the released checkpoints' class) adds the next-sentence classifier seq_relationship [2, d]."""
     d = c.int("hidden_size")
     n = c.int("num_hidden_layers", minimum=0)
     vocab = c.int("vocab_size")
@@ -392,6 +392,8 @@ def fnet(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
         head_spec = replace(_mlm_head(d), pooler=True)
         if not tied:
             extra = _vec("mlm.decoder.bias", "mlm_bias", vocab)
+        if architecture.endswith("ForPreTraining"):  # FNetPreTrainingHeads.seq_relationship
+            extra += _lin("nsp", "pooler", 2, d)
     positions = c.int("max_position_embeddings", 512)
     embedding = EmbeddingSpec(vocab, d, tied_head=tied and head != "none", position="learned", max_positions=positions,
                               token_types=c.int("type_vocab_size", 4, minimum=0), norm=_ln("norm_embed", d),
