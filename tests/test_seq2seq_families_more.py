@@ -400,3 +400,38 @@ def test_qwen2_audio_7b_style_config():
                   text_config=text, audio_token_index=151646, torch_dtype="bfloat16", transformers_version="4.45.0.dev0")
     module = build_meta(config)
     assert count(build_inventory(spec_from_config(config))).total == sum(p.numel() for p in module.parameters())
+
+
+REFUSALS = {
+    # the speech-to-speech Moshi composite (depth decoder, audio embeddings) is not described
+    "moshi-cg": dict(model_type="moshi", architectures=["MoshiForConditionalGeneration"], vocab_size=300, hidden_size=64,
+                     num_hidden_layers=2, num_attention_heads=4, ffn_dim=96),
+    # a GPT-2 decoder inside EncoderDecoderModel: its cross-attention block is not BERT's
+    "encoder-decoder-gpt2": dict(model_type="encoder-decoder", architectures=["EncoderDecoderModel"],
+                                 encoder=dict(BERT_SMALL, model_type="bert"),
+                                 decoder=dict(model_type="gpt2", n_embd=64, n_layer=2, n_head=4, vocab_size=300,
+                                              add_cross_attention=True, is_decoder=True)),
+    # a Wav2Vec2 adapter (add_adapter) is not described
+    "speech-encoder-decoder-adapter": dict(
+        model_type="speech-encoder-decoder", architectures=["SpeechEncoderDecoderModel"],
+        encoder=dict(model_type="wav2vec2", hidden_size=64, num_hidden_layers=1, num_attention_heads=4,
+                     intermediate_size=96, conv_dim=[16], conv_kernel=[5], conv_stride=[3], add_adapter=True),
+        decoder=dict(BERT_SMALL, model_type="bert", is_decoder=True, add_cross_attention=True)),
+    # Kyutai's lm_head cannot share the larger text+audio embedding
+    "kyutai-tied": dict(KYUTAI, model_type="kyutai_speech_to_text",
+                        architectures=["KyutaiSpeechToTextForConditionalGeneration"], tie_word_embeddings=True),
+    # an unknown key in a composite's sub-config is named, never dropped
+    "qwen2_audio-unknown-key": dict(model_type="qwen2_audio", architectures=["Qwen2AudioForConditionalGeneration"],
+                                    audio_config=dict(d_model=64, encoder_layers=1, encoder_attention_heads=4,
+                                                      encoder_ffn_dim=96, use_fancy_pooling=True),
+                                    text_config=dict(QWEN2_TEXT)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_layouts_not_described_are_refused_in_one_line(case):
+    from paramscope.errors import ParamscopeError
+
+    with pytest.raises(ParamscopeError) as err:
+        spec_from_config(REFUSALS[case])
+    assert "\n" not in str(err.value)
