@@ -1537,6 +1537,79 @@ _S_TABLE: dict[str, list[Rule]] = {
     + _s2s_layer(r"model\.decoder\.", "decoder", pre=False),
 }
 add_table(_S_TABLE)
+
+
+def _llama_like(p: str, stack: str, attn: str = "self_attn", mlp=("gate_proj", "up_proj", "down_proj")) -> list[Rule]:
+    a = rf"{p}layers\.{L}\."
+    out = [Rule(rf"{a}{attn}\.{x}_proj\.{WB}", f"attn_{x}", stack) for x in "qkvo"]
+    return out + [Rule(rf"{a}mlp\.{m}\.{WB}", r, stack) for m, r in zip(mlp, ("mlp_gate", "mlp_up", "mlp_down"),
+                                                                             strict=False)]
+
+
+_S_TABLE2: dict[str, list[Rule]] = {
+    # t5gemma/modeling_t5gemma.py: Gemma 2 stacks with their own embeddings (the decoder's is the head's), sandwich
+    # norms, and in the decoder cross_attn between pre_cross_attn_layernorm and post_cross_attn_layernorm
+    "t5gemma": [Rule(r"model\.encoder\.embed_tokens\.weight", "embed", "encoder"),
+                Rule(r"model\.decoder\.embed_tokens\.weight", "embed"), Rule(r"lm_head\.out_proj\.weight", "lm_head")]
+    + [x for st in ("encoder", "decoder") for x in _llama_like(rf"model\.{st}\.", st) + [
+        Rule(rf"model\.{st}\.norm\.weight", "norm_final", st),
+        Rule(rf"model\.{st}\.layers\.{L}\.pre_self_attn_layernorm\.weight", "norm_attn_in", st),
+        Rule(rf"model\.{st}\.layers\.{L}\.post_self_attn_layernorm\.weight", "norm_attn_out", st),
+        Rule(rf"model\.{st}\.layers\.{L}\.pre_feedforward_layernorm\.weight", "norm_mlp_in", st),
+        Rule(rf"model\.{st}\.layers\.{L}\.post_feedforward_layernorm\.weight", "norm_mlp_out", st)]]
+    + [Rule(rf"model\.decoder\.layers\.{L}\.cross_attn\.{x}_proj\.weight", f"xattn_{x}", "decoder") for x in "qkvo"]
+    + [Rule(rf"model\.decoder\.layers\.{L}\.pre_cross_attn_layernorm\.weight", "norm_cross_in", "decoder"),
+       Rule(rf"model\.decoder\.layers\.{L}\.post_cross_attn_layernorm\.weight", "norm_attn_out", "decoder")],
+    # moonshine/modeling_moonshine.py: the encoder's conv front end (conv1 unbiased, conv2, conv3, groupnorm); layers
+    # input_layernorm (attention), post_attention_layernorm (the encoder's MLP; the decoder's cross-attention),
+    # final_layernorm (the decoder's MLP); the encoder's fc1 is the MLP's up projection, the decoder's fc1 the fused
+    # value/gate projection
+    "moonshine": [Rule(r"model\.decoder\.embed_tokens\.weight", "embed"), Rule(r"proj_out\.weight", "lm_head"),
+                  Rule(rf"model\.encoder\.conv[123]\.{WB}", "patch_embed", "encoder"),
+                  Rule(rf"model\.encoder\.groupnorm\.{WB}", "norm_embed", "encoder"),
+                  Rule(r"model\.encoder\.layer_norm\.weight", "norm_final", "encoder"),
+                  Rule(r"model\.decoder\.norm\.weight", "norm_final", "decoder")]
+    + [x for st in ("encoder", "decoder") for x in
+       [Rule(rf"model\.{st}\.layers\.{L}\.self_attn\.{q}_proj\.{WB}", f"attn_{q}", st) for q in "qkvo"]
+       + [Rule(rf"model\.{st}\.layers\.{L}\.input_layernorm\.weight", "norm_attn_in", st),
+          Rule(rf"model\.{st}\.layers\.{L}\.mlp\.fc2\.{WB}", "mlp_down", st)]]
+    + [Rule(rf"model\.encoder\.layers\.{L}\.mlp\.fc1\.{WB}", "mlp_up", "encoder"),
+       Rule(rf"model\.encoder\.layers\.{L}\.post_attention_layernorm\.weight", "norm_mlp_in", "encoder"),
+       Rule(rf"model\.decoder\.layers\.{L}\.mlp\.fc1\.{WB}", "mlp_gate_up", "decoder"),
+       Rule(rf"model\.decoder\.layers\.{L}\.post_attention_layernorm\.weight", "norm_cross_in", "decoder"),
+       Rule(rf"model\.decoder\.layers\.{L}\.final_layernorm\.weight", "norm_mlp_in", "decoder")]
+    + [Rule(rf"model\.decoder\.layers\.{L}\.encoder_attn\.{q}_proj\.{WB}", f"xattn_{q}", "decoder") for q in "qkvo"],
+    # speech_to_text/modeling_speech_to_text.py: the encoder's Conv1dSubsampler, then BART-shaped pre-LN stacks with a
+    # final layer_norm each; the head is the decoder's token embedding
+    "speech_to_text": [Rule(r"model\.decoder\.embed_tokens\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head"),
+                       Rule(rf"model\.encoder\.conv\.conv_layers\.\d+\.{WB}", "patch_embed", "encoder"),
+                       Rule(rf"model\.encoder\.layer_norm\.{WB}", "norm_final", "encoder"),
+                       Rule(rf"model\.decoder\.layer_norm\.{WB}", "norm_final", "decoder")]
+    + [r for r in _s2s_layer(r"model\.encoder\.", "encoder", pre=True)] + _s2s_layer(r"model\.decoder\.", "decoder", pre=True),
+    # dia/modeling_dia.py: byte embedding and pre_sa_norm / post_sa_norm layers in the encoder; pre_sa_norm,
+    # pre_ca_norm, pre_mlp_norm around self-, cross-attention and the fused gate_up MLP in the decoder; logits_dense
+    "dia": [Rule(r"model\.encoder\.embedding\.weight", "embed", "encoder"),
+            Rule(r"model\.decoder\.embeddings\.embed\.weight", "embed"), Rule(r"logits_dense\.weight", "lm_head"),
+            Rule(r"model\.encoder\.layers\.(?P<layer>\d+)\.post_sa_norm\.weight", "norm_mlp_in", "encoder"),
+            Rule(r"model\.decoder\.layers\.(?P<layer>\d+)\.pre_ca_norm\.weight", "norm_cross_in", "decoder"),
+            Rule(r"model\.decoder\.layers\.(?P<layer>\d+)\.pre_mlp_norm\.weight", "norm_mlp_in", "decoder")]
+    + [x for st in ("encoder", "decoder") for x in
+       [Rule(rf"model\.{st}\.layers\.{L}\.self_attention\.{q}_proj\.weight", f"attn_{q}", st) for q in "qkvo"]
+       + [Rule(rf"model\.{st}\.layers\.{L}\.pre_sa_norm\.weight", "norm_attn_in", st),
+          Rule(rf"model\.{st}\.layers\.{L}\.mlp\.gate_up_proj\.weight", "mlp_gate_up", st),
+          Rule(rf"model\.{st}\.layers\.{L}\.mlp\.down_proj\.weight", "mlp_down", st),
+          Rule(rf"model\.{st}\.norm\.weight", "norm_final", st)]]
+    + [Rule(rf"model\.decoder\.layers\.{L}\.cross_attention\.{q}_proj\.weight", f"xattn_{q}", "decoder") for q in "qkvo"],
+    # mllama/modeling_mllama.py, MllamaForCausalLM: Llama layers, and at cross_attention_layers cross_attn (q/k/v/o,
+    # per-head q_norm / k_norm) with the tanh gates cross_attn_attn_gate / cross_attn_mlp_gate
+    "mllama": _llama_shell(M) + _llama_attention(M) + _llama_mlp(M) + _pre_norms(M)
+    + [Rule(rf"{M}layers\.{L}\.cross_attn\.{q}_proj\.weight", f"xattn_{q}", "decoder") for q in "qkvo"]
+    + [Rule(rf"{M}layers\.{L}\.cross_attn\.q_norm\.weight", "norm_q", "decoder"),
+       Rule(rf"{M}layers\.{L}\.cross_attn\.k_norm\.weight", "norm_k", "decoder"),
+       Rule(rf"{M}layers\.{L}\.cross_attn_(?:attn|mlp)_gate", "xattn_gate", "decoder")],
+}
+GROUP.setdefault("xattn_gate", "cross_attention")  # Mllama's tanh gates of its cross-attention layers
+add_table(_S_TABLE2)
 # ---- end of helper S's families ----
 
 
