@@ -340,7 +340,8 @@ def test_fuyu_flat_hub_config():
 
 # (fsmt-tied is left out: transformers reports the one shared table under the encoder's name, paramscope at the
 # model level; the counts are checked above)
-ROLE_CASES = ["led", "bigbird_pegasus", "pegasus_x", "fsmt", "nllb-moe", "prophetnet", "trocr", "trocr-learned"]
+ROLE_CASES = ["led", "bigbird_pegasus", "pegasus_x", "fsmt", "nllb-moe", "prophetnet", "trocr", "trocr-learned",
+              "t5gemma", "moonshine", "speech_to_text", "dia", "mllama-causal"]
 
 
 @pytest.mark.parametrize("case", ROLE_CASES)
