@@ -1673,3 +1673,110 @@ _COMPILED["minimax_m3_vl_text"] = [(re.compile(r.regex), r) for r in TABLE["mini
 TABLE["cohere_compass_text"] = _llama_shell(M) + _llama_attention(M) + _llama_mlp(M) + [
     Rule(rf"{M}layers\.{L}\.input_layernorm\.weight", "norm_attn_in", "decoder")]
 _COMPILED["cohere_compass_text"] = [(re.compile(r.regex), r) for r in TABLE["cohere_compass_text"]]
+
+
+# LongcatFlashDecoderLayer (longcat_flash/modeling_longcat_flash.py): two sub-blocks per layer (self_attn.<j>,
+# input_layernorm.<j>, post_attention_layernorm.<j>, mlps.<j>) and one shortcut MoE `mlp` (router.classifier over
+# routed + identity experts, experts.gate_up_proj [routed + identity, 2I, H], experts.down_proj [routed, H, I]).
+# paramscope's layer 2i + j is sub-block j of layer i; mlps.0 runs beside the MoE (its shared expert). check_longcat
+# renames the parameters so, and splits the identity experts' unused gate_up rows off the stack.
+_LC = rf"{M}layers\.{L}\."
+TABLE["longcat_flash"] = [
+    Rule(rf"{M}embed_tokens\.weight", "embed"), Rule(r"lm_head\.weight", "lm_head"),
+    Rule(rf"{M}norm\.weight", "norm_final", "decoder"),
+    Rule(rf"{_LC}input_layernorm\.weight", "norm_attn_in", "decoder"),
+    Rule(rf"{_LC}post_attention_layernorm\.weight", "norm_mlp_in", "decoder"),
+    Rule(rf"{_LC}shared_mlp\.gate_proj\.weight", "shared_gate", "decoder"),
+    Rule(rf"{_LC}shared_mlp\.up_proj\.weight", "shared_up", "decoder"),
+    Rule(rf"{_LC}shared_mlp\.down_proj\.weight", "shared_down", "decoder"),
+    Rule(rf"{_LC}mlp\.router\.classifier\.{WB}", "router", "decoder"),
+    Rule(rf"{_LC}mlp\.experts\.zero_gate_up", "expert_gate", "decoder"),
+] + _mla(M) + _llama_mlp(M, "dense_mlp") + _fused_experts(M)[1:]
+_COMPILED["longcat_flash"] = [(re.compile(r.regex), r) for r in TABLE["longcat_flash"]]
+
+
+def check_longcat(config: dict, name: str, params) -> list[str]:
+    routed = config["n_routed_experts"]
+    out = []
+    for n, shape, conv in params:
+        m = re.fullmatch(r"model\.layers\.(\d+)\.(self_attn|input_layernorm|post_attention_layernorm|mlps)\.(\d)\.(.*)",
+                         n)
+        if m:
+            i, part, j, rest = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4)
+            part = {"mlps": "shared_mlp" if j == 0 else "dense_mlp"}.get(part, part)
+            out.append((f"model.layers.{2 * i + j}.{part}.{rest}", shape, conv))
+            continue
+        m = re.fullmatch(r"model\.layers\.(\d+)\.mlp\.(.*)", n)
+        if m:
+            k, rest = 2 * int(m.group(1)), m.group(2)
+            if rest == "experts.gate_up_proj" and shape[0] > routed:
+                out.append((f"model.layers.{k}.mlp.experts.zero_gate_up", (shape[0] - routed,) + shape[1:], conv))
+                shape = (routed,) + shape[1:]
+            out.append((f"model.layers.{k}.mlp.{rest}", shape, conv))
+            continue
+        out.append((n, shape, conv))
+    return check(config, name, tuple(out))
+
+
+# CpmAntForCausalLM (cpmant/modeling_cpmant.py): cpmant.input_embedding holds vocab_size token rows and then
+# prompt_types x prompt_length prompt rows (check_cpmant splits them as paramscope describes them),
+# segment_embedding, the shared position_bias table, encoder layers (self_att / ffn blocks) and output_layernorm.
+_CA = r"cpmant\.encoder\.layers\.(?P<layer>\d+)\."
+TABLE["cpmant"] = [
+    Rule(r"cpmant\.input_embedding\.weight", "embed"), Rule(r"cpmant\.prompt_embedding\.weight", "embed"),
+    Rule(r"lm_head\.weight", "lm_head"),
+    Rule(r"cpmant\.segment_embedding\.weight", "type_embed"),
+    Rule(r"cpmant\.position_bias\.relative_attention_bias", "rel_bias", "decoder"),
+    Rule(r"cpmant\.encoder\.output_layernorm\.weight", "norm_final", "decoder"),
+    Rule(rf"{_CA}self_att\.layernorm_before_attention\.weight", "norm_attn_in", "decoder"),
+    Rule(rf"{_CA}self_att\.self_attention\.project_q\.weight", "attn_q", "decoder"),
+    Rule(rf"{_CA}self_att\.self_attention\.project_k\.weight", "attn_k", "decoder"),
+    Rule(rf"{_CA}self_att\.self_attention\.project_v\.weight", "attn_v", "decoder"),
+    Rule(rf"{_CA}self_att\.self_attention\.attention_out\.weight", "attn_o", "decoder"),
+    Rule(rf"{_CA}ffn\.layernorm_before_ffn\.weight", "norm_mlp_in", "decoder"),
+    Rule(rf"{_CA}ffn\.ffn\.w_in\.w_0\.weight", "mlp_gate", "decoder"),
+    Rule(rf"{_CA}ffn\.ffn\.w_in\.w_1\.weight", "mlp_up", "decoder"),
+    Rule(rf"{_CA}ffn\.ffn\.w_out\.weight", "mlp_down", "decoder"),
+]
+_COMPILED["cpmant"] = [(re.compile(r.regex), r) for r in TABLE["cpmant"]]
+
+
+def check_cpmant(config: dict, name: str, params) -> list[str]:
+    vocab = config["vocab_size"]
+    out = []
+    for n, shape, conv in params:
+        if n == "cpmant.input_embedding.weight" and shape[0] > vocab:
+            out += [(n, (vocab, shape[1]), conv), ("cpmant.prompt_embedding.weight", (shape[0] - vocab, shape[1]), conv)]
+        else:
+            out.append((n, shape, conv))
+    return check(config, name, tuple(out))
+
+
+# HrmTextModel (hrm_text/modeling_hrm_text.py): L_module and H_module stacks (no norm weights), z_L_init; paramscope's
+# decoder has one layer per invocation, L_module's layers stored at 0.., H_module's at L_cycles x per (check_hrm).
+TABLE["hrm_text"] = LLAMA[:1] + [Rule(r"lm_head\.weight", "lm_head"), Rule(rf"{M}z_L_init", "other")] \
+    + _llama_attention(M) + _llama_mlp(M) + [Rule(rf"{M}layers\.{L}\.self_attn\.gate_proj\.{WB}", "attn_o", "decoder")]
+_COMPILED["hrm_text"] = [(re.compile(r.regex), r) for r in TABLE["hrm_text"]]
+
+
+def check_hrm(config: dict, name: str, params) -> list[str]:
+    per, low = config["num_layers_per_stack"], config["L_cycles"]
+    out = []
+    for n, shape, conv in params:
+        m = re.fullmatch(r"model\.(L|H)_module\.layers\.(\d+)\.(.*)", n)
+        if m:
+            j = int(m.group(2)) + (0 if m.group(1) == "L" else low * per)
+            n = f"model.layers.{j}.{m.group(3)}"
+        out.append((n, shape, conv))
+    return check(config, name, tuple(out))
+
+# Gemma4UnifiedTextDecoderLayer (gemma4_unified/modeling_gemma4_unified.py): Gemma 3's sandwich block and q/k norms
+TABLE["gemma4_unified_text"] = GEMMA3_TEXT
+_COMPILED["gemma4_unified_text"] = [(re.compile(r.regex), r) for r in GEMMA3_TEXT]
+
+# Dots3NoteTextDecoderLayer (dots3_note/modeling_dots3_note.py): DeepSeek-V3.2's MLA + indexer (indexed layers only),
+# an RMSNorm on the rotary key part (k_rope_only_layernorm) and the per-head output gate g_proj
+TABLE["dots3_note_text"] = DEEPSEEK_V32 + [
+    Rule(rf"{M}layers\.{L}\.self_attn\.k_rope_only_layernorm\.weight", "norm_k", "decoder"),
+    Rule(rf"{M}layers\.{L}\.self_attn\.g_proj\.weight", "attn_o", "decoder")]
+_COMPILED["dots3_note_text"] = [(re.compile(r.regex), r) for r in TABLE["dots3_note_text"]]

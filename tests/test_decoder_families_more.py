@@ -145,6 +145,36 @@ CASES = {
                                  layer_types=["sliding_attention", "full_attention", "sliding_attention"],
                                  rope_parameters={t: {"rope_type": "default", "rope_theta": 10000.0}
                                                   for t in ("full_attention", "sliding_attention")})),
+    # two MLA sub-blocks per layer, the shortcut MoE with identity experts beside the first sub-block's MLP
+    "longcat_flash": ("longcat_flash", "LongcatFlashForCausalLM",
+                      dict(hidden_size=64, num_layers=2, vocab_size=300, num_attention_heads=4, ffn_hidden_size=96,
+                           q_lora_rank=24, kv_lora_rank=16, qk_rope_head_dim=8, qk_nope_head_dim=16, v_head_dim=12,
+                           head_dim=8, expert_ffn_hidden_size=32, n_routed_experts=4, zero_expert_num=2, moe_topk=3,
+                           attention_bias=True)),
+    "cpmant": ("cpmant", "CpmAntForCausalLM",
+               dict(hidden_size=64, num_hidden_layers=2, vocab_size=300, num_attention_heads=4, dim_head=24, dim_ff=96,
+                    position_bias_num_buckets=16, prompt_types=2, prompt_length=3, segment_types=5)),
+    # two stacks invoked H_cycles x (L_cycles + 1) times: one decoder layer per invocation, weights shared
+    "hrm_text": ("hrm_text", "HrmTextForCausalLM",
+                 dict(hidden_size=64, num_hidden_layers=2, vocab_size=300, num_attention_heads=4, head_dim=16,
+                      intermediate_size=96, H_cycles=2, L_cycles=2, attention_bias=True, mlp_bias=True)),
+    "gemma4_unified_text": ("gemma4_unified_text", "Gemma4UnifiedForCausalLM",
+                            dict(S, num_hidden_layers=4, head_dim=16, sliding_window=8, attention_k_eq_v=True,
+                                 per_layer_config={"1": {"head_dim": 32, "num_key_value_heads": 1},
+                                                   "3": {"head_dim": 32, "num_key_value_heads": 1}},
+                                 num_kv_shared_layers=2, use_double_wide_mlp=True,
+                                 layer_types=["sliding_attention", "full_attention", "sliding_attention",
+                                              "full_attention"])),
+    # indexed MLA layers and sliding MLA layers of other shapes (per_layer_config), MLA output gates
+    "dots3_note_text": ("dots3_note_text", "Dots3NoteForCausalLM",
+                        dict(S, num_key_value_heads=4, **MLA, moe_intermediate_size=32, n_routed_experts=4,
+                             num_experts_per_tok=2, shared_experts_intermediate_size=40, attention_bias=True,
+                             index_n_heads=2, index_head_dim=16, index_topk=4, sliding_window=8, pad_token_id=0,
+                             bos_token_id=0, eos_token_id=0,
+                             per_layer_config={"1": {"num_attention_heads": 2, "num_key_value_heads": 2,
+                                                     "kv_lora_rank": 24, "qk_nope_head_dim": 24, "head_dim": 32}},
+                             layer_types=["indexed_attention", "sliding_attention", "indexed_attention"],
+                             mlp_layer_types=["dense", "sparse", "sparse"])),
 }
 TEXT = {"qwen3_5", "qwen3_5_moe"}
 
@@ -166,7 +196,9 @@ def test_total_and_tensors_equal_transformers(case):
     if config["model_type"] in role_map.TABLE:  # per role and per (stack, layer, role) shapes, independently
         params = tuple((n, tuple(p.shape), False) for n, p in module.named_parameters())
         check = {"zamba": role_map.check_zamba, "zamba2": role_map.check_zamba,
-                 "gemma4_text": role_map.check_gemma4, "bailing_hybrid": role_map.check_bailing}.get(config["model_type"], role_map.check_d)
+                 "gemma4_text": role_map.check_gemma4, "bailing_hybrid": role_map.check_bailing,
+                 "longcat_flash": role_map.check_longcat, "cpmant": role_map.check_cpmant,
+                 "hrm_text": role_map.check_hrm}.get(config["model_type"], role_map.check_d)
         assert check(config, case, params) == []
 
 
@@ -238,3 +270,21 @@ def test_keys_left_at_their_class_default_are_filled_as_transformers_does(case):
     sparse = {k: v for k, v in config.items() if k in ("model_type", "architectures") or k not in defaults
               or defaults[k] != v}
     assert count(build_inventory(spec_from_config(sparse))).total == sum(p.numel() for p in module.parameters())
+
+
+def test_longcat_identity_experts_count_in_total_but_not_active():
+    """LongCat-Flash: the gate_up rows transformers allocates for the identity experts are stored (total) but no
+    token uses them (active), and the router scores routed + identity experts."""
+    module, config = _build("longcat_flash")
+    spec = spec_from_config(config)
+    inv = build_inventory(spec)
+    r = count(inv)
+    assert r.total == sum(p.numel() for p in module.parameters())
+    idle = [t for t in inv if t.name == "mlp.experts.zero_expert_gate_up"]
+    assert idle and all(t.active == 0 for t in idle)
+    routers = [t for t in inv if t.role == "router" and t.name == "router.weight"]
+    assert routers[0].shape == (4 + 2, 64)
+    assert any("identity experts" in w for w in spec.warnings)
+    expert = [t for t in inv if t.role == "expert_down"][0]
+    per_expert = expert.numel // expert.experts
+    assert r.total - r.active >= sum(t.stored for t in idle) + (4 - 3) * per_expert * len(expert.layers)

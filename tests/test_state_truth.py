@@ -514,3 +514,27 @@ def test_encoder_family_causal_cache_bytes_match_transformers(family, batch, seq
                     options=KvOptions(engine="transformers")).total_bytes
     assert real > 0 and ours == real
 # ---- end of helper E's families ----
+
+# LongCat-Flash: two MLA sub-blocks per layer, each caching its own latent (transformers' cache layers 2i and 2i + 1).
+HYBRIDS_D["longcat_flash"] = dict(model_type="longcat_flash", architectures=["LongcatFlashForCausalLM"], hidden_size=64,
+                                  num_layers=2, vocab_size=300, num_attention_heads=4, ffn_hidden_size=96,
+                                  q_lora_rank=24, kv_lora_rank=16, qk_rope_head_dim=8, qk_nope_head_dim=16,
+                                  v_head_dim=12, head_dim=8, expert_ffn_hidden_size=32, n_routed_experts=4,
+                                  zero_expert_num=2, moe_topk=3)
+
+
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
+                                                  (1, 23, torch.bfloat16, "bfloat16")])
+def test_longcat_sub_block_caches_match_transformers(batch, seq, dtype, name):
+    test_decoder_family_cache_bytes_match_transformers("longcat_flash", batch, seq, dtype, name)
+
+# HRM-Text: every invocation of the L and H stacks caches its own K/V (H_cycles x (L_cycles + 1) x layers slots).
+HYBRIDS_D["hrm_text"] = dict(model_type="hrm_text", architectures=["HrmTextForCausalLM"], hidden_size=64,
+                             num_hidden_layers=2, vocab_size=300, num_attention_heads=4, head_dim=16,
+                             intermediate_size=96, H_cycles=2, L_cycles=2)
+
+
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
+                                                  (1, 23, torch.bfloat16, "bfloat16")])
+def test_hrm_caches_every_invocation_like_transformers(batch, seq, dtype, name):
+    test_decoder_family_cache_bytes_match_transformers("hrm_text", batch, seq, dtype, name)

@@ -243,9 +243,9 @@ def layer_tensors(layer: LayerSpec, hidden: int) -> list[Tensor]:
     if isinstance(ffn, MlpSpec):
         add(_mlp(ffn, hidden, "mlp", "mlp_"))
     elif isinstance(ffn, MoeSpec):
-        add(_linear("router", "router", ffn.num_experts, hidden, ffn.router_bias))
+        add(_linear("router", "router", ffn.num_experts + ffn.zero_experts, hidden, ffn.router_bias))
         if ffn.score_correction_bias:
-            out.append(Tensor("router.score_correction_bias", "router", (ffn.num_experts,), buffer=True))
+            out.append(Tensor("router.score_correction_bias", "router", (ffn.num_experts + ffn.zero_experts,), buffer=True))
         add(_mlp(ffn.expert, hidden, "experts", "expert_"), experts=ffn.num_experts, active=ffn.top_k)
         if ffn.shared is not None:
             add(_mlp(ffn.shared, hidden, "shared", "shared_"))
@@ -253,7 +253,7 @@ def layer_tensors(layer: LayerSpec, hidden: int) -> list[Tensor]:
             out.append(Tensor("shared.expert_gate.weight", "shared_expert_gate", (1, hidden)))
     for n in layer.norms:
         add(_norm(n))
-    add((e.name, e.role, e.shape) for e in layer.extra)
+    out.extend(Tensor(e.name, e.role, e.shape, active=0 if e.idle else None) for e in layer.extra)
     return out
 
 

@@ -59,6 +59,9 @@ class ExtraTensor:
     name: str
     role: str
     shape: tuple[int, ...]
+    # stored but used by no token (LongCat-Flash's gate_up rows that transformers allocates for its identity
+    # experts): in the total and in memory, never in the active parameters or FLOPs
+    idle: bool = False
 
     def __post_init__(self):
         for i, d in enumerate(self.shape):
@@ -199,6 +202,10 @@ class MoeSpec:
     router_bias: bool = False
     score_correction_bias: bool = False  # DeepSeek-V3 e_score_correction_bias (a buffer in transformers)
     stacked: bool = False  # checkpoint stores experts as 3-D tensors (gpt-oss) rather than one per expert
+    # identity ("zero-computation") experts the router may also pick (LongCat-Flash): no parameters, no FLOPs;
+    # the router scores num_experts + zero_experts choices, and top_k counts them, so a token runs at most top_k
+    # routed experts
+    zero_experts: int = 0
 
     def __post_init__(self):
         check_dim(self.num_experts, "num_experts")

@@ -98,6 +98,8 @@ def gemma3n_text(c: Cfg, model_type: str, *, name: str, architecture: str, head:
 
 def gemma4_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
     """Gemma 4's text decoder (transformers 5.23 gemma4/modeling_gemma4.py, Gemma4TextModel,
+    and gemma4_unified/modeling_gemma4_unified.py's Gemma4UnifiedTextModel: the same layers without the MoE block and
+    per-layer embeddings, sliding_window 1024 by default;
     Gemma4TextDecoderLayer, Gemma4TextAttention, Gemma4TextMLP, Gemma4TextRouter, Gemma4TextExperts).
 
     - Gemma 3's sandwich norms and per-head q/k RMSNorms (the v RMSNorm has no scale), layer_types of sliding
@@ -131,7 +133,8 @@ def gemma4_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: 
     if n:
         types = types[:-1] + ["full_attention"]  # Gemma4TextConfig forces the last layer to full attention
     bidirectional = c.str("use_bidirectional_attention")
-    window = c.int("sliding_window", 512)
+    unified = model_type == "gemma4_unified_text"  # Gemma4UnifiedTextConfig: no MoE block, no per-layer embeddings
+    window = c.int("sliding_window", 1024 if unified else 512)
     if bidirectional == "all":  # Gemma4TextConfig halves the stated window (exclusive bounds) and drops causality
         window = window // 2 + 1
     k_eq_v = c.bool("attention_k_eq_v", False)
@@ -169,7 +172,7 @@ def gemma4_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: 
     c.touch("final_logit_softcapping")
     moe = None
     moe_extra: tuple[ExtraTensor, ...] = ()
-    if c.bool("enable_moe_block", False):
+    if not unified and c.bool("enable_moe_block", False):
         experts = c.int("num_experts")
         moe_extra = (ExtraTensor("router.scale", "router", (d,)),
                      ExtraTensor("router.per_expert_scale", "router", (experts,)),
@@ -179,7 +182,7 @@ def gemma4_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: 
         moe = (experts, c.int("top_k_experts"), c.int("moe_intermediate_size"))
     else:
         c.touch("num_experts", "top_k_experts", "moe_intermediate_size")
-    p = c.int("hidden_size_per_layer_input", 256, minimum=0)
+    p = 0 if unified else c.int("hidden_size_per_layer_input", 256, minimum=0)
     ple = (ExtraTensor("per_layer_input_gate.weight", "other", (p, d)),
            ExtraTensor("per_layer_projection.weight", "other", (d, p)),
            ExtraTensor("post_per_layer_input_norm.weight", "norm_embed", (d,))) if p else ()
@@ -208,7 +211,7 @@ def gemma4_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: 
         ExtraTensor("per_layer_model_projection.weight", "embed_proj", (n * p, d)),
         ExtraTensor("per_layer_projection_norm.weight", "norm_embed", (p,)),
     ) if p and n else ()
-    if not p:
+    if not p and not unified:
         c.touch("vocab_size_per_layer_input")
     return ModelSpec(
         name=name, architecture=architecture, model_type=model_type, hidden_size=d,

@@ -28,10 +28,11 @@ from .mixers import bailing_delta_attention, mamba2, olmo_gated_deltanet, zamba_
 
 def _lm_spec(c: Cfg, model_type: str, *, name: str, architecture: str, head: str, hidden: int, vocab: int,
              stacks: tuple[StackSpec, ...], tied: bool, position: str = "rotary", max_context: int | None = None,
-             warnings: tuple[str, ...] = ()) -> ModelSpec:
+             warnings: tuple[str, ...] = (), extra: tuple[ExtraTensor, ...] = ()) -> ModelSpec:
     return ModelSpec(**common_fields(c, model_type, name, architecture), hidden_size=hidden,
                      embedding=EmbeddingSpec(vocab, hidden, tied_head=tied and head == "lm", position=position),
-                     stacks=stacks, head=HeadSpec(kind=head), max_context=max_context, warnings=warnings)
+                     stacks=stacks, head=HeadSpec(kind=head), max_context=max_context, warnings=warnings,
+                     extra=extra)
 
 
 def dbrx(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
@@ -532,13 +533,218 @@ def minimax_m3_text(c: Cfg, model_type: str, *, name: str, architecture: str, he
                     max_context=c.opt_int("max_position_embeddings"))
 
 
+def longcat_flash(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """LongCat-Flash (transformers longcat_flash/modeling_longcat_flash.py): each of num_layers layers runs two
+    sub-blocks, each an RMSNorm, MLA (q LoRA, biases on q_a, kv_a and o with attention_bias) and, after a second
+    RMSNorm, a dense SwiGLU MLP of ffn_hidden_size; the first sub-block's normed input also feeds a
+    shortcut-connected MoE whose output joins the layer's end. paramscope describes each sub-block as a layer
+    (2 x num_layers layers, each with its own KV cache, as transformers caches layer 2i + j), the MoE beside the
+    first sub-block's MLP as a MoE whose always-on shared expert is that MLP. The MoE routes among
+    n_routed_experts experts of expert_ffn_hidden_size and zero_expert_num identity experts (MoeSpec.zero_experts:
+    the router classifier scores both, a buffer holds their score-correction bias); transformers also allocates
+    gate_up rows for the identity experts that no token uses (idle tensors: counted in the total, never active).
+    A token picks moe_topk experts, identity ones included, so active parameters and FLOPs are an upper bound."""
+    d = c.int("hidden_size", 6144)
+    n = c.int(("num_layers", "num_hidden_layers"), 28, minimum=0)
+    heads = c.int("num_attention_heads", 64)
+    c.touch("num_key_value_heads", "head_dim")  # MLA expands the latent to every head; head_dim is the rope part
+    nope, rope, v_dim = c.int("qk_nope_head_dim", 128), c.int("qk_rope_head_dim", 64), c.int("v_head_dim", 128)
+    if c.raw("qk_head_dim") is not None and c.int("qk_head_dim") != nope + rope:
+        raise UnsupportedArchitectureError(f"{c.origin}: qk_head_dim={c.raw('qk_head_dim')} differs from "
+                                           f"qk_nope_head_dim + qk_rope_head_dim ({nope + rope})")
+    bias = c.bool("attention_bias", False)
+    mla = AttentionSpec(heads, heads, nope + rope, v_head_dim=v_dim, qkv_bias=bias, o_bias=bias,
+                        q_lora_rank=c.opt_int("q_lora_rank"), kv_lora_rank=c.int("kv_lora_rank", 512),
+                        qk_rope_head_dim=rope, qk_nope_head_dim=nope)
+    act = c.str("hidden_act", "silu")
+    mlp = MlpSpec(c.int(("ffn_hidden_size", "intermediate_size"), 12288), gated=True, activation=act)
+    routed, zero = c.int("n_routed_experts", 512), c.int("zero_expert_num", 256, minimum=0)
+    width = c.int(("expert_ffn_hidden_size", "moe_intermediate_size"), 2048)
+    top_k = c.int("moe_topk", 12)
+    if zero:  # the choices may include identity experts: at most min(top_k, routed) routed experts run
+        top_k = min(top_k, routed)
+    moe = MoeSpec(num_experts=routed, top_k=top_k,
+                  expert=MlpSpec(width, gated=True, activation=act), shared=mlp, num_shared_experts=1,
+                  router_bias=c.bool("router_bias", False), score_correction_bias=True, stacked=True,
+                  zero_experts=zero)
+    c.touch("routed_scaling_factor", "mla_scale_q_lora", "mla_scale_kv_lora")
+    idle = (ExtraTensor("mlp.experts.zero_expert_gate_up", "expert_gate", (zero, 2 * width, d), idle=True),) \
+        if zero and routed else ()
+    norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
+    first = LayerSpec(attention=mla, ffn=moe, norms=norms, extra=idle)
+    second = LayerSpec(attention=mla, ffn=mlp, norms=norms)
+    warnings = (f"zero_expert_num={zero}: a token's moe_topk={moe.top_k} choices include identity experts, so "
+                "active parameters and FLOPs count moe_topk routed experts (an upper bound)",) if zero else ()
+    stack = StackSpec("decoder", d, (first, second) * n, final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 131072), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"), warnings=warnings)
+
+
+def cpmant(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """CPM-Ant (transformers cpmant/modeling_cpmant.py): pre-norm layers (CpmAntLayerNorm: a scale, no bias) with
+    bias-free q/k/v [heads x dim_head, hidden] and attention_out, and a gated GELU feed-forward (w_in.w_0,
+    w_in.w_1 [dim_ff, hidden], w_out); one relative position bias table shared by all layers
+    (segment_types^2 + position_bias_num_buckets rows, one column per head), segment embeddings
+    (segment_types rows), an input embedding of vocab_size + prompt_types x prompt_length rows (the prompt
+    rows are described as a tensor of their own) and an untied lm_head of vocab_size rows
+    (CpmAntForCausalLM ties nothing, whatever tie_word_embeddings says)."""
+    d = c.int("hidden_size", 4096)
+    n = c.int("num_hidden_layers", 48, minimum=0)
+    heads, hd = c.int("num_attention_heads", 32), c.int("dim_head", 128)
+    segments = c.int("segment_types", 32)
+    prompts = c.int("prompt_types", 32, minimum=0) * c.int("prompt_length", 32, minimum=0)
+    c.touch("tie_word_embeddings", "position_bias_max_distance", "init_std", "dropout_p", "eps")
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, hd),
+                      ffn=MlpSpec(c.int("dim_ff", 10240), gated=True, activation="gelu"),
+                      norms=(NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d)))
+    extra = (ExtraTensor("position_bias.relative_attention_bias", "rel_bias",
+                         (segments * segments + c.int("position_bias_num_buckets", 512), heads)),)
+    stack = StackSpec("decoder", d, (layer,) * n, final_norm=NormSpec("norm_final", d), extra=extra)
+    model_extra = (ExtraTensor("prompt_embed.weight", "embed", (prompts, d)),) if prompts else ()
+    return ModelSpec(**common_fields(c, model_type, name, architecture), hidden_size=d,
+                     embedding=EmbeddingSpec(c.int("vocab_size", 30720), d, tied_head=False, position="relative",
+                                             token_types=segments),
+                     stacks=(stack,), head=HeadSpec(kind=head), extra=model_extra)
+
+
+def hrm_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """HRM-Text (transformers hrm_text/modeling_hrm_text.py): two stacks of num_layers_per_stack layers, L_module
+    and H_module, run recurrently: for each of H_cycles, L_cycles passes of L_module, then one of H_module.
+    Each layer: parameter-free RMSNorms, MHA with biases by attention_bias and a sigmoid output gate gate_proj
+    [heads x head_dim, hidden] (attention_bias), a SwiGLU MLP with mlp_bias; parameter-free final norms; a
+    frozen initial low-level state z_L_init [hidden] (counted). Every invocation of a layer is one layer of the
+    decoder stack here (num_hidden_layers = num_layers_per_stack x H_cycles x (L_cycles + 1), as HrmTextConfig
+    inflates it and transformers' cache keeps one slot per invocation), sharing the weights of its module's
+    stored layer (StackSpec.shares): stored once, computed and cached at every invocation."""
+    d = c.int("hidden_size", 1536)
+    h_cycles, l_cycles = c.int("H_cycles", 2), c.int("L_cycles", 3)
+    per = c.opt_int("num_layers_per_stack")
+    n_stated = c.int("num_hidden_layers", 16, minimum=1)
+    if per is None:  # HrmTextConfig: the stated count is per stack, inflated to one slot per invocation
+        per = n_stated
+    elif n_stated != per * h_cycles * (l_cycles + 1):
+        raise ConfigError(f"{c.origin}: num_hidden_layers {n_stated} is not num_layers_per_stack x H_cycles x "
+                          f"(L_cycles + 1) = {per * h_cycles * (l_cycles + 1)}")
+    heads, hd = c.int("num_attention_heads", 12), c.int("head_dim", 128)
+    bias = c.bool("attention_bias", False)
+    c.touch("L_bp_cycles", "embedding_scale", "prefix_lm")  # training schedule, a scalar, the mask
+    gate = [ExtraTensor("attn.gate_proj.weight", "attn_o", (heads * hd, d))]
+    if bias:
+        gate.append(ExtraTensor("attn.gate_proj.bias", "attn_o", (heads * hd,)))
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, hd, qkv_bias=bias, o_bias=bias),
+                      ffn=MlpSpec(c.int("intermediate_size", 4096), gated=True, bias=c.bool("mlp_bias", False),
+                                  activation=c.str("hidden_act", "silu")), extra=tuple(gate))
+    shares = []
+    for h in range(h_cycles):
+        for cycle in range(l_cycles + 1):  # L_module l_cycles times, then H_module
+            base = 0 if cycle < l_cycles else l_cycles * per  # where each module's layers first run
+            shares += [base + j for j in range(per)]
+    stack = StackSpec("decoder", d, (layer,) * len(shares), shares=tuple(shares))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 151808), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"), extra=(ExtraTensor("z_L_init", "other", (d,)),))
+
+
+_DOTS3_LAYER_KEYS = ("num_attention_heads", "num_key_value_heads", "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
+                     "qk_rope_head_dim", "v_head_dim", "head_dim")
+_DOTS3_SWA = {"num_attention_heads": 64, "num_key_value_heads": 64, "q_lora_rank": 1024, "kv_lora_rank": 1024,
+              "head_dim": 256, "qk_nope_head_dim": 192, "v_head_dim": 128}
+
+
+def dots3_note_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """dots.3 note's text model (transformers dots3_note/modeling_dots3_note.py Dots3NoteForCausalLM with a
+    Dots3NoteTextConfig): every layer is MLA (q LoRA, biases on q_a, kv_a and o with attention_bias) plus an
+    RMSNorm on the rotary key part (k_rope_only_layernorm) and a per-head output gate g_proj [heads, hidden];
+    layer_types mixes indexed attention (DeepSeek-V3.2's lightning indexer) and sliding-window attention, whose
+    MLA shapes (heads, ranks, head dims) come per layer from the heterogeneous per_layer_config (without it,
+    from the swa_* keys); the feed-forward is a dense SwiGLU MLP or routed experts with shared experts of
+    shared_experts_intermediate_size x n_shared_experts and a score-correction buffer (mlp_layer_types, else
+    from first_k_dense_replace and moe_layer_freq)."""
+    d = c.int("hidden_size", 5120)
+    n = c.int("num_hidden_layers", 46, minimum=0)
+    base = {"num_attention_heads": c.int("num_attention_heads", 128), "q_lora_rank": c.int("q_lora_rank", 1024),
+            "kv_lora_rank": c.int("kv_lora_rank", 512), "qk_nope_head_dim": c.int("qk_nope_head_dim", 128),
+            "qk_rope_head_dim": c.int("qk_rope_head_dim", 64), "v_head_dim": c.int("v_head_dim", 128)}
+    c.touch("num_key_value_heads", "head_dim")  # MLA: every head has its own expanded K/V
+    stated_plc = c.present("per_layer_config")
+    use_dsa = c.raw("use_dsa", None if stated_plc else True)
+    types = c.str_list("layer_types")
+    if types is None:
+        full = "full_attention" if use_dsa is False else "indexed_attention"
+        sliding = c.bool("use_sliding_window", True)
+        types = [full if not sliding or i < 2 or i % 4 == 1 else "sliding_attention" for i in range(n)]
+    if use_dsa is not None:  # Dots3NoteTextConfig: legacy files call the DSA layers full_attention
+        old, new = ("full_attention", "indexed_attention") if use_dsa else ("indexed_attention", "full_attention")
+        types = [new if t == old else t for t in types]
+    if len(types) != n or not set(types) <= {"indexed_attention", "sliding_attention", "full_attention"}:
+        raise ConfigError(f"{c.origin}: layer_types: expected {n} entries of indexed/sliding/full attention")
+    per_layer: dict[int, dict] = {}
+    if stated_plc:
+        for key, overrides in (c.raw("per_layer_config") or {}).items():
+            i = int(key)
+            unknown = sorted(set(overrides) - set(_DOTS3_LAYER_KEYS))
+            if not 0 <= i < n or unknown:
+                raise UnsupportedArchitectureError(f"{c.origin}: per_layer_config[{key!r}]: "
+                                                   f"{unknown or 'layer out of range'} not described")
+            per_layer[i] = overrides
+    else:
+        swa = {k: c.int(f"swa_{k}", v) for k, v in _DOTS3_SWA.items()}
+        swa["qk_rope_head_dim"] = c.int("swa_qk_rope_head_dim", swa["head_dim"] - swa["qk_nope_head_dim"])
+        per_layer = {i: swa for i, t in enumerate(types) if t == "sliding_attention"}
+    bias = c.bool("attention_bias", False)
+    window = c.int(("sliding_window", "sliding_window_size"), 512)
+    first, freq = c.int("first_k_dense_replace", 1, minimum=0), c.raw("moe_layer_freq", 1)
+    mlp_types = _mlp_types(c, n, ["sparse" if i >= first and (bool(freq[i]) if isinstance(freq, list) else
+                                                              i % int(freq) == 0) else "dense" for i in range(n)])
+    act = c.str("hidden_act", "silu")
+    width, n_shared = c.int("moe_intermediate_size", 1536), c.int("n_shared_experts", 1, minimum=0)
+    shared_width = c.int(("shared_experts_intermediate_size", "moe_shared_expert_intermediate_size"), 1536)
+    moe = MoeSpec(num_experts=c.int("n_routed_experts", 256), top_k=c.int("num_experts_per_tok", 8),
+                  expert=MlpSpec(width, gated=True, activation=act),
+                  shared=MlpSpec(shared_width * n_shared, gated=True, activation=act) if n_shared else None,
+                  num_shared_experts=n_shared, score_correction_bias=True, stacked=True)
+    dense = MlpSpec(c.int("intermediate_size", 13824), gated=True, activation=act)
+    index = dict(index_topk=c.int("index_topk", 2048), index_heads=c.int("index_n_heads", 64),
+                 index_head_dim=c.int("index_head_dim", 128))
+    norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
+    cache: dict = {}
+    layers = []
+    for i, (t, m) in enumerate(zip(types, mlp_types)):
+        a = {**base, **{k: v for k, v in per_layer.get(i, {}).items() if k in base}}
+        key = (t, m, tuple(sorted(a.items())))
+        if key not in cache:
+            nope, rope = int(a["qk_nope_head_dim"]), int(a["qk_rope_head_dim"])
+            h = int(a["num_attention_heads"])
+            attn = AttentionSpec(h, h, nope + rope, v_head_dim=int(a["v_head_dim"]), qkv_bias=bias, o_bias=bias,
+                                 q_lora_rank=int(a["q_lora_rank"]), kv_lora_rank=int(a["kv_lora_rank"]),
+                                 qk_rope_head_dim=rope, qk_nope_head_dim=nope,
+                                 window=window if t == "sliding_attention" else None,
+                                 **(index if t == "indexed_attention" else {}))
+            extra = (ExtraTensor("attn.k_rope_only_layernorm.weight", "norm_k", (rope,)),
+                     ExtraTensor("attn.g_proj.weight", "attn_o", (h, d)))
+            cache[key] = LayerSpec(attention=attn, ffn=moe if m == "sparse" else dense, norms=norms, extra=extra)
+        layers.append(cache[key])
+    # Dots3NoteTextMLP builds no biases whatever mlp_bias says; the rest are run-time settings
+    c.touch("use_sliding_window", "routed_scaling_factor", "sliding_window_size", "mlp_bias")
+    stack = StackSpec("decoder", d, tuple(layers), final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 152064), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"))
+
+
 ADAPTERS: dict = {
+    "dots3_note_text": dots3_note_text,
+    "hrm_text": hrm_text,
+    "cpmant": cpmant,
+    "longcat_flash": longcat_flash,
     "minimax_m3_vl_text": minimax_m3_text,
     "doge": doge,
     "afmoe": afmoe,
     "bailing_hybrid": bailing_hybrid,
     "laguna": laguna,
     "gemma4_text": gemma3n.gemma4_text,
+    "gemma4_unified_text": gemma3n.gemma4_text,
     "jetmoe": jetmoe,
     "mimo_v2_flash": mimo_v2_flash,
     "zamba": zamba,
