@@ -63,3 +63,20 @@ def test_transformers_builds_the_same_total(name):
     with torch.device("meta"):
         model = getattr(tf, config["architectures"][0])._from_config(cfg)
     assert sum(p.numel() for p in model.parameters()) == expected
+
+
+@pytest.mark.parametrize("model_type,cls", [("bert", "BertForMaskedLM"), ("bert", "BertLMHeadModel"),
+                                            ("bert", "BertForPreTraining"), ("albert", "AlbertForMaskedLM")])
+@pytest.mark.parametrize("tie", [True, False])
+def test_bert_heads_tied_and_untied(model_type, cls, tie):
+    """An untied MLM head keeps the decoder's own bias beside the head's bias (both parameters); tied, they are
+    one vector. Checked against transformers' module for both settings (the walk's default configs are tied)."""
+    torch = pytest.importorskip("torch")
+    tf = pytest.importorskip("transformers")
+    extra = {"is_decoder": True} if cls == "BertLMHeadModel" else {}
+    cfg = tf.CONFIG_MAPPING[model_type](vocab_size=300, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                        intermediate_size=128, tie_word_embeddings=tie, **extra)
+    with torch.device("meta"):
+        want = sum(p.numel() for p in getattr(tf, cls)._from_config(cfg).parameters())
+    d = dict(cfg.to_dict(), model_type=model_type, architectures=[cls])
+    assert count(build_inventory(spec_from_config(d, name=cls))).total == want

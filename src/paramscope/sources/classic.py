@@ -128,6 +128,15 @@ def _bert_head(architecture: str, d: int, width: int) -> tuple[HeadSpec, tuple[E
     return HeadSpec(kind="none", pooler=True), ()
 
 
+def _untied_decoder_bias(head: HeadSpec, tied: bool, vocab: int) -> tuple[ExtraTensor, ...]:
+    """BertLMPredictionHead / AlbertMLMHead: the decoder Linear has its own bias beside the head's ``bias``; tied,
+    transformers ties the decoder's weight to the embedding and its bias to the head's bias (one vector), untied
+    (tie_word_embeddings false) both are parameters (transformers 5.23 bert/modeling_bert.py, albert/modeling_albert.py)."""
+    if head.kind != "mlm" or tied:
+        return ()
+    return (ExtraTensor("mlm.decoder.bias", "mlm_bias", (vocab,)),)
+
+
 def bert(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
     """BERT (Devlin et al. 2019): post-LN encoder, learned positions and token types, embedding
     LayerNorm, biases everywhere; MLM head = dense + LayerNorm + decoder tied to the embedding + bias."""
@@ -144,9 +153,11 @@ def bert(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
                       norms=(_ln("norm_attn_out", d), _ln("norm_mlp_out", d)))
     positions = c.int("max_position_embeddings", 512)
     head_spec, extra = _bert_head(architecture, d, d)
+    tied = c.bool("tie_word_embeddings", True)
+    extra += _untied_decoder_bias(head_spec, tied, c.int("vocab_size"))
     return ModelSpec(
         hidden_size=d,
-        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=c.bool("tie_word_embeddings", True),
+        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=tied,
                                 position="learned", max_positions=positions,
                                 token_types=c.int("type_vocab_size", 2, minimum=0), norm=_ln("norm_embed", d)),
         stacks=(StackSpec("encoder", d, (layer,) * n, causal=False),),
@@ -185,9 +196,11 @@ def albert(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) 
         head_spec = HeadSpec(kind="mlm", bias=True, transform_width=e, transform_norm=_ln("mlm_norm", e))
     else:
         head_spec = HeadSpec(kind="none", pooler=True)
+    tied = c.bool("tie_word_embeddings", True)
     return ModelSpec(
+        extra=_untied_decoder_bias(head_spec, tied, c.int("vocab_size")),
         hidden_size=d,
-        embedding=EmbeddingSpec(c.int("vocab_size"), e, tied_head=c.bool("tie_word_embeddings", True),
+        embedding=EmbeddingSpec(c.int("vocab_size"), e, tied_head=tied,
                                 position="learned", max_positions=positions,
                                 token_types=c.int("type_vocab_size", 2, minimum=0), norm=_ln("norm_embed", e),
                                 project_to=d),

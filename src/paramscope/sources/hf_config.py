@@ -96,7 +96,9 @@ _ARCH_PREFIX = {
     "Jamba": "jamba", "ParamscopeDecoder": "paramscope_decoder",
 }
 
-_LM_SUFFIXES = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
+# "GenerationDecoder": BertGenerationDecoder (the causal-LM class of bert-generation); "WithLMHead":
+# ReformerModelWithLMHead (transformers' causal-LM mapping)
+_LM_SUFFIXES = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration", "GenerationDecoder", "WithLMHead")
 
 
 def head_kind(architecture: str) -> str:
@@ -104,7 +106,7 @@ def head_kind(architecture: str) -> str:
         return "lm"
     if architecture.endswith(("ForMaskedLM", "ForPreTraining")):
         return "mlm"
-    if architecture.endswith(("Model", "EncoderModel")):
+    if architecture.endswith(("Model", "EncoderModel", "GenerationEncoder")):
         return "none"
     raise UnsupportedArchitectureError(
         f"architecture {architecture!r}: only language-model, masked-LM and bare backbone classes are "
