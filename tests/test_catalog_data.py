@@ -275,6 +275,14 @@ PUBLISHED_CHECKS = [
     ("llama-4-maverick-17b-128e-instruct", "active_text", 17e9, 0.0294,
      "model card: 17B activated, whole billions (+-0.5B = 2.94%); exact 17.18B for the text model with embedding "
      "and head (paramscope's active 17.64B also counts the default vision tower and projector)"),
+    ("mistral-large-instruct-2407", "total", 123e9, 0.0041,
+     "model card: 123B, whole billions (+-0.5B = 0.41%); exact 122.61B (-0.32%)"),
+    ("mistral-small-24b-instruct-2501", "total", 24e9, 0.0209,
+     "model card: 24B, whole billions (+-0.5B = 2.08%); exact 23.57B (-1.78%)"),
+    ("c4ai-command-r-v01", "total", 35e9, 0.0143,
+     "model card: '35 billion parameter', whole billions (+-0.5B = 1.43%); exact 34.98B (-0.05%)"),
+    ("bloom-176b", "total", 176_247_271_424, 0,
+     "model card: '176,247,271,424 parameters' (3,596,615,680 embedding), exact; the head is tied to the embedding"),
 ]
 
 
