@@ -1780,3 +1780,16 @@ TABLE["dots3_note_text"] = DEEPSEEK_V32 + [
     Rule(rf"{M}layers\.{L}\.self_attn\.k_rope_only_layernorm\.weight", "norm_k", "decoder"),
     Rule(rf"{M}layers\.{L}\.self_attn\.g_proj\.weight", "attn_o", "decoder")]
 _COMPILED["dots3_note_text"] = [(re.compile(r.regex), r) for r in TABLE["dots3_note_text"]]
+
+# AXK2DecoderLayer (axk2/modeling_axk2.py): MLA with the fused q_gate_proj in place of q_b_proj (its queries and
+# output gate: role attn_q_b), the DSA indexer, gated RMSNorms (norm.weight and a low-rank gate mlp.fc1/fc2: role
+# other) before attention and, in MoE layers, before the feed-forward
+TABLE["axk2"] = [r for r in DEEPSEEK_V32 if "layernorm" not in r.regex] + [
+    Rule(rf"{M}layers\.{L}\.self_attn\.q_a_layernorm\.weight", "norm_q_a", "decoder"),
+    Rule(rf"{M}layers\.{L}\.self_attn\.kv_a_layernorm\.weight", "norm_kv_a", "decoder"),
+    Rule(rf"{M}layers\.{L}\.self_attn\.q_gate_proj\.weight", "attn_q_b", "decoder"),
+    Rule(rf"{M}layers\.{L}\.input_layernorm\.norm\.weight", "norm_attn_in", "decoder"),
+    Rule(rf"{M}layers\.{L}\.post_attention_layernorm\.(?:norm\.)?weight", "norm_mlp_in", "decoder"),
+    Rule(rf"{M}layers\.{L}\.(?:input|post_attention)_layernorm\.mlp\.fc[12]\.weight", "other", "decoder"),
+]
+_COMPILED["axk2"] = [(re.compile(r.regex), r) for r in TABLE["axk2"]]

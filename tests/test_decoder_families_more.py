@@ -175,6 +175,10 @@ CASES = {
                                                      "kv_lora_rank": 24, "qk_nope_head_dim": 24, "head_dim": 32}},
                              layer_types=["indexed_attention", "sliding_attention", "indexed_attention"],
                              mlp_layer_types=["dense", "sparse", "sparse"])),
+    "axk2": ("axk2", "AXK2ForCausalLM",
+             dict(S, num_key_value_heads=4, **MLA, moe_intermediate_size=32, n_routed_experts=4, n_shared_experts=2,
+                  num_experts_per_tok=2, attention_bias=True, index_n_heads=2, index_head_dim=16, index_topk=4,
+                  gated_norm_rank=8, mlp_layer_types=["dense", "sparse", "sparse"])),
 }
 TEXT = {"qwen3_5", "qwen3_5_moe"}
 

@@ -538,3 +538,16 @@ HYBRIDS_D["hrm_text"] = dict(model_type="hrm_text", architectures=["HrmTextForCa
                                                   (1, 23, torch.bfloat16, "bfloat16")])
 def test_hrm_caches_every_invocation_like_transformers(batch, seq, dtype, name):
     test_decoder_family_cache_bytes_match_transformers("hrm_text", batch, seq, dtype, name)
+
+# A.X K2: indexed MLA with the fused q/gate up-projection (the latent, rotary key and one indexer key per token).
+HYBRIDS_D["axk2"] = dict(model_type="axk2", architectures=["AXK2ForCausalLM"], hidden_size=64, num_hidden_layers=3,
+                         vocab_size=300, num_attention_heads=4, num_key_value_heads=4, intermediate_size=96,
+                         q_lora_rank=24, kv_lora_rank=16, qk_rope_head_dim=8, qk_nope_head_dim=8, v_head_dim=12,
+                         moe_intermediate_size=32, n_routed_experts=4, num_experts_per_tok=2, index_n_heads=2,
+                         index_head_dim=16, index_topk=4, gated_norm_rank=8)
+
+
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
+                                                  (1, 23, torch.bfloat16, "bfloat16")])
+def test_axk2_indexed_mla_cache_matches_transformers(batch, seq, dtype, name):
+    test_decoder_family_cache_bytes_match_transformers("axk2", batch, seq, dtype, name)

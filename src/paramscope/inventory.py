@@ -140,7 +140,10 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
         if a.q_lora_rank is not None:
             items += _linear(f"{p}.q_a", r + "q_a", a.q_lora_rank, hidden, a.qkv_bias)
             items += _norm(NormSpec("norm_q_a", a.q_lora_rank, norm_bias, norm_kind), f"{p}.")
-            items += _linear(f"{p}.q_b", r + "q_b", nh * hd, a.q_lora_rank, False)
+            if a.q_gate:  # A.X K2: q and the output gate from [latent, normed latent]
+                items += _linear(f"{p}.q_gate", r + "q_b", nh * (hd + vd), 2 * a.q_lora_rank, False)
+            else:
+                items += _linear(f"{p}.q_b", r + "q_b", nh * hd, a.q_lora_rank, False)
         else:
             items += _linear(f"{p}.q", r + "q", nh * hd, hidden, False)
         # kv_a also produces the shared rotary key (qk_rope_head_dim), hence "with_mqa"

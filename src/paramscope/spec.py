@@ -118,6 +118,9 @@ class AttentionSpec:
     # the values are the key projection's output (Gemma 4's attention_k_eq_v global layers): no v projection,
     # while the cache still keeps keys and values apart
     values_from_keys: bool = False
+    # MLA whose q up-projection reads [q latent, its normed copy] and also emits a per-channel output gate
+    # (A.X K2's q_gate_proj [heads x (head_dim + v_head_dim), 2 x q_lora_rank], in place of q_b_proj)
+    q_gate: bool = False
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")
@@ -125,6 +128,8 @@ class AttentionSpec:
             check_dim(self.input_width, "attention input width")
             if self.fused_qkv or self.kv_lora_rank is not None:
                 raise ConfigError("an attention input width other than hidden is described for separate q/k/v only")
+        if self.q_gate and self.q_lora_rank is None:
+            raise ConfigError("an MLA q gate needs a q LoRA (q_lora_rank)")
         if self.values_from_keys and (self.fused_qkv or self.kv_lora_rank is not None or self.v_dim != self.head_dim):
             raise ConfigError("values taken from the keys need separate q/k projections and v_head_dim == head_dim")
         if self.experts:

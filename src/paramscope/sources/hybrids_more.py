@@ -69,6 +69,11 @@ def dbrx(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
                     max_context=c.opt_int("max_seq_len"))
 
 
+def _with_defaults(c: Cfg, defaults: dict) -> Cfg:
+    """``c`` with a config class's defaults for the keys the file states under none of their names."""
+    return c.with_data({**{k: v for k, v in defaults.items() if not any(n in c.data for n in c._names(k))}, **c.data})
+
+
 def _layer_types(c: Cfg, n: int, allowed: set[str], default: list[str]) -> list[str]:
     types = c.str_list("layer_types")
     types = default if types is None else types
@@ -733,7 +738,54 @@ def dots3_note_text(c: Cfg, model_type: str, *, name: str, architecture: str, he
                     max_context=c.opt_int("max_position_embeddings"))
 
 
+def axk2(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """A.X K2 (transformers axk2/modeling_axk2.py): DeepSeek-V3.2-style indexed MLA whose q up-projection is a
+    fused q_gate_proj reading [q latent, normed latent] and emitting the queries and a per-channel output gate
+    (AttentionSpec.q_gate; no q_b_proj), biases on q_a, kv_a and o with attention_bias; gated RMSNorms
+    (AXK2GatedRMSNorm: a weight plus a low-rank gate MLP fc1 [gated_norm_rank, hidden], fc2 [hidden, rank])
+    before attention in every layer and before the feed-forward in MoE layers (a plain RMSNorm in dense
+    layers); DeepSeek-style routed + shared experts (score-correction buffer), dense layers by mlp_layer_types
+    (default: from first_k_dense_replace = 1). Every layer is indexed attention (layer_types)."""
+    from .decoders import _moe_spec
+
+    d = c.int("hidden_size", 2048)
+    n = c.int("num_hidden_layers", 48, minimum=0)
+    heads = c.int("num_attention_heads", 32)
+    c.touch("num_key_value_heads", "head_dim")
+    nope, rope, v_dim = c.int("qk_nope_head_dim", 64), c.int("qk_rope_head_dim", 32), c.int("v_head_dim", 64)
+    bias = c.bool("attention_bias", False)
+    types = _layer_types(c, n, {"indexed_attention"}, ["indexed_attention"] * n)
+    del types
+    attn = AttentionSpec(heads, heads, nope + rope, v_head_dim=v_dim, qkv_bias=bias, o_bias=bias,
+                         q_lora_rank=c.int("q_lora_rank", 384), kv_lora_rank=c.int("kv_lora_rank", 128),
+                         qk_rope_head_dim=rope, qk_nope_head_dim=nope, q_gate=True, index_topk=c.int("index_topk", 2048),
+                         index_heads=c.int("index_n_heads", 16), index_head_dim=c.int("index_head_dim", 128))
+    first, freq = c.int("first_k_dense_replace", 1, minimum=0), c.int("moe_layer_freq", 1)
+    mlp_types = _mlp_types(c, n, ["sparse" if i >= first and i % freq == 0 else "dense" for i in range(n)])
+    act = c.str("hidden_act", "silu")
+    dense = MlpSpec(c.int("intermediate_size", 5120), gated=True, activation=act)
+    defaults = {"n_shared_experts": 1, "n_routed_experts": 128, "moe_intermediate_size": 512, "num_experts_per_tok": 8}
+    moe = _moe_spec(_with_defaults(c, defaults), "deepseek", d, False, act) if "sparse" in mlp_types else None
+    rank = c.int("gated_norm_rank", 16)
+
+    def gate(prefix: str) -> tuple[ExtraTensor, ...]:
+        return (ExtraTensor(f"{prefix}.mlp.fc1.weight", "other", (rank, d)),
+                ExtraTensor(f"{prefix}.mlp.fc2.weight", "other", (d, rank)))
+
+    norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
+    blocks = {"dense": LayerSpec(attention=attn, ffn=dense, norms=norms, extra=gate("input_layernorm")),
+              "sparse": LayerSpec(attention=attn, ffn=moe, norms=norms,
+                                  extra=gate("input_layernorm") + gate("post_attention_layernorm"))} if moe else \
+        {"dense": LayerSpec(attention=attn, ffn=dense, norms=norms, extra=gate("input_layernorm"))}
+    c.touch("routed_scaling_factor")
+    stack = StackSpec("decoder", d, tuple(blocks[m] for m in mlp_types), final_norm=NormSpec("norm_final", d))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 163840), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"))
+
+
 ADAPTERS: dict = {
+    "axk2": axk2,
     "dots3_note_text": dots3_note_text,
     "hrm_text": hrm_text,
     "cpmant": cpmant,
