@@ -119,7 +119,7 @@ def test_every_catalog_config_is_fully_understood():
 tf = pytest.importorskip("transformers")
 pytest.importorskip("torch")
 
-from transformers_walk import compare, transformers_lm_types  # noqa: E402
+from transformers_walk import VARIANTS, compare, transformers_lm_types  # noqa: E402
 
 
 def test_registry_data_matches_installed_transformers():
@@ -140,9 +140,9 @@ def test_registry_data_matches_installed_transformers():
 @pytest.mark.parametrize("kind,model_type,cls_name", transformers_lm_types(),
                          ids=[f"{k}:{m}" for k, m, _ in transformers_lm_types()])
 def test_every_transformers_model_type_is_exact_or_refused(kind, model_type, cls_name):
-    """Default config, save_pretrained's diff config and a small perturbed config: never a wrong total.
-    A family paramscope has an adapter for must be exact at its defaults, not refused."""
-    outcomes = {v: compare(model_type, cls_name, v) for v in ("default", "diff", "small")}
+    """Default config, save_pretrained's diff config, a small perturbed config and that config untied (or tied):
+    never a wrong total. A family paramscope has an adapter for must be exact at its defaults, not refused."""
+    outcomes = {v: compare(model_type, cls_name, v) for v in VARIANTS}
     wrong = {v: d for v, (o, d) in outcomes.items() if o == "wrong"}
     assert not wrong
     if model_type in ADAPTERS:  # an adapter never refuses a key of its own family's defaults

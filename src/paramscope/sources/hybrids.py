@@ -91,10 +91,12 @@ def nemotron_h(c: Cfg, model_type: str, *, name: str, architecture: str, head: s
     if n_mtp:
         warnings = (f"num_nextn_predict_layers={n_mtp}: the checkpoint stores multi-token-prediction layers "
                     "(mtp.*) that transformers does not build and paramscope does not describe; not counted",)
+    c.touch("tie_word_embeddings")
     return ModelSpec(
         name=name, architecture=architecture, model_type=model_type, hidden_size=d,
-        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=c.bool("tie_word_embeddings", False) and head == "lm",
-                                position="none"),
+        # NemotronHForCausalLM declares no tied weights (nemotron_h/modeling_nemotron_h.py): its lm_head is its
+        # own whatever tie_word_embeddings says
+        embedding=EmbeddingSpec(c.int("vocab_size"), d, tied_head=False, position="none"),
         stacks=(StackSpec("decoder", d, tuple(blocks[x] for x in types), final_norm=NormSpec("norm_final", d)),),
         head=HeadSpec(kind=head), max_context=c.opt_int("max_position_embeddings"),
         dtype=c.str("torch_dtype") or c.str("dtype"), quantization=c.raw("quantization_config"), warnings=warnings)

@@ -95,6 +95,15 @@ def _layer(c: Cfg, d: int, heads_key: str, ffn_key: str, *, decoder: bool, pre: 
                      norms=tuple(_ln(r, d) for r in roles))
 
 
+def _own_token_embeddings(stacks, vocab: int, d: int) -> tuple:
+    """Untied encoder-decoders (tie_word_embeddings false): transformers 5 ties the encoder's and the decoder's
+    embed_tokens to model.shared only when tie_word_embeddings is true (the same flag as the head), so untied each
+    stack stores its own [vocab, d] table beside shared (bart/modeling_bart.py BartModel._tied_weights_keys)."""
+    from dataclasses import replace
+
+    return tuple(replace(s, extra=(ExtraTensor("embed_tokens.weight", "embed", (vocab, d)), *s.extra)) for s in stacks)
+
+
 def bart_like(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
     """A BART-like encoder-decoder (or its decoder alone for the ForCausalLM class) described by its
     family's row of :data:`FAMILIES`."""
@@ -134,15 +143,18 @@ def bart_like(c: Cfg, model_type: str, *, name: str, architecture: str, head: st
         return StackSpec(which, d, (layer,) * n, final_norm=_ln("norm_final", d) if t.final_norm else None,
                          extra=extra, causal=decoder)
 
+    tied = c.bool("tie_word_embeddings", True)
     if decoder_only:
         stacks = (stack("decoder", True, True),)
         c.touch("encoder_layers", "encoder_attention_heads", "encoder_ffn_dim")
     else:
         stacks = (stack("encoder", False, True), stack("decoder", True, False))
+        if not tied:
+            stacks = _own_token_embeddings(stacks, vocab, d)
     learned = t.positions == "learned"
     return ModelSpec(
         hidden_size=d,
-        embedding=EmbeddingSpec(vocab, d, tied_head=c.bool("tie_word_embeddings", True) and head == "lm",
+        embedding=EmbeddingSpec(vocab, d, tied_head=tied and head == "lm",
                                 position="learned" if learned else "none", max_positions=rows if learned else 0),
         stacks=stacks,
         head=HeadSpec(kind=head),
@@ -326,7 +338,11 @@ def _pos(rows: int, d: int) -> tuple[ExtraTensor, ...]:
 
 def _s2s_spec(c: Cfg, model_type: str, name: str, architecture: str, head: str, *, d: int, vocab: int,
               stacks: list[StackSpec], tied: bool, positions: int = 0, max_context: int | None = None,
-              warnings: tuple[str, ...] = ()) -> ModelSpec:
+              warnings: tuple[str, ...] = (), stack_tables: bool = False) -> ModelSpec:
+    """``stack_tables``: the family's stacks hold their own token tables, tied to the model's shared one only when
+    tie_word_embeddings is true (_own_token_embeddings)."""
+    if stack_tables and not tied:
+        stacks = list(_own_token_embeddings(stacks, vocab, d))
     return ModelSpec(
         hidden_size=d,
         embedding=EmbeddingSpec(vocab, d, tied_head=tied and head == "lm",
@@ -358,7 +374,7 @@ def led(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> 
                                           cross=True, pre=False, origin=c.origin),) * c.int("decoder_layers", minimum=0),
                     extra=_pos(dec_rows, d) + norm)
     return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=[enc, dec],
-                     tied=c.bool("tie_word_embeddings", True), positions=enc_rows, max_context=dec_rows)
+                     tied=c.bool("tie_word_embeddings", True), stack_tables=True, positions=enc_rows, max_context=dec_rows)
 
 
 def bigbird_pegasus(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
@@ -392,7 +408,7 @@ def bigbird_pegasus(c: Cfg, model_type: str, *, name: str, architecture: str, he
                          stacks=[stack("decoder", True, True)], tied=False, positions=rows, max_context=rows)
     return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"),
                      stacks=[stack("encoder", False, True), stack("decoder", True, False)],
-                     tied=c.bool("tie_word_embeddings", True), positions=rows, max_context=rows)
+                     tied=c.bool("tie_word_embeddings", True), stack_tables=True, positions=rows, max_context=rows)
 
 
 def pegasus_x(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
@@ -416,7 +432,7 @@ def pegasus_x(c: Cfg, model_type: str, *, name: str, architecture: str, head: st
                                           cross=True, pre=True, qkv_bias=False, o_bias=False, origin=c.origin),)
                     * c.int("decoder_layers", minimum=0), final_norm=_ln("norm_final", d))
     return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=[enc, dec],
-                     tied=c.bool("tie_word_embeddings", True), max_context=c.opt_int("max_position_embeddings"))
+                     tied=c.bool("tie_word_embeddings", True), stack_tables=True, max_context=c.opt_int("max_position_embeddings"))
 
 
 def fsmt(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
@@ -479,7 +495,7 @@ def nllb_moe(c: Cfg, model_type: str, *, name: str, architecture: str, head: str
 
     return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"),
                      stacks=[stack("encoder", False), stack("decoder", True)],
-                     tied=c.bool("tie_word_embeddings", True), max_context=c.opt_int("max_position_embeddings"))
+                     tied=c.bool("tie_word_embeddings", True), stack_tables=True, max_context=c.opt_int("max_position_embeddings"))
 
 
 def prophetnet(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
@@ -515,7 +531,7 @@ def prophetnet(c: Cfg, model_type: str, *, name: str, architecture: str, head: s
     warn = (f"the decoder also runs {c.int('ngram', 2)} ngram predict stream(s) beside the main stream; their "
             "compute is not modelled",)
     return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=stacks,
-                     tied=c.bool("tie_word_embeddings", True), max_context=rows, warnings=warn)
+                     tied=c.bool("tie_word_embeddings", True), stack_tables=True, max_context=rows, warnings=warn)
 
 
 # transformers 5.23 models/t5gemma/configuration_t5gemma.py, T5GemmaModuleConfig defaults (a T5GemmaConfig

@@ -77,7 +77,13 @@ def t5(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> M
         stacks.append(stack("decoder", n_dec, True, dec_step))
     tied = c.bool("tie_word_embeddings", True)
     warnings = ()
-    if not tied and head == "lm":
+    if switch and not tied:
+        # SwitchTransformersModel ties encoder/decoder embed_tokens to shared only when tie_word_embeddings is
+        # true (unlike T5's, which are always the shared table): untied, each stack stores its own table
+        from .seq2seq import _own_token_embeddings
+
+        stacks = list(_own_token_embeddings(stacks, c.int("vocab_size"), d))
+    elif not tied and head == "lm":
         warnings = ("transformers 5 ties T5's output head to the shared embedding whatever tie_word_embeddings "
                     "says; the checkpoint (tie_word_embeddings: false, as in T5 v1.1) stores a separate head, "
                     "which is counted here",)
