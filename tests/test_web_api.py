@@ -403,3 +403,17 @@ def test_plan_with_an_uploaded_trace(client, tmp_path):
     assert client.get("/api/plan", params={**q, "trace": "upload:0123456789abcdef"}).status_code == 404
     bad = client.post("/api/upload", json={"kind": "trace", "trace": [[1, 2, 3]]})
     assert bad.status_code == 422
+
+
+def test_worker_factory_reads_the_serve_options(tmp_path, monkeypatch):
+    """`serve --workers N` passes its options to each worker's app through the environment."""
+    from paramscope.web.app import ENV_ALLOW_HUB, ENV_UPLOADS, app_from_env
+
+    monkeypatch.setenv(ENV_UPLOADS, str(tmp_path))
+    monkeypatch.setenv(ENV_ALLOW_HUB, "0")
+    with TestClient(app_from_env()) as c:
+        r = c.post("/api/upload", json={"kind": "config", "name": "config.json", "config": TINY_CONFIG})
+        assert r.status_code == 200
+        assert any(p.name == "upload.json" for p in tmp_path.rglob("upload.json"))  # stored in the shared folder
+        assert c.get("/api/params", params={"model": "meta-llama/Llama-3.1-8B"}).status_code in (200, 400)
+    assert tmp_path.is_dir()
