@@ -283,6 +283,10 @@ PUBLISHED_CHECKS = [
      "model card: '35 billion parameter', whole billions (+-0.5B = 1.43%); exact 34.98B (-0.05%)"),
     ("bloom-176b", "total", 176_247_271_424, 0,
      "model card: '176,247,271,424 parameters' (3,596,615,680 embedding), exact; the head is tied to the embedding"),
+    ("olmoe-1b-7b-0924", "total", 6.9e9, 0.0073,
+     "paper Fig. 4: 6.9B total, two significant digits (+-0.05B = 0.72%); exact 6.92B (+0.28%)"),
+    ("olmoe-1b-7b-0924", "active", 1.3e9, 0.0385,
+     "paper Fig. 4: 1.3B active, two significant digits (+-0.05B = 3.85%); exact 1.28B (-1.4%) with embedding and head"),
 ]
 
 
