@@ -1793,3 +1793,14 @@ TABLE["axk2"] = [r for r in DEEPSEEK_V32 if "layernorm" not in r.regex] + [
     Rule(rf"{M}layers\.{L}\.(?:input|post_attention)_layernorm\.mlp\.fc[12]\.weight", "other", "decoder"),
 ]
 _COMPILED["axk2"] = [(re.compile(r.regex), r) for r in TABLE["axk2"]]
+
+# HYV4DecoderLayer (hy_v4/modeling_hy_v4.py): GLM-5's indexed MLA (indexer absent on "shared" layers) plus `sinks` and
+# the output gate gate_proj; the hyper-connection parameters attn_hc / ffn_hc (fn, base, scale) and the model's
+# hc_head (role other)
+TABLE["hy_v4"] = DEEPSEEK_V32 + [
+    Rule(rf"{M}layers\.{L}\.self_attn\.sinks", "attn_sinks", "decoder"),
+    Rule(rf"{M}layers\.{L}\.self_attn\.gate_proj\.weight", "attn_o", "decoder"),
+    Rule(rf"{M}layers\.{L}\.(?:attn|ffn)_hc\.(?:fn|base|scale)", "other", "decoder"),
+    Rule(rf"{M}hc_head\.hc_(?:fn|base|scale)", "other"),
+]
+_COMPILED["hy_v4"] = [(re.compile(r.regex), r) for r in TABLE["hy_v4"]]

@@ -179,6 +179,11 @@ CASES = {
              dict(S, num_key_value_heads=4, **MLA, moe_intermediate_size=32, n_routed_experts=4, n_shared_experts=2,
                   num_experts_per_tok=2, attention_bias=True, index_n_heads=2, index_head_dim=16, index_topk=4,
                   gated_norm_rank=8, mlp_layer_types=["dense", "sparse", "sparse"])),
+    # indexed MLA with shared indexers, sinks and output gates, hyper-connections (hc_mult residual streams)
+    "hy_v4": ("hy_v4", "HYV4ForCausalLM",
+              dict(S, **MLA, moe_intermediate_size=32, n_routed_experts=4, n_shared_experts=2, num_experts_per_tok=2,
+                   attention_bias=True, index_n_heads=2, index_head_dim=16, index_topk=4, hc_mult=2, pad_token_id=0,
+                   indexer_types=["full", "shared", "full"], mlp_layer_types=["dense", "sparse", "sparse"])),
 }
 TEXT = {"qwen3_5", "qwen3_5_moe"}
 

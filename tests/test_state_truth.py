@@ -551,3 +551,16 @@ HYBRIDS_D["axk2"] = dict(model_type="axk2", architectures=["AXK2ForCausalLM"], h
                                                   (1, 23, torch.bfloat16, "bfloat16")])
 def test_axk2_indexed_mla_cache_matches_transformers(batch, seq, dtype, name):
     test_decoder_family_cache_bytes_match_transformers("axk2", batch, seq, dtype, name)
+
+# Hunyuan 4: indexed MLA with sinks, a "shared" indexer layer, hyper-connections (no cache of their own).
+HYBRIDS_D["hy_v4"] = dict(model_type="hy_v4", architectures=["HYV4ForCausalLM"], hidden_size=64, num_hidden_layers=3,
+                          vocab_size=300, num_attention_heads=4, intermediate_size=96, q_lora_rank=24, kv_lora_rank=16,
+                          qk_rope_head_dim=8, qk_nope_head_dim=8, v_head_dim=12, moe_intermediate_size=32,
+                          n_routed_experts=4, num_experts_per_tok=2, index_n_heads=2, index_head_dim=16, index_topk=4,
+                          hc_mult=2, pad_token_id=0)
+
+
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"),
+                                                  (1, 23, torch.bfloat16, "bfloat16")])
+def test_hy_v4_cache_matches_transformers(batch, seq, dtype, name):
+    test_decoder_family_cache_bytes_match_transformers("hy_v4", batch, seq, dtype, name)

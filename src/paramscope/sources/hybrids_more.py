@@ -626,11 +626,13 @@ def hrm_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str
     h_cycles, l_cycles = c.int("H_cycles", 2), c.int("L_cycles", 3)
     per = c.opt_int("num_layers_per_stack")
     n_stated = c.int("num_hidden_layers", 16, minimum=1)
+    warnings: tuple[str, ...] = ()
     if per is None:  # HrmTextConfig: the stated count is per stack, inflated to one slot per invocation
         per = n_stated
-    elif n_stated != per * h_cycles * (l_cycles + 1):
-        raise ConfigError(f"{c.origin}: num_hidden_layers {n_stated} is not num_layers_per_stack x H_cycles x "
-                          f"(L_cycles + 1) = {per * h_cycles * (l_cycles + 1)}")
+    elif n_stated != per * h_cycles * (l_cycles + 1):  # HrmTextModule builds num_layers_per_stack layers
+        warnings = (f"num_hidden_layers {n_stated} is not num_layers_per_stack x H_cycles x (L_cycles + 1) = "
+                    f"{per * h_cycles * (l_cycles + 1)}: described from num_layers_per_stack, as transformers builds "
+                    "the stacks, with one layer per invocation",)
     heads, hd = c.int("num_attention_heads", 12), c.int("head_dim", 128)
     bias = c.bool("attention_bias", False)
     c.touch("L_bp_cycles", "embedding_scale", "prefix_lm")  # training schedule, a scalar, the mask
@@ -648,7 +650,8 @@ def hrm_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str
     stack = StackSpec("decoder", d, (layer,) * len(shares), shares=tuple(shares))
     return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
                     vocab=c.int("vocab_size", 151808), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
-                    max_context=c.opt_int("max_position_embeddings"), extra=(ExtraTensor("z_L_init", "other", (d,)),))
+                    max_context=c.opt_int("max_position_embeddings"), extra=(ExtraTensor("z_L_init", "other", (d,)),),
+                    warnings=warnings)
 
 
 _DOTS3_LAYER_KEYS = ("num_attention_heads", "num_key_value_heads", "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
@@ -784,7 +787,61 @@ def axk2(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
                     max_context=c.opt_int("max_position_embeddings"))
 
 
+def hy_v4(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Hunyuan 4 (transformers hy_v4/modeling_hy_v4.py): GLM-5-style indexed MLA (q LoRA, biases on q_a, kv_a and o
+    with attention_bias; indexer_types "full" layers run their own DeepSeek-V3.2 indexer, "shared" ones reuse the
+    previous top-k; default: layer 0 and every (i - 1) % 4 == 0 full) with per-head sinks and a sigmoid output
+    gate gate_proj [heads x v_head_dim, hidden]; a dense MLP on the first layer (mlp_layer_types) and
+    DeepSeek-style routed + shared experts elsewhere. Hyper-connections (the DeepSeek-V4 form, hc_mult residual
+    streams): per layer attn_hc and ffn_hc (fn [2 x hc_mult, hc_mult x hidden], base [2 x hc_mult], scale [2])
+    and a model-level hc_head (hc_fn [hc_mult, hc_mult x hidden], hc_base [hc_mult], hc_scale [1]) are counted as
+    tensors of their own; the hc_mult-wide residual stream itself is not described in activation memory."""
+    from .decoders import _indexer_layers, _moe_spec, _no_indexer
+
+    d = c.int("hidden_size", 2816)
+    n = c.int("num_hidden_layers", 34, minimum=0)
+    heads = c.int("num_attention_heads", 32)
+    c.touch("num_key_value_heads", "head_dim")
+    nope, rope, v_dim = c.int("qk_nope_head_dim", 192), c.int("qk_rope_head_dim", 64), c.int("v_head_dim", 256)
+    bias = c.bool("attention_bias", False)
+    _layer_types(c, n, {"indexed_attention"}, ["indexed_attention"] * n)
+    cc = _with_defaults(c, {"indexer_types": ["full" if i == 0 or (i - 1) % 4 == 0 else "shared" for i in range(n)],
+                            "n_shared_experts": 1, "n_routed_experts": 256, "moe_intermediate_size": 768,
+                            "num_experts_per_tok": 8})
+    own = _indexer_layers(cc, n)
+    index = dict(index_topk=c.int("index_topk", 2048), index_heads=c.int("index_n_heads", 16),
+                 index_head_dim=c.int("index_head_dim", 128))
+    mlp_types = _mlp_types(c, n, ["dense"] * min(1, n) + ["sparse"] * max(n - 1, 0))
+    act = c.str("hidden_act", "silu")
+    dense = MlpSpec(c.int("intermediate_size", 6912), gated=True, activation=act)
+    moe = _moe_spec(cc, "deepseek", d, False, act) if "sparse" in mlp_types else None
+    hc = c.int("hc_mult", 4)
+    c.touch("hc_magnitude", "hc_eps", "learnable_sink_init", "swiglu_limit", "routed_scaling_factor")
+    extra = (ExtraTensor("attn.gate_proj.weight", "attn_o", (heads * v_dim, d)),
+             *(t for p in ("attn_hc", "ffn_hc") for t in (ExtraTensor(f"{p}.fn", "other", (2 * hc, hc * d)),
+                                                          ExtraTensor(f"{p}.base", "other", (2 * hc,)),
+                                                          ExtraTensor(f"{p}.scale", "other", (2,)))))
+    norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
+    cache: dict = {}
+    layers = []
+    for i, m in enumerate(mlp_types):
+        if (own[i], m) not in cache:
+            attn = AttentionSpec(heads, heads, nope + rope, v_head_dim=v_dim, qkv_bias=bias, o_bias=bias, sinks=True,
+                                 q_lora_rank=c.int("q_lora_rank", 1536), kv_lora_rank=c.int("kv_lora_rank", 512),
+                                 qk_rope_head_dim=rope, qk_nope_head_dim=nope,
+                                 **(index if own[i] else _no_indexer(index)))
+            cache[(own[i], m)] = LayerSpec(attention=attn, ffn=moe if m == "sparse" else dense, norms=norms, extra=extra)
+        layers.append(cache[(own[i], m)])
+    stack = StackSpec("decoder", d, tuple(layers), final_norm=NormSpec("norm_final", d))
+    head_hc = (ExtraTensor("hc_head.hc_fn", "other", (hc, hc * d)), ExtraTensor("hc_head.hc_base", "other", (hc,)),
+               ExtraTensor("hc_head.hc_scale", "other", (1,)))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
+                    vocab=c.int("vocab_size", 120832), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
+                    max_context=c.opt_int("max_position_embeddings"), extra=head_hc)
+
+
 ADAPTERS: dict = {
+    "hy_v4": hy_v4,
     "axk2": axk2,
     "dots3_note_text": dots3_note_text,
     "hrm_text": hrm_text,
