@@ -287,6 +287,9 @@ PUBLISHED_CHECKS = [
      "paper Fig. 4: 6.9B total, two significant digits (+-0.05B = 0.72%); exact 6.92B (+0.28%)"),
     ("olmoe-1b-7b-0924", "active", 1.3e9, 0.0385,
      "paper Fig. 4: 1.3B active, two significant digits (+-0.05B = 3.85%); exact 1.28B (-1.4%) with embedding and head"),
+    ("opt-175b", "total", 175e9, 0.0029,
+     "paper Table 1: 175B, whole billions (+-0.5B = 0.29%); exact 174.60B (-0.23%) under the stated assumptions "
+     "(d_ff = 4 x d_model, vocabulary 50272, tied head)"),
 ]
 
 
