@@ -1804,3 +1804,16 @@ TABLE["hy_v4"] = DEEPSEEK_V32 + [
     Rule(rf"{M}hc_head\.hc_(?:fn|base|scale)", "other"),
 ]
 _COMPILED["hy_v4"] = [(re.compile(r.regex), r) for r in TABLE["hy_v4"]]
+
+# Decoder families of sources/decoders.py whose catalog records arrived without a table (appended by helper D):
+# OlmoeDecoderLayer (olmoe/modeling_olmoe.py): Llama's pre-norm block, q_norm / k_norm over the whole projection,
+# Mixtral-style experts (router `gate`); CohereDecoderLayer (cohere/modeling_cohere.py): the parallel block with one
+# bias-free LayerNorm, q/k norms only with use_qk_norm
+for _mt, _rules in {
+    "olmoe": _llama_shell(M) + _llama_attention(M) + _qk_norms(M) + _pre_norms(M) + _fused_experts(M),
+    "cohere": _llama_shell(M) + _llama_attention(M) + _llama_mlp(M) + _qk_norms(M) + [
+        Rule(rf"{M}layers\.{L}\.input_layernorm\.weight", "norm_attn_in", "decoder")],
+}.items():
+    if _mt not in TABLE:
+        TABLE[_mt] = _rules
+        _COMPILED[_mt] = [(re.compile(r.regex), r) for r in _rules]
