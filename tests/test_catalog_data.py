@@ -290,6 +290,9 @@ PUBLISHED_CHECKS = [
     ("opt-175b", "total", 175e9, 0.0029,
      "paper Table 1: 175B, whole billions (+-0.5B = 0.29%); exact 174.60B (-0.23%) under the stated assumptions "
      "(d_ff = 4 x d_model, vocabulary 50272, tied head)"),
+    ("phi-3.5-moe-instruct", "active", 6.6e9, 0.0076,
+     "model card: 6.6B active, two significant digits (+-0.05B = 0.76%); exact 6.64B (+0.62%) with embedding and "
+     "head (the card gives no total: '16x3.8B' counts the shared layers 16 times)"),
 ]
 
 
