@@ -1817,3 +1817,63 @@ for _mt, _rules in {
     if _mt not in TABLE:
         TABLE[_mt] = _rules
         _COMPILED[_mt] = [(re.compile(r.regex), r) for r in _rules]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Catalog families added with the issue-10 catalog records (lead; written from transformers 5.23's modeling files).
+#
+# BloomForCausalLM (bloom/modeling_bloom.py): transformer.word_embeddings, word_embeddings_layernorm (a LayerNorm
+# right after the embedding), BloomBlock: input_layernorm -> self_attention (fused query_key_value, dense) ;
+# post_attention_layernorm -> mlp (dense_h_to_4h, dense_4h_to_h), ln_f; lm_head tied to the embedding.
+_BH = rf"transformer\.h\.{L}\."
+BLOOM = [
+    Rule(r"transformer\.word_embeddings\.weight", "embed"),
+    Rule(rf"transformer\.word_embeddings_layernorm\.{WB}", "norm_embed"),
+    Rule(rf"{_BH}input_layernorm\.{WB}", "norm_attn_in", "decoder"),
+    Rule(rf"{_BH}self_attention\.query_key_value\.{WB}", "attn_qkv", "decoder"),
+    Rule(rf"{_BH}self_attention\.dense\.{WB}", "attn_o", "decoder"),
+    Rule(rf"{_BH}post_attention_layernorm\.{WB}", "norm_mlp_in", "decoder"),
+    Rule(rf"{_BH}mlp\.dense_h_to_4h\.{WB}", "mlp_up", "decoder"),
+    Rule(rf"{_BH}mlp\.dense_4h_to_h\.{WB}", "mlp_down", "decoder"),
+    Rule(rf"transformer\.ln_f\.{WB}", "norm_final", "decoder"),
+    Rule(r"lm_head\.weight", "lm_head"),
+]
+
+# OPTForCausalLM (opt/modeling_opt.py): model.decoder.embed_tokens [V, word_embed_proj_dim], embed_positions
+# (learned, offset 2), project_in / project_out (only when word_embed_proj_dim != hidden_size), final_layer_norm
+# of the decoder (only with do_layer_norm_before and not _remove_final_layer_norm); OPTDecoderLayer with
+# do_layer_norm_before (every released size but 350m): self_attn_layer_norm -> self_attn (q/k/v/out_proj) ;
+# final_layer_norm -> fc1 / fc2. (The 350m post-norm order is not in the catalog.)
+_OD = r"model\.decoder\."
+OPT = [
+    Rule(rf"{_OD}embed_tokens\.weight", "embed"),
+    Rule(rf"{_OD}embed_positions\.weight", "pos_embed"),
+    Rule(rf"{_OD}project_in\.weight", "embed_proj"),
+    Rule(rf"{_OD}project_out\.weight", "embed_proj"),
+    Rule(rf"{_OD}final_layer_norm\.{WB}", "norm_final", "decoder"),
+    Rule(rf"{_OD}layers\.{L}\.self_attn\.q_proj\.{WB}", "attn_q", "decoder"),
+    Rule(rf"{_OD}layers\.{L}\.self_attn\.k_proj\.{WB}", "attn_k", "decoder"),
+    Rule(rf"{_OD}layers\.{L}\.self_attn\.v_proj\.{WB}", "attn_v", "decoder"),
+    Rule(rf"{_OD}layers\.{L}\.self_attn\.out_proj\.{WB}", "attn_o", "decoder"),
+    Rule(rf"{_OD}layers\.{L}\.self_attn_layer_norm\.{WB}", "norm_attn_in", "decoder"),
+    Rule(rf"{_OD}layers\.{L}\.final_layer_norm\.{WB}", "norm_mlp_in", "decoder"),
+    Rule(rf"{_OD}layers\.{L}\.fc1\.{WB}", "mlp_up", "decoder"),
+    Rule(rf"{_OD}layers\.{L}\.fc2\.{WB}", "mlp_down", "decoder"),
+    Rule(r"lm_head\.weight", "lm_head"),
+]
+
+# PhimoeForCausalLM (phimoe/modeling_phimoe.py): Llama's shell and attention (q/k/v/o, biased with
+# attention_bias), nn.LayerNorm (weight and bias) as input_layernorm / post_attention_layernorm / model.norm,
+# a sparse block `mlp` with a `router` Linear and PhimoeExperts (fused gate_up_proj [E, 2I, H], down_proj
+# [E, H, I]); lm_head with a bias when lm_head_bias.
+PHIMOE = [
+    Rule(r"model\.embed_tokens\.weight", "embed"),
+    Rule(rf"model\.norm\.{WB}", "norm_final", "decoder"),
+    Rule(rf"lm_head\.{WB}", "lm_head"),
+    *_llama_attention(M),
+    Rule(rf"model\.layers\.{L}\.input_layernorm\.{WB}", "norm_attn_in", "decoder"),
+    Rule(rf"model\.layers\.{L}\.post_attention_layernorm\.{WB}", "norm_mlp_in", "decoder"),
+    *_fused_experts(M, "mlp", "router"),
+]
+
+add_table({"bloom": BLOOM, "opt": OPT, "phimoe": PHIMOE})
