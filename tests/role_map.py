@@ -1877,3 +1877,72 @@ PHIMOE = [
 ]
 
 add_table({"bloom": BLOOM, "opt": OPT, "phimoe": PHIMOE})
+
+# GPTNeoXForCausalLM (gpt_neox/modeling_gpt_neox.py): gpt_neox.embed_in, GPTNeoXLayer: input_layernorm -> attention
+# (fused query_key_value, dense) ; post_attention_layernorm -> mlp (dense_h_to_4h, dense_4h_to_h) -- in parallel
+# when use_parallel_residual, each from its own norm; final_layer_norm; embed_out (untied head).
+_NX = rf"gpt_neox\.layers\.{L}\."
+GPT_NEOX = [
+    Rule(r"gpt_neox\.embed_in\.weight", "embed"),
+    Rule(rf"{_NX}input_layernorm\.{WB}", "norm_attn_in", "decoder"),
+    Rule(rf"{_NX}post_attention_layernorm\.{WB}", "norm_mlp_in", "decoder"),
+    Rule(rf"{_NX}attention\.query_key_value\.{WB}", "attn_qkv", "decoder"),
+    Rule(rf"{_NX}attention\.dense\.{WB}", "attn_o", "decoder"),
+    Rule(rf"{_NX}mlp\.dense_h_to_4h\.{WB}", "mlp_up", "decoder"),
+    Rule(rf"{_NX}mlp\.dense_4h_to_h\.{WB}", "mlp_down", "decoder"),
+    Rule(rf"gpt_neox\.final_layer_norm\.{WB}", "norm_final", "decoder"),
+    Rule(r"(?:embed_out|lm_head)\.weight", "lm_head"),
+]
+
+# Lfm2ForCausalLM (lfm2/modeling_lfm2.py): model.embed_tokens; Lfm2DecoderLayer: operator_norm -> the layer's
+# operator (Lfm2Attention: q/k/v/out_proj with q_layernorm / k_layernorm per head; or Lfm2ShortConv `conv`:
+# in_proj [3H, H], a depthwise conv, out_proj) ; ffn_norm -> feed_forward (SwiGLU w1 gate / w3 up / w2 down);
+# model.embedding_norm is applied after the last layer (the final norm); lm_head tied to the embedding.
+_LF = rf"model\.layers\.{L}\."
+LFM2 = [
+    Rule(r"model\.embed_tokens\.weight", "embed"),
+    Rule(r"model\.embedding_norm\.weight", "norm_final", "decoder"),
+    Rule(r"lm_head\.weight", "lm_head"),
+    Rule(rf"{_LF}operator_norm\.weight", "norm_attn_in", "decoder"),
+    Rule(rf"{_LF}ffn_norm\.weight", "norm_mlp_in", "decoder"),
+    Rule(rf"{_LF}self_attn\.q_proj\.weight", "attn_q", "decoder"),
+    Rule(rf"{_LF}self_attn\.k_proj\.weight", "attn_k", "decoder"),
+    Rule(rf"{_LF}self_attn\.v_proj\.weight", "attn_v", "decoder"),
+    Rule(rf"{_LF}self_attn\.out_proj\.weight", "attn_o", "decoder"),
+    Rule(rf"{_LF}self_attn\.q_layernorm\.weight", "norm_q", "decoder"),
+    Rule(rf"{_LF}self_attn\.k_layernorm\.weight", "norm_k", "decoder"),
+    Rule(rf"{_LF}conv\.in_proj\.{WB}", "lin_in", "decoder"),
+    Rule(rf"{_LF}conv\.conv\.{WB}", "lin_conv", "decoder"),
+    Rule(rf"{_LF}conv\.out_proj\.{WB}", "lin_out", "decoder"),
+    Rule(rf"{_LF}feed_forward\.w1\.weight", "mlp_gate", "decoder"),
+    Rule(rf"{_LF}feed_forward\.w3\.weight", "mlp_up", "decoder"),
+    Rule(rf"{_LF}feed_forward\.w2\.weight", "mlp_down", "decoder"),
+]
+
+# WhisperForConditionalGeneration (whisper/modeling_whisper.py). Encoder: conv1 / conv2 (the audio front end),
+# embed_positions (fixed sinusoids stored as a parameter), WhisperEncoderLayer: self_attn_layer_norm -> self_attn
+# (q/k/v/out_proj, k without bias) ; final_layer_norm -> fc1 / fc2; encoder.layer_norm. Decoder: embed_tokens,
+# embed_positions (learned), the same self-attention block, encoder_attn_layer_norm -> encoder_attn (cross), then
+# final_layer_norm -> fc1 / fc2; decoder.layer_norm; proj_out tied to embed_tokens.
+_WE, _WD = rf"model\.encoder\.layers\.{L}\.", rf"model\.decoder\.layers\.{L}\."
+WHISPER = [
+    Rule(rf"model\.encoder\.conv[12]\.{WB}", "patch_embed", "encoder"),
+    Rule(r"model\.encoder\.embed_positions\.weight", "pos_embed", "encoder"),
+    Rule(rf"model\.encoder\.layer_norm\.{WB}", "norm_final", "encoder"),
+    Rule(r"model\.decoder\.embed_tokens\.weight", "embed"),
+    Rule(r"model\.decoder\.embed_positions\.weight", "pos_embed"),
+    Rule(rf"model\.decoder\.layer_norm\.{WB}", "norm_final", "decoder"),
+    Rule(r"proj_out\.weight", "lm_head"),
+    *[Rule(rf"{p}self_attn\.{x}_proj\.{WB}", f"attn_{x}", s) for p, s in ((_WE, "encoder"), (_WD, "decoder"))
+      for x in ("q", "k", "v")],
+    *[Rule(rf"{p}self_attn\.out_proj\.{WB}", "attn_o", s) for p, s in ((_WE, "encoder"), (_WD, "decoder"))],
+    *[Rule(rf"{p}self_attn_layer_norm\.{WB}", "norm_attn_in", s) for p, s in ((_WE, "encoder"), (_WD, "decoder"))],
+    *[Rule(rf"{p}final_layer_norm\.{WB}", "norm_mlp_in", s) for p, s in ((_WE, "encoder"), (_WD, "decoder"))],
+    *[Rule(rf"{p}fc1\.{WB}", "mlp_up", s) for p, s in ((_WE, "encoder"), (_WD, "decoder"))],
+    *[Rule(rf"{p}fc2\.{WB}", "mlp_down", s) for p, s in ((_WE, "encoder"), (_WD, "decoder"))],
+    *[Rule(rf"{_WD}encoder_attn\.{x}_proj\.{WB}", f"xattn_{x}", "decoder") for x in ("q", "k", "v")],
+    Rule(rf"{_WD}encoder_attn\.out_proj\.{WB}", "xattn_o", "decoder"),
+    Rule(rf"{_WD}encoder_attn_layer_norm\.{WB}", "norm_cross_in", "decoder"),
+]
+
+add_table({"gpt_neox": GPT_NEOX, "lfm2": LFM2, "whisper": WHISPER})

@@ -293,6 +293,18 @@ PUBLISHED_CHECKS = [
     ("phi-3.5-moe-instruct", "active", 6.6e9, 0.0076,
      "model card: 6.6B active, two significant digits (+-0.05B = 0.76%); exact 6.64B (+0.62%) with embedding and "
      "head (the card gives no total: '16x3.8B' counts the shared layers 16 times)"),
+    ("pythia-12b", "total", 12e9, 0.0417,
+     "model card: '12B', a size class (+-0.5B = 4.2%); exact 11.85B (-1.3%)"),
+    ("pythia-12b", "active_body", 11_327_027_200, 0,
+     "model card table: 11,327,027,200 non-embedding parameters, exact: the total without the input embedding and "
+     "the untied head (2 x 259,522,560)"),
+    ("whisper-large-v3", "total", 1550e6, 0.0045,
+     "paper Table 1 / model card: 1550M; exact 1,543,490,560 (-0.42%, a little more than the +-0.32% three "
+     "significant digits allow: the card's figure is the size of the 'large' class, not an exact count)"),
+    ("opt-66b", "total", 66e9, 0.0077,
+     "OPT paper Table 1: 66B, whole billions (+-0.5B = 0.76%); exact 65.72B (-0.43%)"),
+    ("lfm2-1.2b", "total", 1_170_340_608, 0,
+     "model card table: 'Parameters 1,170,340,608', exact (the head tied to the embedding, counted once)"),
 ]
 
 

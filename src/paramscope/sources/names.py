@@ -40,10 +40,10 @@ def _rules() -> list[tuple[re.Pattern, str]]:
         (r"e_score_correction_bias$", "router"),
         (r"relative_attention_bias\.weight$", "rel_bias"),
         (r"token_type_embeddings\.weight$", "type_embed"),
-        (r"(?:^|\.)(?:wpe|position_embeddings?|positions_embed|pos_embed)\.weight$", "pos_embed"),
+        (r"(?:^|\.)(?:wpe|position_embeddings?|positions_embed|pos_embed|embed_positions)\.weight$", "pos_embed"),
         (r"patch_embed(?:ding)?(?:\.proj)?\.(?:weight|bias)$", "patch_embed"),
         (r"embedding_hidden_mapping_in\.(?:weight|bias)$", "embed_proj"),
-        (r"(?:^|\.)(?:embed_tokens|wte|word_embeddings|tokens_embed|tok_embeddings|shared|embeddings|embedding)\.weight$", "embed"),
+        (r"(?:^|\.)(?:embed_tokens|wte|word_embeddings|tokens_embed|tok_embeddings|shared|embeddings|embedding|embed_in)\.weight$", "embed"),
         (r"(?:^|\.)(?:lm_head|embed_out)\.(?:weight|bias)$|^output\.weight$|predictions\.decoder\.weight$", "lm_head"),
         (r"predictions\.(?:decoder\.)?bias$", "mlm_bias"),
         (r"predictions\.(?:transform\.)?(?:dense|LayerNorm)\.(?:weight|bias)$", "mlm_transform"),
@@ -82,6 +82,10 @@ def _rules() -> list[tuple[re.Pattern, str]]:
         (r"(?:k_norm|key_layernorm)\.(?:weight|bias)$", "norm_k"),
         (r"(?:self_attn|attn|attention)\.sinks$", "attn_sinks"),
         # gated DeltaNet linear attention (Qwen3-Next `linear_attn`): before the fused/separate attention rules
+        # LFM2's gated short convolution (`conv`: in_proj, a depthwise conv, out_proj)
+        (r"(?:^|\.)conv\.in_proj\.(?:weight|bias)$", "lin_in"),
+        (r"(?:^|\.)conv\.conv\.(?:weight|bias)$", "lin_conv"),
+        (r"(?:^|\.)conv\.out_proj\.(?:weight|bias)$", "lin_out"),
         (r"linear_attn\.in_proj_(?:qkvz|ba)\.(?:weight|bias)$", "lin_in"),
         (r"linear_attn\.conv1d\.(?:weight|bias)$", "lin_conv"),
         (r"linear_attn\.(?:dt_bias|A_log)$", "lin_gate"),
