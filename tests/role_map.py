@@ -1946,3 +1946,36 @@ WHISPER = [
 ]
 
 add_table({"gpt_neox": GPT_NEOX, "lfm2": LFM2, "whisper": WHISPER})
+
+# FalconH1ForCausalLM (falcon_h1/modeling_falcon_h1.py): FalconH1DecoderLayer: input_layernorm -> self_attn
+# (q/k/v/o) and the Mamba-2 mixer `mamba` side by side (in_proj, depthwise conv1d, dt_bias, A_log, D, the gated
+# RMSNorm `norm` when mamba_rms_norm, out_proj) ; pre_ff_layernorm -> feed_forward (SwiGLU gate/up/down);
+# model.final_layernorm; lm_head.
+_FH = rf"model\.layers\.{L}\."
+FALCON_H1 = [
+    Rule(r"model\.embed_tokens\.weight", "embed"),
+    Rule(r"model\.final_layernorm\.weight", "norm_final", "decoder"),
+    Rule(r"lm_head\.weight", "lm_head"),
+    Rule(rf"{_FH}input_layernorm\.weight", "norm_attn_in", "decoder"),
+    Rule(rf"{_FH}pre_ff_layernorm\.weight", "norm_mlp_in", "decoder"),
+    *_llama_attention(M),
+    *_llama_mlp(M, "feed_forward"),
+    Rule(rf"{_FH}mamba\.in_proj\.{WB}", "ssm_in", "decoder"),
+    Rule(rf"{_FH}mamba\.conv1d\.{WB}", "ssm_conv", "decoder"),
+    Rule(rf"{_FH}mamba\.dt_bias", "ssm_dt", "decoder"),
+    Rule(rf"{_FH}mamba\.A_log", "ssm_a", "decoder"),
+    Rule(rf"{_FH}mamba\.D", "ssm_d", "decoder"),
+    Rule(rf"{_FH}mamba\.norm\.weight", "ssm_inner_norm", "decoder"),
+    Rule(rf"{_FH}mamba\.out_proj\.{WB}", "ssm_out", "decoder"),
+]
+add_table({"falcon_h1": FALCON_H1})
+
+# Starcoder2DecoderLayer (starcoder2/modeling_starcoder2.py): q/k/v/o with use_bias biases, a plain c_fc / c_proj MLP,
+# LayerNorms with bias before attention and before the MLP, a final LayerNorm (appended by helper D, decoders.py family)
+if "starcoder2" not in TABLE:
+    TABLE["starcoder2"] = _llama_shell(M) + [Rule(rf"{M}norm\.bias", "norm_final", "decoder")] + _llama_attention(M) + [
+        Rule(rf"{M}layers\.{L}\.mlp\.c_fc\.{WB}", "mlp_up", "decoder"),
+        Rule(rf"{M}layers\.{L}\.mlp\.c_proj\.{WB}", "mlp_down", "decoder"),
+        Rule(rf"{M}layers\.{L}\.input_layernorm\.{WB}", "norm_attn_in", "decoder"),
+        Rule(rf"{M}layers\.{L}\.post_attention_layernorm\.{WB}", "norm_mlp_in", "decoder")]
+    _COMPILED["starcoder2"] = [(re.compile(r.regex), r) for r in TABLE["starcoder2"]]
