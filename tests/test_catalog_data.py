@@ -305,6 +305,10 @@ PUBLISHED_CHECKS = [
      "OPT paper Table 1: 66B, whole billions (+-0.5B = 0.76%); exact 65.72B (-0.43%)"),
     ("lfm2-1.2b", "total", 1_170_340_608, 0,
      "model card table: 'Parameters 1,170,340,608', exact (the head tied to the embedding, counted once)"),
+    ("starcoder2-15b", "total", 15e9, 0.065,
+     "paper and model card: 'a 15B parameter model', the size class; exact 15.96B (+6.4%)"),
+    ("falcon-h1-34b-instruct", "total", 34e9, 0.011,
+     "technical report and model card: 34B, whole billions (+-0.5B = 1.5%); exact 33.64B (-1.05%)"),
 ]
 
 
