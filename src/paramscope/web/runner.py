@@ -258,9 +258,15 @@ class Runner:
         if not text.strip():
             msg = next((s for s in reversed(stderr) if "error" in s), stderr[-1] if stderr else "no output")
             raise ApiError(STATUS_BY_EXIT.get(code, 400), msg.removeprefix("paramscope: error: "), code, command)
-        data = json.loads(self._unshow(text, shown))
-        data["_cli"] = {"command": command, "exit_code": code, "stderr": stderr}
-        result = (code, json.dumps(data, separators=(",", ":")))
+        body = self._unshow(text, shown).strip()
+        cli = json.dumps({"command": command, "exit_code": code, "stderr": stderr}, separators=(",", ":"))
+        if body.startswith("{") and body.endswith("}") and '"_cli"' not in body:
+            # the command printed one compact JSON object: append the _cli block without decoding it again
+            result = (code, body[:-1] + ("," if body != "{}" else "") + '"_cli":' + cli + "}")
+        else:
+            data = json.loads(body)
+            data["_cli"] = json.loads(cli)
+            result = (code, json.dumps(data, separators=(",", ":")))
         if cache:
             with self._cache_lock:
                 self._cache[key] = result
