@@ -185,16 +185,7 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
         engine_const("llama.cpp", "swa_full_default") if policy.window == "iswa" else False)
     enc_tokens = options.encoder_tokens or context
 
-    groups: dict[tuple, list[int]] = {}
-    kinds: dict[tuple, tuple] = {}
-    for stack in spec.stacks:
-        if not stack.in_total or stack.component != "language" or not stack.causal:
-            continue  # encoders and vision towers keep no per-token state; MTP modules are not run
-        for i, layer in enumerate(stack.layers):
-            for kind, payload in _layer_entries(layer):
-                key = (stack.name, id(payload), kind)
-                groups.setdefault(key, []).append(i)
-                kinds[key] = payload
+    groups, kinds = _state_groups(spec)
 
     layers_out: list[LayerKv] = []
     total_per_seq = 0
@@ -257,6 +248,32 @@ def _layer_entries(layer):
         yield ("ssm", layer.ssm)
     if layer.recurrent is not None:
         yield ("ssm", layer.recurrent)
+
+
+_GROUPS: dict = {}  # id(spec) -> (spec, groups, kinds): the layers that keep state, grouped by what they keep
+
+
+def _state_groups(spec: ModelSpec) -> tuple[dict, dict]:
+    """(stack, payload, kind) -> layer indices, and -> payload, for the language stacks that keep per-token state;
+    a function of the architecture alone, kept for the last few specs (a fit or a plan asks for many contexts and
+    batches of one model)."""
+    hit = _GROUPS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1], hit[2]
+    groups: dict[tuple, list[int]] = {}
+    kinds: dict[tuple, tuple] = {}
+    for stack in spec.stacks:
+        if not stack.in_total or stack.component != "language" or not stack.causal:
+            continue  # encoders and vision towers keep no per-token state; MTP modules are not run
+        for i, layer in enumerate(stack.layers):
+            for kind, payload in _layer_entries(layer):
+                key = (stack.name, id(payload), kind)
+                groups.setdefault(key, []).append(i)
+                kinds[key] = payload
+    if len(_GROUPS) >= 64:
+        _GROUPS.clear()
+    _GROUPS[id(spec)] = (spec, groups, kinds)
+    return groups, kinds
 
 
 def _window_tokens(rule: str, window: int, context: int, mnbt: int) -> int:
