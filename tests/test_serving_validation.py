@@ -1,7 +1,8 @@
 """The continuous-batching simulator against published serving benchmarks (tests/data/serving_benchmarks.toml;
 docs/validation.md "Serving simulator vs published benchmarks"). The asserted medians are the ones reached on
 the validation rows (with a small margin); vLLM's and SGLang's data-center constants were fitted on the
-calibration rows only (scripts/fit_serving.py)."""
+calibration rows of the 4090 / SGLang-v0.3 / vLLM-v0.6 sources only (scripts/fit_serving.py); nothing was
+fitted on the vLLM 0.14.1 H200 sweep (ids "do-..."), the one source with tail percentiles (p95, p99)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,16 @@ from paramscope.plan.validate import compare, load_benchmarks, median_abs_errors
 DATA = Path(__file__).parent / "data" / "serving_benchmarks.toml"
 
 
+TAIL_SOURCE = "do-"  # the vLLM 0.14.1 H200 ShareGPT sweep: p50 / p95 / p99 of TTFT, TPOT and ITL
+
+
 @pytest.fixture(scope="module")
 def rows():
     return compare(load_benchmarks(DATA))
+
+
+def _first_sources(rows):  # the sources the constants were fitted on (their calibration rows)
+    return [r for r in rows if not r["id"].startswith(TAIL_SOURCE)]
 
 
 def test_records_are_sourced_and_known():
@@ -41,24 +49,51 @@ def test_records_are_sourced_and_known():
 def test_throughput_median_error(rows):
     v = median_abs_errors(rows, "validation")
     assert v["requests_per_s"] <= 0.08  # reached 6.6% (target 10%: met)
-    assert v["output_tokens_per_s"] <= 0.08  # reached 5.9%
+    assert v["output_tokens_per_s"] <= 0.07  # reached 5.0% over every source (5.9% without the H200 sweep)
 
 
 def test_latency_median_errors(rows):
-    """Medians over the validation rows of every source (docs/validation.md): TTFT p50 15%, ITL p50 13%,
-    TPOT p50 3%, end-to-end p50 5% (targets 20%: met); the 4090 sweep alone misses TTFT (52%: its client
-    and HTTP time under load, which the simulator does not have)."""
-    v = median_abs_errors(rows, "validation")
+    """Medians over the validation rows of the sources the constants were fitted on (docs/validation.md):
+    TTFT p50 15%, ITL p50 8.5% (per token), TPOT p50 3%, end-to-end p50 5% (targets 20%: met); the 4090
+    sweep alone misses TTFT (52%: its client and HTTP time under load, which the simulator does not have)."""
+    v = median_abs_errors(_first_sources(rows), "validation")
     assert v["ttft_p50_ms"] <= 0.18
-    assert v["itl_p50_ms"] <= 0.15
+    assert v["itl_p50_ms"] <= 0.10
     assert v["tpot_p50_ms"] <= 0.05
     assert v["e2e_p50_ms"] <= 0.08
-    assert v["ttft_p99_ms"] <= 0.45  # one source prints a p99 (reached 40.9%)
+    assert v["ttft_p99_ms"] <= 0.45  # the 4090 sweep prints a p99 (reached 40.9%)
+
+
+def test_tail_latency_median_errors(rows):
+    """The H200 sweep (vLLM 0.14.1, Llama-3.1-70B FP8, ShareGPT at 0.5-3 requests/s), its validation rows:
+    the p95 targets (20%) are met for ITL (11.9%) and TPOT (10.8%), and its p99s are within 12%; TTFT is not
+    (p95 35.8%, p50 39%: predicted TTFTs are ~20-30 ms short at every percentile and rate, a per-request
+    constant of this server that the simulator's vLLM profile does not have). No source found prints a p90."""
+    v = median_abs_errors([r for r in rows if r["id"].startswith(TAIL_SOURCE)], "validation")
+    assert v["itl_p95_ms"] <= 0.13
+    assert v["tpot_p95_ms"] <= 0.12
+    assert v["itl_p99_ms"] <= 0.13
+    assert v["tpot_p99_ms"] <= 0.12
+    assert v["ttft_p95_ms"] <= 0.40
+    assert v["ttft_p50_ms"] <= 0.42
+    assert v["output_tokens_per_s"] <= 0.05  # reached 4.2%
+
+
+def test_all_sources_median_errors(rows):
+    """Over every source's validation rows together; TTFT p50 (38%), TPOT p50 (9.1%) and ITL p50 (12.3%)
+    are above the first sources' medians because the H200 sweep's rows are, not because those changed."""
+    v = median_abs_errors(rows, "validation")
+    assert v["ttft_p50_ms"] <= 0.42
+    assert v["tpot_p50_ms"] <= 0.10
+    assert v["itl_p50_ms"] <= 0.14
+    assert v["ttft_p99_ms"] <= 0.40  # two sources (reached 37.4%)
 
 
 def test_engines_and_sources_are_covered(rows):
     ids = {r["id"].split("-")[0] for r in rows if r["set"] == "validation"}
-    assert {"rahman", "sglang", "vllm"} <= ids
+    assert {"rahman", "sglang", "vllm", "do"} <= ids
+    tails = {r["metric"] for r in rows if r["set"] == "validation" and r["id"].startswith(TAIL_SOURCE)}
+    assert {"ttft_p95_ms", "tpot_p95_ms", "itl_p95_ms", "itl_p99_ms"} <= tails
     recs = load_benchmarks(DATA)
     assert {r["engine"] for r in recs} >= {"vllm", "sglang"}
     for r in recs:  # every compared metric was printed by the source; a record's exclusions name real metrics

@@ -83,3 +83,28 @@ def test_pure_decode_runs_use_the_mean_context(setup):
                  arrivals=[0.0])
     exact = sum(sm.step_s(0, 0.0, 1, 4097 + k) for k in range(2047)) / 2047
     assert r.tpot_s[0] == pytest.approx(exact, rel=1e-4)
+
+
+def test_itl_is_over_tokens_and_sees_prefill_steps(setup):
+    """ITL (validate.py compares it with benchmark_serving's): one gap per decode token, none for a first
+    token (that is TTFT); a lone request's gaps are its decode steps, and a prefill landing in the middle of
+    another request's decode shows in the ITL tail, not in its median."""
+    _, sm, _ = setup
+    lone = simulate(sm, prompts=[1024], gens=[256], max_num_seqs=8, token_budget=8192,
+                    kv_capacity_tokens=100_000, arrivals=[0.0])
+    assert float(np.sum(lone.itl_weight)) == 255
+    assert lone.percentile("itl", 50) == pytest.approx(lone.tpot_s[0], rel=2e-3)
+    r = _run(sm, 2.0, n=400)
+    assert r.preemptions == 0 and float(np.sum(r.itl_weight)) == float(np.sum(r.gen_tokens - 1))
+    p50, p90, p99 = (r.percentile("itl", p) for p in (50, 90, 99))
+    assert p50 <= p90 <= p99 and p99 > 1.5 * p50  # a 1,024-token prefill step is several decode steps long
+
+
+def test_itl_percentile_is_token_weighted():
+    from paramscope.plan.simulate import SimResult
+
+    e = np.array([])
+    r = SimResult(e, e, e, e, e, 1.0, 0, 0, 0, itl_step_s=np.array([0.03, 0.01, 0.02]),
+                  itl_weight=np.array([1, 90, 9]))
+    assert r.percentile("itl", 50) == 0.01 and r.percentile("itl", 90) == 0.01
+    assert r.percentile("itl", 95) == 0.02 and r.percentile("itl", 99) == 0.02 and r.percentile("itl", 100) == 0.03

@@ -41,13 +41,37 @@ class SimResult:
     preemptions: int
     steps: int
     events: int
+    # inter-token latency over tokens (not requests): each step's duration, weighted by the decode tokens it
+    # produced (a request's first token is its TTFT, not an ITL). None where the result was built without it.
+    itl_step_s: object = None
+    itl_weight: object = None
 
     def percentile(self, metric: str, p: float) -> float:
         import numpy as np
 
+        if metric == "itl":
+            return self.itl_percentile(p)
         x = {"ttft": self.ttft_s, "tpot": self.tpot_s, "e2e": self.e2e_s}[metric]
         x = x[~np.isnan(x)]
         return float(np.percentile(x, p)) if len(x) else 0.0
+
+    def itl_percentile(self, p: float) -> float:
+        """The p-th percentile of the gaps between a request's successive tokens, over all such gaps (what
+        vLLM's benchmark_serving reports as ITL): the weighted percentile of the step durations (inverted
+        CDF: the smallest step time with at least p% of the tokens at or below it). Runs of pure-decode
+        steps are advanced as one event at their mean context, so their steps all get the run's mean
+        duration."""
+        import numpy as np
+
+        if self.itl_step_s is None or not len(self.itl_step_s):
+            return 0.0
+        x = np.asarray(self.itl_step_s, dtype=float)
+        w = np.asarray(self.itl_weight, dtype=float)
+        order = np.argsort(x)
+        x, w = x[order], w[order]
+        cum = np.cumsum(w)
+        i = int(np.searchsorted(cum, p / 100.0 * cum[-1], side="left"))
+        return float(x[min(i, len(x) - 1)])
 
     def meets(self, slos) -> object:
         """Boolean array: which requests met every SLO bound (each SLO applied per request)."""
@@ -148,6 +172,8 @@ def simulate(sm, *, prompts, gens, max_num_seqs: int, token_budget: int, kv_capa
     t = 0.0
     steps = events = preempt = 0
     completed = 0
+    itl_dt: list = []  # per event: the duration of one of its steps, and the decode tokens its steps produced
+    itl_n: list = []
     waste = block_size * BLOCK_WASTE
     limit = MAX_EVENTS_PER_REQUEST * n + 1000
 
@@ -250,6 +276,8 @@ def simulate(sm, *, prompts, gens, max_num_seqs: int, token_budget: int, kv_capa
                     k = max(1, min(k, math.ceil((t_next - t) / tau0)))
             dt = sm.step_s(0, 0.0, n_dec, S + n_dec * (k - 1) / 2) * k if k > 1 else tau0
             t += dt
+            itl_dt.append(dt / k)
+            itl_n.append(n_dec * k)
             D += k
             steps += k
         else:
@@ -258,7 +286,11 @@ def simulate(sm, *, prompts, gens, max_num_seqs: int, token_budget: int, kv_capa
             for e, c in chunks:
                 p_tok += c
                 p_attn += sm.attention_flops(e[1], e[1] + c, 1)
-            t += sm.step_s(p_tok, p_attn, n_dec, S)
+            dt = sm.step_s(p_tok, p_attn, n_dec, S)
+            t += dt
+            if n_dec:
+                itl_dt.append(dt)
+                itl_n.append(n_dec)
             D += 1
             steps += 1
             for e, c in chunks:
@@ -303,4 +335,4 @@ def simulate(sm, *, prompts, gens, max_num_seqs: int, token_budget: int, kv_capa
     with np.errstate(invalid="ignore", divide="ignore"):
         tpot = np.where(g > 1, (e2e - ttft_a) / (g - 1), np.nan)
     return SimResult(ttft_a, tpot, e2e, np.asarray(P), np.asarray(G), float(np.nanmax(done_t) - min(arr)),
-                     preempt, steps, events)
+                     preempt, steps, events, np.asarray(itl_dt), np.asarray(itl_n))

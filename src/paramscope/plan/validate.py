@@ -4,6 +4,10 @@ Each record is run through the same path as a plan's candidate: a Deployment (bu
 engine's default settings, as the benchmark's server ran), its KV capacity from memory_report, its step model
 (perf.step_model), and simulate.simulate with the benchmark's arrival process (closed loop at the record's
 concurrency, or Poisson at its rate) and lengths. Predicted vs measured, with relative errors.
+
+A record with ``prefix_cached = true`` re-sent a prompt sample its server had already run with prefix
+caching on: every prompt's full KV blocks but the one holding its last token are served from the cache
+(vLLM recomputes at least the last prompt token), as one hit ratio over the sample (simulate's prefix_hit).
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import statistics
 import tomllib
 from pathlib import Path
 
-METRICS = ("requests_per_s", "output_tokens_per_s", "ttft_p50_ms", "ttft_p90_ms", "ttft_p99_ms", "ttft_mean_ms",
-           "tpot_p50_ms", "tpot_p90_ms", "itl_p50_ms", "e2e_p50_ms")
+PERCENTILES = (50, 90, 95, 99)
+METRICS = ("requests_per_s", "output_tokens_per_s", "ttft_mean_ms", "e2e_p50_ms",
+           *(f"{m}_p{p}_ms" for m in ("ttft", "tpot", "itl") for p in PERCENTILES))
 KNOBS = ("max_num_seqs", "max_num_batched_tokens", "gpu_memory_utilization")  # a record's engine settings
 MAX_TOTAL_TOKENS = 2048  # bench_serving's ShareGPT filter: prompt + output <= 2048 tokens
+MAX_PROMPT_TOKENS = 1024  # and prompt <= 1024 tokens
 
 
 def load_benchmarks(path: str | Path) -> list[dict]:
@@ -34,9 +40,10 @@ def load_benchmarks(path: str | Path) -> list[dict]:
 
 def dataset_lengths(rec: dict, n: int, rng) -> tuple[list[int], list[int]]:
     """Prompt and output lengths for a record run on a dataset: prompts drawn from the dataset's published
-    cumulative histogram (log-uniform within a bucket); outputs from the same shape scaled to the record's
-    ``gen_mean`` (the dataset's ``gen_rule``: an assumption), at least 4 tokens and prompt + output within
-    MAX_TOTAL_TOKENS."""
+    cumulative histogram (log-uniform within a bucket), scaled to the record's ``prompt_mean`` where the
+    source prints its own sample's mean (at most MAX_PROMPT_TOKENS); outputs from the same shape scaled to
+    the record's ``gen_mean`` (the dataset's ``gen_rule``: an assumption), at least 4 tokens and prompt +
+    output within MAX_TOTAL_TOKENS."""
     import numpy as np
 
     cum = rec["_dataset"]["prompt_cumulative"]
@@ -49,6 +56,8 @@ def dataset_lengths(rec: dict, n: int, rng) -> tuple[list[int], list[int]]:
     prompts = np.exp(np.log(lo) + frac * (np.log(hi) - np.log(lo)))
     shape = np.exp(np.log(lo) + rng.random(n) * (np.log(hi) - np.log(lo)))  # an independent draw, same shape
     gens = shape * float(rec["gen_mean"]) / float(np.mean(shape))
+    if rec.get("prompt_mean"):  # the run's own sample of the dataset: the histogram's shape at its mean
+        prompts = np.minimum(prompts * float(rec["prompt_mean"]) / float(np.mean(prompts)), MAX_PROMPT_TOKENS)
     p = np.maximum(np.round(prompts), 4).astype(int)
     g = np.clip(np.round(gens), 4, None).astype(int)
     g = np.minimum(g, MAX_TOTAL_TOKENS - p)
@@ -110,9 +119,12 @@ def predict(rec: dict, n: int | None = None, seed: int = 0) -> dict:
     sm = step_model(dep, mem=mem, per_seq_kv=mem.kv_cache_bytes)
     knobs = dict(dep.knobs)
     block = dep.profile.kv_policy().paged_block or 1
+    hit = 0.0
+    if rec.get("prefix_cached"):  # the same prompts ran before on this server: their full blocks are cached
+        hit = float(sum((q - 1) // block * block for q in prompts)) / float(sum(prompts))
     common = dict(prompts=prompts, gens=gens, max_num_seqs=int(knobs["max_num_seqs"]),
                   token_budget=int(knobs["max_num_batched_tokens"]), kv_capacity_tokens=kv_tokens,
-                  block_size=block)
+                  block_size=block, prefix_hit=min(hit, 0.999))
     if "concurrency" in rec:
         res = simulate(sm, concurrency=int(rec["concurrency"]), **common)
     elif rec["rate"] == "inf":  # offline: every request at once
@@ -122,10 +134,10 @@ def predict(rec: dict, n: int | None = None, seed: int = 0) -> dict:
     s = res.summary()
     out = {"requests_per_s": s["requests_per_s"], "output_tokens_per_s": s["output_tokens_per_s"],
            "ttft_mean_ms": float(np.nanmean(res.ttft_s)) * 1e3}
-    for p in (50, 90, 99):
+    for p in PERCENTILES:
         out[f"ttft_p{p}_ms"] = res.percentile("ttft", p) * 1e3
-        out[f"tpot_p{p}_ms"] = res.percentile("tpot", p) * 1e3
-    out["itl_p50_ms"] = out["tpot_p50_ms"]  # the simulator's steps are uniform within a request's decode
+        out[f"tpot_p{p}_ms"] = res.percentile("tpot", p) * 1e3  # per request: its mean gap between tokens
+        out[f"itl_p{p}_ms"] = res.percentile("itl", p) * 1e3  # per token: every gap between two tokens
     out["e2e_p50_ms"] = res.percentile("e2e", 50) * 1e3
     return out
 
