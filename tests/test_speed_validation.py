@@ -96,14 +96,20 @@ def test_refusals_are_counted_not_dropped():
     assert row["records"] == 1 and row["refused"] == 1 and math.isnan(row["median_abs_error"])
 
 
-# (engine, phase) -> (median |error| reached, p90 |error| reached) on the validation set, after fitting
+# (engine, phase) -> (median |error| reached, p90 |error| reached) on the validation set, after fitting; over
+# the records the split rule covers (the held-out MLPerf suite is asserted apart, below)
 REACHED = {("llama.cpp", "decode"): (0.08, 0.15), ("llama.cpp", "prefill"): (0.06, 0.21),
            ("tensorrt-llm", "throughput"): (0.12, 0.26), ("all", "all"): (0.09, 0.21)}
+# the MLPerf Inference Llama-2-70B Offline results (v4.0, v4.1, v5.1; held out: no fit saw them)
+REACHED_MLPERF = {("tensorrt-llm (mlperf)", "throughput"): (0.22, 0.39),
+                  ("vllm (mlperf)", "throughput"): (0.17, 0.24), ("all", "all"): (0.20, 0.35)}
+# every validation record together, MLPerf included: p90 25% (21% without it, the MLPerf rows are the reason)
+REACHED_ALL = {("all", "all"): (0.10, 0.25)}
 MARGIN = 0.02
 
 
-def _validation_summary():
-    outcomes = evaluate([r for r in RECORDS if r["set"] == "validation"])
+def _validation_summary(which=lambda r: not r.get("held_out")):
+    outcomes = evaluate([r for r in RECORDS if r["set"] == "validation" and which(r)])
     return outcomes, {(r["engine"], r["phase"]): r for r in summarize(outcomes)}
 
 
@@ -114,6 +120,42 @@ def test_validation_errors_reached():
         r = rows[key]
         assert r["median_abs_error"] <= med + MARGIN, (key, r)
         assert r["p90_abs_error"] <= p90 + MARGIN, (key, r)
+
+
+@pytest.mark.parametrize("which,reached", [(lambda r: r.get("suite") == "mlperf", REACHED_MLPERF),
+                                           (lambda r: True, REACHED_ALL)], ids=["mlperf", "all"])
+def test_held_out_errors_reached(which, reached):
+    """MLPerf Inference Llama-2-70B Offline (docs/validation.md, "MLPerf Inference, held out"): the offline
+    scenario is modelled as a steady maximum batch of mean-length sequences (294 in, 294 out), so the errors
+    include the spread of real lengths and three rounds of engine improvements on the same hardware."""
+    outcomes, rows = _validation_summary(which)
+    assert not [o.record["id"] for o in outcomes if o.refused]
+    for key, (med, p90) in reached.items():
+        r = rows[key]
+        assert r["median_abs_error"] <= med + MARGIN, (key, r)
+        assert r["p90_abs_error"] <= p90 + MARGIN, (key, r)
+
+
+def test_held_out_records_are_validation_only():
+    held = [r for r in RECORDS if r.get("held_out")]
+    assert len(held) >= 13 and {r["suite"] for r in held} == {"mlperf"}
+    assert all(r["set"] == "validation" for r in held)
+    assert {r["hardware"] for r in held} >= {"h100-sxm", "h200-sxm", "b200", "mi300x"}
+    assert {r["engine"] for r in held} == {"tensorrt-llm", "vllm"}
+    for r in held:
+        assert r["phase"] == "throughput" and r["replicas"] >= 1 and "mlcommons/inference_results_v" in r["source"]
+    # a held-out record takes no place in the split rule: dropping them leaves every other record's set
+    rest = [r for r in RECORDS if not r.get("held_out")]
+    assert split_rule(rest) == {k: v for k, v in split_rule(RECORDS).items() if k in {r["id"] for r in rest}}
+
+
+def test_replicas_multiply_one_copy():
+    from paramscope.validation import predict
+
+    r = next(r for r in RECORDS if r.get("replicas", 1) > 1)
+    one, b1 = predict(dict(r, replicas=1))
+    many, b = predict(r)
+    assert b == b1 and many == pytest.approx(one * r["replicas"], rel=1e-12)
 
 
 def test_issue_targets_met():

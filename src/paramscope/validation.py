@@ -16,7 +16,9 @@ What each phase is predicted from (one perf report per record):
   sequences of P prompt and G output tokens, ``B x G / (TTFT(B) + G x TPOT(B))``. A record with batch 0
   ("maximum load": the engine runs as many as fit) uses B = paramscope's KV capacity at P + G tokens
   (``max_concurrent_sequences``), capped at MAX_LOAD_BATCH; if that batch does not fit with its activations,
-  B is halved until it does.
+  B is halved until it does. A record with ``replicas = R`` ran R identical copies of the deployment side by
+  side (data parallel, e.g. an 8-GPU MLPerf system as 4 x TP2 or 8 x TP1): ``count`` / ``tp`` / ``pp``
+  describe one copy and the throughput is R times one copy's.
 
 Engines paramscope has no memory profile for are run with the closest one (ENGINE_FOR_MEMORY: TensorRT-LLM
 and SGLang page their KV cache like vLLM). A record paramscope refuses (does not fit, unknown scheme, no
@@ -58,10 +60,14 @@ def load_measurements(path: str | Path | None = None) -> list[dict]:
 
 def split_rule(records: list[dict]) -> dict[str, str]:
     """The set each record must have under the file's rule: per engine, in file order, index % 3 == 0 is
-    calibration."""
+    calibration; a ``held_out`` record is always validation and takes no index (adding held-out records
+    never moves another record between sets)."""
     seen: dict[str, int] = {}
     out = {}
     for r in records:
+        if r.get("held_out"):
+            out[r["id"]] = "validation"
+            continue
         i = seen.get(r["engine"], 0)
         seen[r["engine"]] = i + 1
         out[r["id"]] = "calibration" if i % 3 == 0 else "validation"
@@ -131,7 +137,7 @@ def predict(record: dict, *, model=None, hardware=None) -> tuple[float, int]:
                     raise
                 batch //= 2
         gen = int(record["output_tokens"])
-        return batch * gen / (rep.ttft_s + gen * rep.tpot_s), batch
+        return int(record.get("replicas", 1)) * batch * gen / (rep.ttft_s + gen * rep.tpot_s), batch
     rep = perf_report(m, hw, _options(record, max(1, batch)))
     value = {"decode": rep.decode_tokens_per_s, "prefill": rep.prefill_tokens_per_s, "ttft": rep.ttft_s,
              "tpot": rep.tpot_s}[phase]
@@ -158,13 +164,19 @@ def _p90(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=10, method="inclusive")[8]
 
 
+def engine_group(r: dict) -> str:
+    """The engine column of the summaries: the engine, with the record's ``suite`` (e.g. MLPerf Inference
+    results, held out from any fit) in parentheses, so a suite's errors are reported apart."""
+    return f"{r['engine']} ({r['suite']})" if r.get("suite") else r["engine"]
+
+
 def summarize(outcomes: list[Outcome]) -> list[dict]:
     """Per (set, engine, phase), then per set over all engines and phases: records, refused, median and p90 of
     |error|, median signed error. Refused records are failures: counted, never in the error statistics."""
     groups: dict[tuple, list[Outcome]] = {}
     for o in outcomes:
         r = o.record
-        groups.setdefault((r["set"], r["engine"], r["phase"]), []).append(o)
+        groups.setdefault((r["set"], engine_group(r), r["phase"]), []).append(o)
         groups.setdefault((r["set"], "all", "all"), []).append(o)
     rows = []
     for key in sorted(groups, key=lambda k: (SETS.index(k[0]) if k[0] in SETS else 9, k[1] == "all", k[1], k[2])):
@@ -191,8 +203,9 @@ def format_outcomes(outcomes: list[Outcome]) -> str:
     rows = []
     for o in outcomes:
         r = o.record
-        cfg = f"{r['count']}x {r['hardware']}" + (f" tp{r['tp']}" if r["tp"] > 1 else "") + \
-              (f" pp{r['pp']}" if r["pp"] > 1 else "")
+        cfg = (f"{r['replicas']}x " if r.get("replicas", 1) > 1 else "") + \
+            f"{r['count']}x {r['hardware']}" + (f" tp{r['tp']}" if r["tp"] > 1 else "") + \
+            (f" pp{r['pp']}" if r["pp"] > 1 else "")
         rows.append([r["id"], r["set"][:5], r["phase"], r["model"], cfg, r["weights"],
                      f"{r['prompt_tokens']}/{r['output_tokens']}", str(o.batch or r["batch"]),
                      _fmt(o.measured, r["unit"]),
