@@ -87,6 +87,20 @@ def meta_params(config: dict) -> tuple[tuple[str, tuple[int, ...], bool], ...]:
     return _PARAMS[key]
 
 
+# model types whose transformers class builds a tower through timm (TimmWrapperModel): transformers cannot build them
+# without timm installed, which is not one of paramscope's dependencies
+NEEDS_TIMM = frozenset({"gemma3n"})
+
+
+def missing_dependency(config: dict) -> str | None:
+    """Why transformers cannot build `config` in this environment (an optional library it needs is absent), or None."""
+    import importlib.util
+
+    if config.get("model_type") in NEEDS_TIMM and importlib.util.find_spec("timm") is None:
+        return f"transformers builds {config['model_type']}'s vision tower with timm, which is not installed"
+    return None
+
+
 def catalog_truth_config(rec: dict) -> tuple[dict | None, str]:
     """The config of a catalog record as transformers should build it, or (None, why it cannot)."""
     tf = _transformers()

@@ -635,6 +635,79 @@ def expand(rule: Rule, layer: int | None, shape: tuple[int, ...]):
 
 
 # ---------------------------------------------------------------------------------------------------
+# Gemma 3n (gemma3n/modeling_gemma3n.py Gemma3nForConditionalGeneration): the text decoder, timm's MobileNetV5 encoder
+# behind TimmWrapperModel (timm models/mobilenetv5.py, _efficientnet_blocks.py, layers/attention2d.py), the audio
+# encoder and one Gemma3nMultimodalEmbedder per tower.
+
+_G3N_L = rf"{_GM}layers\.{L}\."
+_G3N_V = r"model\.vision_tower\.timm_model\."
+_G3N_A = r"model\.audio_tower\."
+_G3N_C = rf"{_G3N_A}conformer\.{L}\."
+_G3N_CONV = r"(?:conv_exp|conv_pwl|dw_start\.conv|pw_exp\.conv|dw_mid\.conv|pw_proj\.conv|dw_end\.conv)\.weight"
+_G3N_BN = r"(?:bn1|bn2|dw_start\.bn|pw_exp\.bn|dw_mid\.bn|pw_proj\.bn|dw_end\.bn)\.weight"
+GEMMA3N = (_llama_shell(_GM, head=False) + [Rule(r"lm_head\.weight", "lm_head")] + _llama_attention(_GM)
+           + _llama_mlp(_GM) + _sandwich_norms(_GM) + _qk_norms(_GM) + [
+    # Gemma3nTextAltUp: per-layer coefficient matrices, router and output scale; its router norm is an RMSNorm
+    Rule(rf"{_G3N_L}altup\.(?:correct_output_scale|correction_coefs\.weight|prediction_coefs\.weight|"
+         r"modality_router\.weight)", "other", "decoder"),
+    Rule(rf"{_G3N_L}altup\.router_norm\.weight", "norm_embed", "decoder"),
+    # Gemma3nTextLaurelBlock: a low-rank residual and its norm
+    Rule(rf"{_G3N_L}laurel\.linear_(?:left|right)\.weight", "other", "decoder"),
+    Rule(rf"{_G3N_L}laurel\.post_laurel_norm\.weight", "norm_embed", "decoder"),
+    # the per-layer input: gate into the layer's slice, projection back, norm
+    Rule(rf"{_G3N_L}(?:per_layer_input_gate|per_layer_projection)\.weight", "other", "decoder"),
+    Rule(rf"{_G3N_L}post_per_layer_input_norm\.weight", "norm_embed", "decoder"),
+    # Gemma3nTextModel: the per-layer embedding table [vocab_per_layer, layers x p], its projection from the hidden
+    # state, their norm, and the AltUp projections into / out of the extra residual streams
+    Rule(rf"{_GM}embed_tokens_per_layer\.weight", "embed", "decoder"),
+    Rule(rf"{_GM}per_layer_model_projection\.weight", "embed_proj", "decoder"),
+    Rule(rf"{_GM}per_layer_projection_norm\.weight", "norm_embed", "decoder"),
+    Rule(rf"{_GM}altup_(?:unembed_)?projections\.\d+\.weight", "other", "decoder"),
+    # MobileNetV5Encoder: the stem (a biased conv and its norm), blocks.<stage>.<block> (one paramscope layer per
+    # stage), the multi-scale fusion adapter (a 1x1 expansion and projection with norms, then a final norm)
+    Rule(rf"{_G3N_V}conv_stem\.conv\.{WB}", "patch_embed", "vision", "vision"),
+    Rule(rf"{_G3N_V}conv_stem\.bn\.weight", "norm_embed", "vision", "vision"),
+    Rule(rf"{_G3N_V}blocks\.{L}\.\d+\.{_G3N_CONV}", "other", "vision", "vision"),
+    Rule(rf"{_G3N_V}blocks\.{L}\.\d+\.{_G3N_BN}", "norm_mlp_in", "vision", "vision"),
+    Rule(rf"{_G3N_V}blocks\.{L}\.\d+\.layer_scale\.gamma", "other", "vision", "vision"),
+    Rule(rf"{_G3N_V}blocks\.{L}\.\d+\.norm\.weight", "norm_attn_in", "vision", "vision"),
+    Rule(rf"{_G3N_V}blocks\.{L}\.\d+\.attn\.query\.proj\.weight", "attn_q", "vision", "vision"),
+    Rule(rf"{_G3N_V}blocks\.{L}\.\d+\.attn\.key\.proj\.weight", "attn_k", "vision", "vision"),
+    Rule(rf"{_G3N_V}blocks\.{L}\.\d+\.attn\.value\.proj\.weight", "attn_v", "vision", "vision"),
+    Rule(rf"{_G3N_V}blocks\.{L}\.\d+\.attn\.output\.proj\.weight", "attn_o", "vision", "vision"),
+    Rule(rf"{_G3N_V}blocks\.{L}\.\d+\.attn\.(?:key|value)\.(?:down_conv|norm)\.weight", "other", "vision", "vision"),
+    Rule(rf"{_G3N_V}msfa\.ffn\.(?:pw_exp|pw_proj)\.conv\.weight", "other", "vision", "vision"),
+    Rule(rf"{_G3N_V}msfa\.ffn\.(?:pw_exp|pw_proj)\.bn\.weight", "norm_mlp_in", "vision", "vision"),
+    Rule(rf"{_G3N_V}msfa\.norm\.weight", "norm_final", "vision", "vision"),
+    # Gemma3nAudioSubSampleConvProjection: two convs with cumulative group norms, then the input projection
+    Rule(rf"{_G3N_A}subsample_conv_projection\.conv_\d\.conv\.weight", "patch_embed", "audio", "audio"),
+    Rule(rf"{_G3N_A}subsample_conv_projection\.conv_\d\.norm\.weight", "norm_embed", "audio", "audio"),
+    Rule(rf"{_G3N_A}subsample_conv_projection\.input_proj_linear\.weight", "patch_embed", "audio", "audio"),
+    # Gemma3nAudioConformerBlock: macaron feed-forwards, attention, light conv, block norm
+    Rule(rf"{_G3N_C}ffw_layer_(?:start|end)\.pre_layer_norm\.weight", "norm_mlp_in", "audio", "audio"),
+    Rule(rf"{_G3N_C}ffw_layer_(?:start|end)\.ffw_layer_1\.weight", "mlp_up", "audio", "audio"),
+    Rule(rf"{_G3N_C}ffw_layer_(?:start|end)\.ffw_layer_2\.weight", "mlp_down", "audio", "audio"),
+    Rule(rf"{_G3N_C}ffw_layer_(?:start|end)\.post_layer_norm\.weight", "norm_mlp_out", "audio", "audio"),
+    Rule(rf"{_G3N_C}attention\.pre_attn_norm\.weight", "norm_attn_in", "audio", "audio"),
+    Rule(rf"{_G3N_C}attention\.attn\.per_dim_scale", "other", "audio", "audio"),
+    Rule(rf"{_G3N_C}attention\.attn\.relative_position_embedding\.pos_proj\.weight", "pos_embed", "audio", "audio"),
+    Rule(rf"{_G3N_C}attention\.attn\.q_proj\.weight", "attn_q", "audio", "audio"),
+    Rule(rf"{_G3N_C}attention\.attn\.k_proj\.weight", "attn_k", "audio", "audio"),
+    Rule(rf"{_G3N_C}attention\.attn\.v_proj\.weight", "attn_v", "audio", "audio"),
+    Rule(rf"{_G3N_C}attention\.post\.weight", "attn_o", "audio", "audio"),
+    Rule(rf"{_G3N_C}attention\.post_norm\.weight", "norm_attn_out", "audio", "audio"),
+    Rule(rf"{_G3N_C}lconv1d\.(?:pre_layer_norm|conv_norm)\.weight", "norm_mlp_in", "audio", "audio"),
+    Rule(rf"{_G3N_C}lconv1d\.(?:linear_start|depthwise_conv1d|linear_end)\.weight", "other", "audio", "audio"),
+    Rule(rf"{_G3N_C}norm\.weight", "norm_mlp_out", "audio", "audio"),
+    # Gemma3nMultimodalEmbedder (its post-projection RMSNorm has no scale)
+    Rule(r"model\.embed_(?:vision|audio)\.(?:embedding|embedding_projection)\.weight", "other", "", "projector"),
+    Rule(r"model\.embed_(?:vision|audio)\.(?:hard|soft)_embedding_norm\.weight", "norm_embed", "", "projector"),
+])
+TABLE["gemma3n"] = GEMMA3N
+_COMPILED["gemma3n"] = [(re.compile(r.regex), r) for r in GEMMA3N]
+
+
+# ---------------------------------------------------------------------------------------------------
 # The comparison (used by test_role_truth.py and the random-config property test)
 
 

@@ -162,6 +162,16 @@ def main() -> None:
         _markdown(sys.argv[sys.argv.index("--markdown") + 1], by_type, outcomes, exact_types, time.perf_counter() - t0)
 
 
+def _optional_libraries() -> str:
+    """Which optional libraries transformers needed for some classes were importable (timm: Gemma 3n's vision tower,
+    a TimmWrapperModel); without one, those classes read `transformers-fails`."""
+    try:
+        import timm
+    except ImportError:
+        return "timm was not installed (gemma3n's vision tower needs it: transformers-fails)."
+    return f"timm {timm.__version__} was importable (gemma3n's vision tower needs it; without it: transformers-fails)."
+
+
 def _markdown(path: str, by_type: dict, outcomes, exact: int, seconds: float) -> None:
     import transformers
 
@@ -183,7 +193,7 @@ def _markdown(path: str, by_type: dict, outcomes, exact: int, seconds: float) ->
              "paramscope declined with one line (never a number); `transformers-fails`: transformers cannot build",
              "that config itself. A `wrong` outcome fails the suite.", "",
              f"**{exact} of {len(by_type)}** (mapping, model type) pairs are exact at their default config; "
-             f"the walk took {seconds:.0f} s.", "",
+             f"the walk took {seconds:.0f} s. {_optional_libraries()}", "",
              "| variant | outcome | count |", "|---|---|---|"]
     lines += [f"| {v} | {o} | {n} |" for (v, o), n in sorted(outcomes.items())]
     lines += ["", "| mapping | model type | default | diff | small | untied | why not exact (default) |",

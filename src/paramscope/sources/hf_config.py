@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from ..errors import ConfigError, UnsupportedArchitectureError
 from ..spec import ModelSpec
-from . import classic, gemma3n, hybrids, multimodal, seq2seq_ssm
+from . import classic, gemma3n, gemma3n_mm, hybrids, multimodal, seq2seq_ssm
 from .config_access import Cfg
 from .config_keys import (
     alias_map,
@@ -51,6 +51,7 @@ ADAPTERS.update({
     "rwkv": hybrids.rwkv,
     "xlstm": hybrids.xlstm,
     "gemma3n_text": gemma3n.gemma3n_text,
+    "gemma3n": gemma3n_mm.gemma3n,
     "llama4": multimodal.llama4,
     "jamba": seq2seq_ssm.jamba,
     "gemma3": multimodal.gemma3,

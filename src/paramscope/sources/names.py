@@ -19,17 +19,19 @@ from typing import NamedTuple
 
 
 class NameInfo(NamedTuple):
-    component: str  # language | vision | projector
+    component: str  # language | vision | audio | projector
     stack: str  # decoder | encoder | vision | "" (model-level)
     layer: int | None
     role: str
     expert: int | None = None  # index of a per-expert tensor ("experts.7.w1")
 
 
-_LAYER = re.compile(r"(?:^|\.)(?:layers|h|blocks|block|layer|albert_layers)\.(\d+)\.")
+_LAYER = re.compile(r"(?:^|\.)(?:layers|h|blocks|block|layer|albert_layers|conformer)\.(\d+)\.")
 _EXPERT = re.compile(r"\.experts\.(?:expert_)?(\d+)\.")
 _VISION = re.compile(r"(?:^|\.)(?:vision_tower|visual|vision_model|vision_encoder)\.")
-_PROJECTOR = re.compile(r"(?:^|\.)(?:multi_modal_projector|mm_projector|merger|connector)\.")
+_PROJECTOR = re.compile(r"(?:^|\.)(?:multi_modal_projector|mm_projector|merger|connector|embed_vision|embed_audio)\.")
+# Gemma 3n's audio encoder (gemma3n/modeling_gemma3n.py Gemma3nModel.audio_tower; its blocks are conformer.N)
+_AUDIO = re.compile(r"(?:^|\.)audio_tower\.")
 
 _R = re.IGNORECASE
 
@@ -43,6 +45,9 @@ def _rules() -> list[tuple[re.Pattern, str]]:
         (r"(?:^|\.)(?:wpe|position_embeddings?|positions_embed|pos_embed|embed_positions)\.weight$", "pos_embed"),
         (r"patch_embed(?:ding)?(?:\.proj)?\.(?:weight|bias)$", "patch_embed"),
         (r"embedding_hidden_mapping_in\.(?:weight|bias)$", "embed_proj"),
+        # Gemma 3n's per-layer embeddings (Gemma3nTextModel): a token table and its projection
+        (r"(?:^|\.)embed_tokens_per_layer\.weight$", "embed"),
+        (r"(?:^|\.)per_layer_model_projection\.weight$", "embed_proj"),
         (r"(?:^|\.)(?:embed_tokens|wte|word_embeddings|tokens_embed|tok_embeddings|shared|embeddings|embedding|embed_in)\.weight$", "embed"),
         (r"(?:^|\.)(?:lm_head|embed_out)\.(?:weight|bias)$|^output\.weight$|predictions\.decoder\.weight$", "lm_head"),
         (r"predictions\.(?:decoder\.)?bias$", "mlm_bias"),
@@ -165,6 +170,8 @@ def _classify_template(name: str, has_layer: bool) -> tuple[str, str, str]:
         component, stack = "projector", ""
     elif _VISION.search(name):
         component, stack = "vision", "vision"
+    elif _AUDIO.search(name):
+        component, stack = "audio", "audio"
     else:
         component = "language"
         stack = "encoder" if re.search(r"(?:^|\.)encoder\.", name) else "decoder"
