@@ -309,6 +309,12 @@ PUBLISHED_CHECKS = [
      "paper and model card: 'a 15B parameter model', the size class; exact 15.96B (+6.4%)"),
     ("falcon-h1-34b-instruct", "total", 34e9, 0.011,
      "technical report and model card: 34B, whole billions (+-0.5B = 1.5%); exact 33.64B (-1.05%)"),
+    ("gemma-3n-e2b-it", "total", 5e9, 0.084,
+     "model card / release blog: '5B' raw parameters, the size class; exact 5.42B (+8.4%) with the MobileNetV5 vision "
+     "(294.1M) and conformer audio (681.3M) towers and the 2.01B per-layer embedding table ('2B effective' leaves those out)"),
+    ("gemma-3n-e4b-it", "total", 8e9, 0.023,
+     "model card / release blog: '8B' raw parameters, the size class; exact 7.82B (-2.3%) with both towers and the 2.35B "
+     "per-layer embedding table ('4B effective' leaves those out)"),
 ]
 
 
