@@ -46,7 +46,7 @@ def test_calibrate_saves_a_profile_perf_can_use(tmp_path, monkeypatch, capsys):
     from paramscope import calibrate
 
     monkeypatch.setenv("PARAMSCOPE_HOME", str(tmp_path))
-    monkeypatch.setattr(calibrate, "measure", lambda device, seconds: dict(_MEASURED, device=device))
+    monkeypatch.setattr(calibrate, "measure", lambda device, seconds, **kw: dict(_MEASURED, device=device))
     assert main(["calibrate", "--name", "ci-box", "--seconds", "0.2", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["measured"]["bandwidth_bytes_per_s"] == 2.5e10
@@ -74,7 +74,7 @@ def test_calibrate_accepts_a_slow_machine(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setenv("PARAMSCOPE_HOME", str(tmp_path))
     monkeypatch.setattr(calibrate, "measure",
-                        lambda device, seconds: dict(_MEASURED, device=device, bandwidth_bytes_per_s=5e9,
+                        lambda device, seconds, **kw: dict(_MEASURED, device=device, bandwidth_bytes_per_s=5e9,
                                                      fp32_flops_per_s=4.48e10))
     assert main(["calibrate", "--name", "slow-box", "--seconds", "0.2", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
@@ -146,3 +146,65 @@ def test_gpu_validation_script_runs_without_cuda():
     assert r.returncode == 0 and "| qwen3-0.6b | 1 |" in r.stdout
     r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert r.returncode == 0 and "no CUDA" in r.stdout
+
+
+# A fixed llama.cpp calibration (what calibrate_llamacpp.calibrate returns), so the CLI's save -> load -> perf
+# path is tested without running llama.cpp; the real calibration runs in tests/test_llamacpp_speed.py.
+_ENGINE = {"threads": 2, "types": ["q8_0"], "llama_cpp": "llama-cpp-python test", "measured": {"m": {}},
+           "constants": {"step_overhead_s": 1e-5, "layer_overhead_s": 0.0, "attention_decode_efficiency": 0.1,
+                         "attention_prefill_efficiency": 0.5, "bandwidth_efficiency@q8_0": 0.7,
+                         "decode_half_width@q8_0": 50.0, "prefill_compute_efficiency@q8_0": 3.0,
+                         "prefill_half_width@q8_0": 500.0, "prefill_half_tokens@q8_0": 10.0,
+                         "decode_compute_efficiency@q8_0": 3.0, "bandwidth_efficiency": 0.7}}
+
+
+def test_calibrate_engine_saves_constants_perf_uses(tmp_path, monkeypatch, capsys):
+    from paramscope import calibrate, calibrate_llamacpp
+
+    monkeypatch.setenv("PARAMSCOPE_HOME", str(tmp_path))
+    monkeypatch.setattr(calibrate, "measure", lambda device, seconds, **kw: dict(_MEASURED, device=device))
+    monkeypatch.setattr(calibrate_llamacpp, "calibrate", lambda hw, threads=None: _ENGINE)
+    assert main(["calibrate", "--name", "cal-box", "--engine", "llama.cpp", "--threads", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "q8_0" in out and "0.700" in out and "cal-box" in out
+    hw = get_hardware("cal-box")
+    assert hw.engine_speed["llama.cpp"]["bandwidth_efficiency@q8_0"] == 0.7
+    assert "calibrate --engine llama.cpp" in hw.sources["engine_speed"]
+    args = ["perf", "llama-3.2-1b-instruct", "--weights", "q8_0", "--gpu", "cal-box", "--engine", "llama.cpp"]
+    assert main(args + ["--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert "against its own calibration" in d["error_band"]["decode"]["basis"]
+    assert any("measured on this device" in a for a in d["assumptions"])
+    # the measured constants change the answer (the torch profile alone gives another decode speed)
+    monkeypatch.setattr(calibrate_llamacpp, "calibrate", lambda hw, threads=None: dict(
+        _ENGINE, constants=dict(_ENGINE["constants"], **{"bandwidth_efficiency@q8_0": 0.35})))
+    assert main(["calibrate", "--name", "cal-box", "--engine", "llama.cpp"]) == 0
+    capsys.readouterr()
+    assert main(args + ["--json"]) == 0
+    d2 = json.loads(capsys.readouterr().out)
+    # half the Q8_0 streaming rate: about half the decode speed (attention and the fixed costs do not halve)
+    assert 0.5 < d2["decode_tokens_per_s"] / d["decode_tokens_per_s"] < 0.6
+
+
+@pytest.mark.parametrize("table, msg", [
+    ({"vllmx": {"step_overhead_s": 0.0}}, "unknown engine"),
+    ({"llama.cpp": {"speed": 1.0}}, "unknown constant"),
+    ({"llama.cpp": {"bandwidth_efficiency@Q4 K": 1.0}}, "unknown constant"),
+    ({"llama.cpp": {"bandwidth_efficiency": -1.0}}, "positive"),
+    ({"llama.cpp": {"step_overhead_s": -1e-3}}, ">= 0"),
+    ({"llama.cpp": {"bandwidth_efficiency": float("nan")}}, "positive"),
+    ({"llama.cpp": {}}, "table of constants"),
+])
+def test_engine_speed_table_is_validated(table, msg):
+    from paramscope.errors import ConfigError
+    from paramscope.hardware import validate_record
+
+    rec = {"id": "x", "name": "x", "vendor": "generic", "kind": "cpu", "memory_bytes": 2**34, "measured": True,
+           "memory_bandwidth_bytes_per_s": 2e10, "peak_flops_per_s": {"fp32": 1e11}, "engine_speed": table,
+           "sources": {"memory": "m", "bandwidth": "m", "flops": "m", "engine_speed": "m"}}
+    with pytest.raises(ConfigError, match=msg):
+        validate_record(rec, "mine.toml")
+    rec["engine_speed"] = {"llama.cpp": {"bandwidth_efficiency": 0.5}}
+    del rec["sources"]["engine_speed"]
+    with pytest.raises(ConfigError, match="engine_speed"):
+        validate_record(rec, "mine.toml")

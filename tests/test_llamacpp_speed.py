@@ -1,281 +1,182 @@
 """llama.cpp on this machine's CPU as the oracle for speed (prefill and decode tokens/s).
 
-Random-weight GGUF models of the llama architecture (about 0.1B and 0.2B parameters; F16, Q8_0 and Q4_0
-matrices) are written with the ``gguf`` package, run by llama.cpp through llama-cpp-python's C bindings on the
-CPU (n_threads = os.cpu_count() less the cores
-other processes keep busy, see _threads; n_batch = n_ubatch = 512), and timed:
+paramscope's prediction for the calibrated CPU: this machine's profile is measured in the test
+(``calibrate.measure``: torch copy bandwidth and fp32 GEMM, the figures ``paramscope calibrate`` saves) and
+llama.cpp's own constants are fitted on CALIBRATION models (``calibrate_llamacpp.calibrate``: two tiny Q8_0 models
+and, per type F16 / Q8_0 / Q4_0 / Q4_K / Q6_K, one model of width 1024 and one of width 2048), exactly what
+``paramscope calibrate --engine llama.cpp`` does. The HELD-OUT models below (0.1B-1.0B parameters; other depths,
+widths, head sizes, prompt lengths and contexts) are then written with the ``gguf`` package, run by llama.cpp
+(llama-cpp-python's C bindings, CPU only, n_batch = n_ubatch = 512) and compared with ``perf_report`` on the
+calibrated profile: decode tokens/s and prefill tokens/s (= prompt / TTFT).
 
-- prefill: one llama_decode of PROMPT tokens (logits of the last one only), after an untimed warm-up that
-  touches every weight page; median of PREFILL_RUNS runs, each on an emptied cache;
-- decode: GEN single-token llama_decode calls after that prompt; 1 / the median step time (the median, not
-  the mean: this 2-core machine is shared, and a step that loses its core to another process would otherwise
-  dominate; llama.cpp's threads spin on barriers, so contention hurts it more than a plain copy loop).
+Targets (issue 11): decode median |error| <= 10% and 90th percentile <= 25%; TTFT median <= 20%; no run refused.
 
-paramscope's prediction for the same file comes from ``perf_report`` on this machine's profile, measured in the
-test with ``calibrate.measure`` (array-copy bandwidth, fp32 GEMM rate: the figures ``paramscope calibrate``
-saves, measured with the same number of threads) and built into a hardware record as ``calibrate.profile_record`` does; perf is run with efficiencies
-1.0, as the profile's notes ask (achieved rates, not peaks). The weights are the GGUF's own (``native``).
-
-Asserted now: sanity only (every prediction within a factor of 3 of llama.cpp; the 2x model decodes slower
-than the 1x model in both paramscope and llama.cpp). The targets (decode median <= 10%, p90 <= 25%, TTFT
-median <= 20%) come after the constants are fitted; the table is printed and recorded in docs/validation.md
-("Speed: llama.cpp on this machine's CPU").
-
-Weights are rows of a small random pool (N(0, 0.02), quantized by gguf.quants): realistic magnitudes, so no\ndenormal or overflow slow paths (random quantized bytes made decode 10x slower), and fast to write.
+Threads: 1 by default (PARAMSCOPE_LLAMACPP_THREADS overrides): llama.cpp's threads spin on a barrier after every
+op, so on a 2-core machine shared with anything else two threads measured 5x slower than one; one thread is the
+reproducible setting. Timings are the fastest prefill of 3 and the 20th-percentile decode step of 32, for the
+calibration and the held-out runs alike (see calibrate_llamacpp.time_llamacpp). When the machine is busy
+(1-minute load above 1.5 x cores) the comparison is skipped, not failed: the timings would not be llama.cpp's own.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
-import time
-from dataclasses import dataclass
 
 import pytest
 
-np = pytest.importorskip("numpy")
-gguf = pytest.importorskip("gguf")
-llama_cpp = pytest.importorskip("llama_cpp")
+pytest.importorskip("numpy")
+pytest.importorskip("gguf")
+pytest.importorskip("llama_cpp")
 
-from gguf import GGMLQuantizationType as Q  # noqa: E402
-
-from paramscope.calibrate import measure, profile_record  # noqa: E402
+from paramscope import calibrate_llamacpp as CL  # noqa: E402
+from paramscope.calibrate import measure, profile_record, to_toml  # noqa: E402
+from paramscope.errors import ParamscopeError  # noqa: E402
 from paramscope.hardware import validate_record  # noqa: E402
 from paramscope.model import load_model  # noqa: E402
 from paramscope.perf import PerfOptions, perf_report  # noqa: E402
 
-VOCAB = 320
-PROMPT = 256
+THREADS = int(os.environ.get("PARAMSCOPE_LLAMACPP_THREADS") or 1)
 GEN = 32
-PREFILL_RUNS = 3
+S = CL.Shape
 
-
-def _threads() -> int:
-    """os.cpu_count(), less the cores other processes keep busy (1-minute load average). llama.cpp's threads
-    spin on a barrier after every op: on this shared 2-core machine, with other test runs at load ~3, two threads
-    decoded a 0.2B Q8_0 model at 4.6 tokens/s and one thread at 22.6. PARAMSCOPE_LLAMACPP_THREADS overrides."""
-    if os.environ.get("PARAMSCOPE_LLAMACPP_THREADS"):
-        return int(os.environ["PARAMSCOPE_LLAMACPP_THREADS"])
-    n = os.cpu_count() or 1
-    return max(1, n - round(os.getloadavg()[0]))
-
-
-THREADS = _threads()
-
-
-@dataclass(frozen=True)
-class Shape:
-    name: str
-    n_embd: int
-    n_ff: int
-    n_layer: int
-    n_head: int
-    n_head_kv: int
-    qtype: int  # type of the layer matrices (embedding and head stay F16)
-
-
-# ~13M parameters per layer: 8 layers ~ 0.1B, 16 layers ~ 0.2B ("2x")
-SHAPES = [
-    Shape("0.1B-F16", 1024, 2816, 8, 16, 4, Q.F16),
-    Shape("0.1B-Q8_0", 1024, 2816, 8, 16, 4, Q.Q8_0),
-    Shape("0.1B-Q4_0", 1024, 2816, 8, 16, 4, Q.Q4_0),
-    Shape("0.2B-Q8_0", 1024, 2816, 16, 16, 4, Q.Q8_0),
+# (shape, prompt tokens): none of these shapes is a calibration shape
+HELD_OUT = [
+    (S("0.1B-f16", 1024, 2816, 8, 16, 4, "f16"), 256),
+    (S("0.1B-q8_0", 1024, 2816, 8, 16, 4, "q8_0"), 256),
+    (S("0.1B-q4_0", 1024, 2816, 8, 16, 4, "q4_0"), 256),
+    (S("0.1B-q4_k", 1024, 2816, 8, 16, 4, "q4_k"), 256),
+    (S("0.1B-q6_k", 1024, 2816, 8, 16, 4, "q6_k"), 512),
+    (S("0.2B-q8_0", 1024, 2816, 16, 16, 4, "q8_0"), 256),
+    (S("0.3B-q8_0", 1536, 4096, 12, 12, 4, "q8_0"), 1024),
+    (S("0.4B-q4_k", 2048, 5632, 8, 16, 4, "q4_k"), 256),
+    (S("0.4B-q6_k", 2048, 5632, 8, 16, 4, "q6_k"), 128),
+    (S("0.6B-q4_0", 2560, 6912, 8, 20, 4, "q4_0"), 256),  # head size 128
+    (S("1.0B-q4_k", 2048, 5632, 20, 16, 4, "q4_k"), 256),
 ]
 
-def _raw(rng, ne, qtype):
-    """Tensor data for ggml shape ``ne`` (ne0 fastest), as the numpy array gguf's writer takes: rows drawn from a
-    pool of 64 random rows (N(0, 0.02), quantized by gguf.quants for Q8_0 / Q4_0), so writing stays fast."""
-    rows, cols = int(np.prod(ne[1:])), ne[0]
-    pool = (rng.standard_normal((min(rows, 64), cols)) * 0.02).astype(np.float32)
-    pool = pool.astype(np.float16) if qtype == Q.F16 else gguf.quants.quantize(pool, qtype)
-    return np.resize(pool, (rows, pool.shape[1]))
+
+def _busy() -> float:
+    return os.getloadavg()[0]
 
 
-def write_gguf(path, s: Shape, seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
-    head_dim = s.n_embd // s.n_head
-    w = gguf.GGUFWriter(str(path), "llama")
-    w.add_name(f"speed-{s.name}")
-    w.add_context_length(4096)
-    w.add_embedding_length(s.n_embd)
-    w.add_block_count(s.n_layer)
-    w.add_feed_forward_length(s.n_ff)
-    w.add_head_count(s.n_head)
-    w.add_head_count_kv(s.n_head_kv)
-    w.add_rope_dimension_count(head_dim)
-    w.add_layer_norm_rms_eps(1e-5)
-    w.add_rope_freq_base(10000.0)
-    w.add_vocab_size(VOCAB)
-    w.add_file_type({Q.F16: 1, Q.Q8_0: 7, Q.Q4_0: 2}[s.qtype])
-    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(256)]
-    tokens += [f"t{i}" for i in range(VOCAB - len(tokens))]
-    w.add_tokenizer_model("llama")
-    w.add_token_list(tokens)
-    w.add_token_scores([0.0] * VOCAB)
-    w.add_token_types([2, 3, 3] + [6] * 256 + [1] * (VOCAB - 259))
-    w.add_bos_token_id(1)
-    w.add_eos_token_id(2)
-    w.add_unk_token_id(0)
+@pytest.fixture(scope="module")
+def profiles(tmp_path_factory):
+    """(the torch profile of this CPU, the same with llama.cpp's calibrated constants, the calibration)."""
+    m = measure("cpu", seconds=2.0, threads=THREADS)
+    rec = profile_record(m, "this-cpu")
+    plain = validate_record(rec, "calibrate")
+    cal = CL.calibrate(plain, threads=THREADS, workdir=tmp_path_factory.mktemp("calibration"))
+    # through the saved file's TOML, as `paramscope calibrate --engine llama.cpp` writes it
+    import tomllib
 
-    def add(name, ne, qtype=Q.F16):
-        if qtype == Q.F32:
-            w.add_tensor(name, np.ones(tuple(reversed(ne)), dtype=np.float32))
-        elif qtype == Q.F16:
-            w.add_tensor(name, _raw(rng, ne, qtype))
-        else:
-            w.add_tensor(name, _raw(rng, ne, qtype), raw_dtype=qtype)
-
-    d, kv = s.n_embd, s.n_head_kv * head_dim
-    add("token_embd.weight", (d, VOCAB))
-    add("output_norm.weight", (d,), Q.F32)
-    add("output.weight", (d, VOCAB))
-    for i in range(s.n_layer):
-        p = f"blk.{i}."
-        add(p + "attn_norm.weight", (d,), Q.F32)
-        add(p + "attn_q.weight", (d, d), s.qtype)
-        add(p + "attn_k.weight", (d, kv), s.qtype)
-        add(p + "attn_v.weight", (d, kv), s.qtype)
-        add(p + "attn_output.weight", (d, d), s.qtype)
-        add(p + "ffn_norm.weight", (d,), Q.F32)
-        add(p + "ffn_gate.weight", (d, s.n_ff), s.qtype)
-        add(p + "ffn_up.weight", (d, s.n_ff), s.qtype)
-        add(p + "ffn_down.weight", (s.n_ff, d), s.qtype)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    saved = tomllib.loads(to_toml(CL.engine_record(rec, cal)))["hardware"][0]
+    return plain, validate_record(saved, "calibrate"), cal, m
 
 
-@llama_cpp.llama_log_callback
-def _quiet(level, text, user_data):
-    pass
-
-
-def _decode(ctx, tokens) -> None:
-    arr = (llama_cpp.llama_token * len(tokens))(*tokens)
-    rc = llama_cpp.llama_decode(ctx, llama_cpp.llama_batch_get_one(arr, len(tokens)))
-    assert rc == 0, rc
-    llama_cpp.llama_synchronize(ctx)
-
-
-def time_llamacpp(path) -> dict:
-    """Prefill tokens/s (median of PREFILL_RUNS) and decode tokens/s of llama.cpp on the CPU."""
-    import ctypes
-
-    llama_cpp.llama_log_set(_quiet, ctypes.c_void_p(0))
-    mp = llama_cpp.llama_model_default_params()
-    mp.n_gpu_layers = 0
-    # no extra (repacked) weight buffers: llama.cpp's AMX repack of Q8_0/Q4_0 crashed in llama_decode on this
-    # machine (a Sapphire Rapids VM, build 0c1e57098); the plain CPU kernels read the GGUF layout as stored
-    mp.use_extra_bufts = False
-    model = llama_cpp.llama_model_load_from_file(str(path).encode(), mp)
-    assert model
-    try:
-        cp = llama_cpp.llama_context_default_params()
-        cp.n_ctx, cp.n_batch, cp.n_ubatch, cp.n_seq_max = 1024, 512, 512, 1
-        cp.n_threads = cp.n_threads_batch = THREADS
-        ctx = llama_cpp.llama_init_from_model(model, cp)
-        assert ctx
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, profiles):
+    plain, calibrated, _, _ = profiles
+    d = tmp_path_factory.mktemp("held-out")
+    out = {"_load": [_busy()]}
+    for shape, prompt in HELD_OUT:
+        path = d / f"{shape.name}.gguf"
+        CL.write_gguf(path, shape, seed=1)
+        measured = CL.time_llamacpp(path, threads=THREADS, prompts=(prompt,), decode_contexts=(prompt,), gen=GEN)
+        model = load_model(str(path))
+        opts = PerfOptions(batch=1, prompt_tokens=prompt, gen_tokens=GEN, weights="native", engine="llama.cpp")
+        row = {"prompt": prompt, "measured": measured,
+               "prefill_meas": prompt / measured["prefill_s"][prompt], "decode_meas": 1 / measured["decode_s"][prompt]}
         try:
-            mem = llama_cpp.llama_get_memory(ctx)
-            prompt = [3 + (7 * i) % (VOCAB - 3) for i in range(PROMPT)]
-            _decode(ctx, prompt[:64])  # warm-up: pages every weight in, starts the thread pool
-            _decode(ctx, [5])
-            prefill = []
-            for _ in range(PREFILL_RUNS):
-                llama_cpp.llama_memory_clear(mem, True)
-                t0 = time.perf_counter()
-                _decode(ctx, prompt)
-                prefill.append(time.perf_counter() - t0)
-            steps = []
-            for i in range(GEN):
-                t0 = time.perf_counter()
-                _decode(ctx, [3 + (11 * i) % (VOCAB - 3)])
-                steps.append(time.perf_counter() - t0)
-        finally:
-            llama_cpp.llama_free(ctx)
-        size = llama_cpp.llama_model_size(model)
-    finally:
-        llama_cpp.llama_model_free(model)
-    return {"prefill_tokens_per_s": PROMPT / statistics.median(prefill),
-            "decode_tokens_per_s": 1 / statistics.median(steps), "model_bytes": size}
-
-
-def _profile(seconds: float):
-    """This CPU measured now, with as many threads as llama.cpp gets, as a hardware record (calibrate's)."""
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    old = torch.get_num_threads() if torch is not None else None
-    if torch is not None:
-        torch.set_num_threads(THREADS)
-    try:
-        m = measure("cpu", seconds=seconds)
-    finally:
-        if torch is not None:
-            torch.set_num_threads(old)
-    return validate_record(profile_record(m, "this-cpu"), "calibrate"), m
-
-
-@pytest.fixture(scope="module")
-def this_cpu():
-    return _profile(2.0)
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory, this_cpu):
-    """Each model is timed right after a fresh 1 s profile of the CPU, so a machine whose load changes during
-    the run (other processes on a shared 2-core box) is measured in the same conditions as llama.cpp."""
-    d = tmp_path_factory.mktemp("speed-ggufs")
-    out = {"_load": os.getloadavg()}
-    for s in SHAPES:
-        path = d / f"{s.name}.gguf"
-        write_gguf(path, s)
-        hw, _ = _profile(1.0)
-        measured = time_llamacpp(path)
-        r = perf_report(load_model(str(path)), hw,
-                        PerfOptions(batch=1, prompt_tokens=PROMPT, gen_tokens=GEN, weights="native",
-                                    engine="llama.cpp", bandwidth_efficiency=1.0, compute_efficiency=1.0))
-        out[s.name] = {"measured": measured, "prefill": r.prefill_tokens_per_s, "decode": r.decode_tokens_per_s,
-                       "weights_bytes": r.parts["weights_bytes_per_gpu"]}
+            r = perf_report(model, calibrated, opts)
+            row |= {"prefill": r.prefill_tokens_per_s, "decode": r.decode_tokens_per_s,
+                    "weights_bytes": r.parts["weights_bytes_per_gpu"]}
+        except ParamscopeError as e:  # a refusal is a failure of test_no_run_refused, not an error here
+            row["refused"] = str(e)
+        # before: the torch profile alone, efficiencies 1.0 (what a calibrated CPU gave before the engine fit)
+        b = perf_report(model, plain, PerfOptions(batch=1, prompt_tokens=prompt, gen_tokens=GEN, weights="native",
+                                                  engine="llama.cpp", bandwidth_efficiency=1.0,
+                                                  compute_efficiency=1.0))
+        row |= {"prefill_before": b.prefill_tokens_per_s, "decode_before": b.decode_tokens_per_s}
+        out[shape.name] = row
         path.unlink()
+    out["_load"].append(_busy())
     return out
 
 
-def _models(runs):
-    return [(k, v) for k, v in runs.items() if not k.startswith("_")]
+def _rows(runs):
+    return [(k, v) for k, v in runs.items() if not k.startswith("_") and "refused" not in v]
 
 
-def test_predictions_within_a_factor_of_3(runs, this_cpu, capsys):
-    hw, m = this_cpu
-    lines = [f"load average before/after: {runs['_load'][0]:.2f} / {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)",
-             f"this CPU: {m['machine']}, {THREADS} threads, copy bandwidth {m['bandwidth_bytes_per_s'] / 1e9:.1f} GB/s, "
-             f"fp32 GEMM {m['fp32_flops_per_s'] / 1e9:.0f} GFLOP/s ({m['library']}); prompt {PROMPT}, gen {GEN}",
-             f"{'model':10} {'weights MB':>10} {'pp meas':>8} {'pp pred':>8} {'err':>6} {'tg meas':>8} {'tg pred':>8} "
-             f"{'err':>6}"]
-    for name, r in _models(runs):
-        mm = r["measured"]
-        ep, ed = r["prefill"] / mm["prefill_tokens_per_s"] - 1, r["decode"] / mm["decode_tokens_per_s"] - 1
-        lines.append(f"{name:10} {r['weights_bytes'] / 1e6:10.1f} {mm['prefill_tokens_per_s']:8.1f} {r['prefill']:8.1f} "
-                     f"{ep:+6.0%} {mm['decode_tokens_per_s']:8.2f} {r['decode']:8.2f} {ed:+6.0%}")
+def _errors(runs, phase, suffix=""):
+    return [r[phase + suffix] / r[phase + "_meas"] - 1 for _, r in _rows(runs)]
+
+
+def _p90(xs):
+    ys = sorted(abs(x) for x in xs)
+    return ys[min(len(ys) - 1, round(0.9 * (len(ys) - 1)))]
+
+
+def test_report(runs, profiles, capsys):
+    plain, calibrated, cal, m = profiles
+    c = cal["constants"]
+    lines = [f"this CPU: {m['machine']}, {THREADS} thread(s); torch copy {m['bandwidth_bytes_per_s'] / 1e9:.1f} GB/s, "
+             f"fp32 GEMM {m['fp32_flops_per_s'] / 1e9:.0f} GFLOP/s; load {runs['_load'][0]:.2f} -> "
+             f"{runs['_load'][1]:.2f} on {os.cpu_count()} cores",
+             "calibrated: " + ", ".join(f"{k}={v:.3g}" for k, v in c.items()),
+             f"{'model':10} {'prompt':>6} {'MB':>6} {'pp meas':>8} {'pp pred':>8} {'err':>5} {'before':>6} "
+             f"{'tg meas':>8} {'tg pred':>8} {'err':>5} {'before':>6}"]
+    for name, r in _rows(runs):
+        lines.append(f"{name:10} {r['prompt']:6} {r['weights_bytes'] / 1e6:6.0f} {r['prefill_meas']:8.1f} "
+                     f"{r['prefill']:8.1f} {r['prefill'] / r['prefill_meas'] - 1:+5.0%} "
+                     f"{r['prefill_before'] / r['prefill_meas'] - 1:+6.0%} {r['decode_meas']:8.2f} {r['decode']:8.2f} "
+                     f"{r['decode'] / r['decode_meas'] - 1:+5.0%} {r['decode_before'] / r['decode_meas'] - 1:+6.0%}")
+    for phase in ("decode", "prefill"):
+        for suffix, what in (("", "calibrated"), ("_before", "torch profile only")):
+            e = _errors(runs, phase, suffix)
+            lines.append(f"{phase} ({what}): median |error| {statistics.median(abs(x) for x in e):.1%}, "
+                         f"p90 {_p90(e):.1%}, max {max(abs(x) for x in e):.1%}")
     with capsys.disabled():
-        print("\nllama.cpp on this CPU vs paramscope perf (calibrated profile, efficiencies 1.0):\n" + "\n".join(lines))
-    busy = max(runs["_load"][0], os.getloadavg()[0])
-    if busy > 1.5 * (os.cpu_count() or 1):  # other processes took the cores: llama.cpp's timings are not its own
+        print("\nllama.cpp on this CPU vs paramscope perf (held-out models):\n" + "\n".join(lines))
+
+
+def _skip_if_busy(runs):
+    busy = max(runs["_load"])
+    if busy > 1.5 * (os.cpu_count() or 1):
         pytest.skip(f"machine busy (load {busy:.1f} on {os.cpu_count()} cores): timings not comparable")
-    for name, r in _models(runs):
-        mm = r["measured"]
-        assert 1 / 3 < r["prefill"] / mm["prefill_tokens_per_s"] < 3, (name, r)
-        assert 1 / 3 < r["decode"] / mm["decode_tokens_per_s"] < 3, (name, r)
+
+
+def test_decode_within_targets(runs):
+    _skip_if_busy(runs)
+    e = _errors(runs, "decode")
+    assert statistics.median(abs(x) for x in e) <= 0.10, e
+    assert _p90(e) <= 0.25, e
+
+
+def test_ttft_within_target(runs):
+    _skip_if_busy(runs)
+    e = _errors(runs, "prefill")
+    assert statistics.median(abs(x) for x in e) <= 0.20, e
+
+
+def test_no_run_refused(runs):
+    refused = {k: v["refused"] for k, v in runs.items() if not k.startswith("_") and "refused" in v}
+    assert not refused
 
 
 def test_weights_equal_llama_model_size(runs):
-    for name, r in _models(runs):
+    for name, r in _rows(runs):
         assert r["weights_bytes"] == r["measured"]["model_bytes"], name
 
 
 def test_twice_the_model_decodes_slower(runs):
-    small, big = runs["0.1B-Q8_0"], runs["0.2B-Q8_0"]
-    assert big["measured"]["decode_tokens_per_s"] < small["measured"]["decode_tokens_per_s"]
+    small, big = runs["0.1B-q8_0"], runs["0.2B-q8_0"]
+    assert big["decode_meas"] < small["decode_meas"]
     assert big["decode"] < small["decode"]
+
+
+def test_calibration_survives_the_saved_file(profiles):
+    """The constants perf reads are the fitted ones, through to_toml and validate_record."""
+    _, calibrated, cal, _ = profiles
+    assert calibrated.engine_speed["llama.cpp"] == pytest.approx(cal["constants"], rel=1e-12)
+    assert "calibrate --engine llama.cpp" in calibrated.sources["engine_speed"]

@@ -62,7 +62,22 @@ def _memory_bytes(device: str, torch) -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def measure(device: str = "cpu", seconds: float = 2.0, array_bytes: int = 256 * 2**20, n: int = 1024) -> dict:
+def measure(device: str = "cpu", seconds: float = 2.0, array_bytes: int = 256 * 2**20, n: int = 1024,
+            threads: int | None = None) -> dict:
+    """Copy bandwidth and fp32 GEMM rate of ``device`` (torch, else numpy); ``threads``: torch's CPU threads
+    for the measurement (default: torch's own, all cores)."""
+    if threads is not None:
+        try:
+            import torch
+        except ImportError:
+            torch = None
+        if torch is not None and device == "cpu":
+            old = torch.get_num_threads()
+            torch.set_num_threads(threads)
+            try:
+                return measure(device, seconds, array_bytes, n)
+            finally:
+                torch.set_num_threads(old)
     if seconds <= 0:
         raise InputError(f"--seconds must be > 0, got {seconds}")
     if device not in ("cpu", "cuda"):
@@ -172,6 +187,10 @@ def to_toml(rec: dict) -> str:
         lines.append(f"[hardware.{k}]")
         for kk, vv in rec[k].items():
             lines.append(f"{kk} = {json.dumps(vv) if isinstance(vv, str) else repr(vv)}")
+    for engine, consts in (rec.get("engine_speed") or {}).items():
+        lines.append(f"[hardware.engine_speed.{json.dumps(engine)}]")
+        for kk, vv in consts.items():
+            lines.append(f"{json.dumps(kk)} = {float(vv)!r}")
     return "\n".join(lines) + "\n"
 
 

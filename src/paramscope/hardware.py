@@ -93,9 +93,19 @@ _FIELDS: dict[str, tuple[bool, str | None]] = {
     "price_per_hour_usd": (False, "price"),
     "year": (False, None),
     "measured": (False, None),
+    "engine_speed": (False, "engine_speed"),
     "sources": (True, None),
 }
-SOURCE_KEYS = ("memory", "bandwidth", "flops", "interconnect", "pcie", "tdp", "price", "notes")
+SOURCE_KEYS = ("memory", "bandwidth", "flops", "interconnect", "pcie", "tdp", "price", "engine_speed", "notes")
+
+#: Speed constants a record may carry for an engine (``engine_speed.<engine>.<key>``, optionally
+#: ``<key>@<weight format>``): what `paramscope calibrate --engine` measures on the device itself; perf reads them
+#: before data/efficiency.toml. Efficiencies are fractions of the record's own bandwidth / fp32 rate.
+ENGINE_SPEED_KEYS = ("bandwidth_efficiency", "prefill_compute_efficiency", "decode_compute_efficiency",
+                     "attention_prefill_efficiency", "attention_decode_efficiency", "dequant_bandwidth_factor",
+                     "dequant_bandwidth_factor_legacy", "quant_prefill_factor", "step_overhead_s",
+                     "layer_overhead_s", "prefill_half_width", "decode_half_width",
+                     "prefill_half_tokens")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +135,7 @@ class Hardware:
     memory_source: str | None = None
     memory_uncertain: bool = False
     measured: bool = False
+    engine_speed: dict[str, dict[str, float]] | None = None
     origin: str = ""
 
     @property
@@ -164,6 +175,8 @@ class Hardware:
                 out[key] = value
         if self.measured:
             out["measured"] = True
+        if self.engine_speed:
+            out["engine_speed"] = {e: dict(v) for e, v in self.engine_speed.items()}
         out["sources"] = dict(self.sources)
         return out
 
@@ -308,6 +321,8 @@ def validate_record(rec: Mapping, origin: str, *, index: int | None = None) -> H
     ):
         raise ConfigError(f"{where}: field 'year': expected a year such as 2024, got {year!r}")
 
+    engine_speed = _engine_speed(rec.get("engine_speed"), where)
+
     sources_raw = rec["sources"]
     if not isinstance(sources_raw, Mapping):
         raise ConfigError(f"{where}: field 'sources': expected a table of source texts, got {sources_raw!r}")
@@ -342,8 +357,42 @@ def validate_record(rec: Mapping, origin: str, *, index: int | None = None) -> H
         memory_source=memory_source,
         memory_uncertain=memory_uncertain,
         measured=measured,
+        engine_speed=engine_speed,
         origin=origin,
     )
+
+
+def _engine_speed(raw, where: str) -> dict[str, dict[str, float]] | None:
+    """The optional ``engine_speed`` table: engine -> {constant[@format]: positive number}."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError(f"{where}: field 'engine_speed': expected a table engine -> constants")
+    from .engines import ENGINES
+
+    out: dict[str, dict[str, float]] = {}
+    for engine, consts in raw.items():
+        if engine not in ENGINES:
+            raise ConfigError(f"{where}: field 'engine_speed': unknown engine {engine!r} (known: "
+                              f"{', '.join(ENGINES)})")
+        if not isinstance(consts, Mapping) or not consts:
+            raise ConfigError(f"{where}: field 'engine_speed.{engine}': expected a table of constants")
+        table: dict[str, float] = {}
+        for key, value in consts.items():
+            base, _, fmt = str(key).partition("@")
+            if base not in ENGINE_SPEED_KEYS or (fmt and not re.fullmatch(r"[a-z0-9_.-]+", fmt)):
+                raise ConfigError(f"{where}: field 'engine_speed.{engine}': unknown constant {key!r} (known: "
+                                  f"{', '.join(ENGINE_SPEED_KEYS)}, each optionally @<weight format>)")
+            if base.endswith("_s") or "_half_" in base:
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                        or value < 0:
+                    raise ConfigError(f"{where}: field 'engine_speed.{engine}.{key}': expected a number >= 0, "
+                                      f"got {value!r}")
+                table[key] = float(value)
+            else:
+                table[key] = _number(value, f"engine_speed.{engine}.{key}", where, 0, 0, "fraction", False)
+        out[engine] = table
+    return out
 
 
 def range_warnings(hw: Hardware) -> list[str]:

@@ -94,7 +94,7 @@ def _error_bands() -> dict:
     """data/speed_error_bands.toml (scripts/fit_speed.py: published per-phase measurements) merged with
     data/serving_error_bands.toml (scripts/fit_serving.py: published serving benchmarks), the former first."""
     out: dict = {"band": {}}
-    for name in ("serving_error_bands.toml", "speed_error_bands.toml"):
+    for name in ("calibrated_error_bands.toml", "serving_error_bands.toml", "speed_error_bands.toml"):
         path = Path(__file__).resolve().parent / "data" / name
         if path.exists():
             with open(path, "rb") as f:
@@ -121,7 +121,8 @@ def error_bands(engine: str | None) -> dict:
             if rec:
                 band = {"median_abs_error": rec["median_abs_error"], "p90_abs_error": rec["p90_abs_error"],
                         "records": rec["records"], "measured_phase": src,
-                        "basis": f"median |error| of {engine} {src} on the validation set of "
+                        "basis": rec["basis"] if "basis" in rec else
+                                 f"median |error| of {engine} {src} on the validation set of "
                                  f"{rec.get('data', 'data/measurements.toml')}"
                                  + ("" if src == sources[0] or phase == "throughput" else
                                     f" (no direct {phase} measurement; the {src} error stands in)")}
@@ -304,10 +305,13 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
             knee = b
             break
         b *= 2
+    calibrated = bool(device_speed(hw, dep.engine)) and not (o.bandwidth_efficiency or o.compute_efficiency)
+    peak_txt = f"{peak / 1e12:.0f} TFLOP/s" if peak >= 1e13 else f"{peak / 1e9:,.0f} GFLOP/s"
     assumptions = [
-        f"bandwidth efficiency {bw_eff:.2f}" + (" (weight-only dequantization factor applied)" if quant_weight_only
+        f"bandwidth efficiency {bw_eff:.2f}" + (" (measured per weight format, see below)" if calibrated else
+                                                " (weight-only dequantization factor applied)" if quant_weight_only
                                                 else ""),
-        f"compute: {dtype} dense peak {peak / 1e12:.0f} TFLOP/s x {c_eff_prefill:.2f} (prefill), "
+        f"compute: {dtype} dense peak {peak_txt} x {c_eff_prefill:.2f} (prefill), "
         f"x {c_eff_decode:.2f} (decode)",
         f"fixed costs per forward step ({sm.engine} on a {sm.device_class} device): "
         f"{sm.step_overhead_s * 1e3:.2f} ms + {sm.layers} layers x {sm.layer_overhead_s * 1e6:.1f} us"
@@ -315,6 +319,13 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
            f"{sm.prefill_stage_hop_s * 1e3:.1f} ms (prefill)" if pp > 1 else ""),
         "per phase time = max(compute, memory) + fixed costs; TP all-reduces added (data/efficiency.toml)",
     ]
+    if calibrated:
+        fmts = ", ".join(f for f, _ in sm.stream_bytes_by_format)
+        assumptions.append(
+            f"speed constants measured on this device: {sm.constants_source}; each weight format ({fmts}) at its "
+            "own measured rate for this width, mixed by its bytes (decode) and FLOPs (prefill); attention at "
+            f"{sm.c_eff_attn_prefill or c_eff_prefill:.2f} (prefill) / {sm.c_eff_attn_decode or c_eff_decode:.2f} "
+            "(decode) of the fp32 rate")
     if moe:
         assumptions.append(f"MoE: {expert_coverage(o.batch, *moe):.1%} of experts touched per decode step "
                            f"(uniform routing, top-{moe[0]} of {moe[1]})")
@@ -332,7 +343,8 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
                            "for each token (no tensor parallelism)")
     return PerfReport(mem.model, hw.id, o, ttft, tpot, o.batch / tpot, o.batch * o.prompt_tokens / ttft,
                       "compute" if t_c >= t_m else "memory", bound_prefill, knee, int(max_seqs), parts,
-                      assumptions, dep, mem.total_bytes, cap, error_bands(dep.engine))
+                      assumptions, dep, mem.total_bytes, cap,
+                      error_bands(f"{dep.engine}@calibrated" if calibrated else dep.engine))
 
 
 def _is_array(*xs) -> bool:
@@ -412,12 +424,32 @@ class StepModel:
     prefill_chunk_tokens: float | None = None
     device_class: str = "gpu"
     engine: str = ""
+    # attention as its own roofline term (a per-op sum: the weight matmuls, then attention over the cache) at
+    # these fractions of the peak, when the engine's profile for the device states them (a llama.cpp CPU
+    # calibration does); None: attention FLOPs join the matmul FLOPs at the matmul efficiency, the KV read
+    # joins the weight stream
+    c_eff_attn_prefill: float | None = None
+    c_eff_attn_decode: float | None = None
+    kv_bw: float = 0.0  # bytes/s of the KV read when attention is its own term
+    # prefill matmul efficiency vs the tokens of a step q: c_eff_prefill x q / (q + this) (0: flat)
+    prefill_half_tokens: float = 0.0
+    # what the constants were applied to, by weight format (lower-case ggml / scheme names): the bytes a decode
+    # step streams and the matmul parameters a token multiplies by (per GPU of the stage); informational
+    stream_bytes_by_format: tuple = ()
+    matmul_params_by_format: tuple = ()
+    constants_source: str = ""  # where the constants came from (the device's own calibration, or the data file)
 
     def fixed_s(self, prefill: bool = False):
         """The fixed cost of one forward step: CPU / launch overhead, the per-layer kernel overhead of every
         layer on the token's path, and the stage hand-offs (beyond p2p_latency_s, which comm_s adds)."""
         hop = self.prefill_stage_hop_s if prefill else self.stage_hop_s
         return self.step_overhead_s + self.layers * self.layer_overhead_s + (self.pp - 1) * hop
+
+    def prefill_efficiency(self, step_tokens):
+        """The prefill matmul efficiency for steps of ``step_tokens`` tokens (prefill_half_tokens' curve)."""
+        if not self.prefill_half_tokens:
+            return self.c_eff_prefill
+        return self.c_eff_prefill * step_tokens / (step_tokens + self.prefill_half_tokens)
 
     def prefill_steps(self, tokens):
         """Forward steps a prefill of ``tokens`` tokens takes (the engine's chunk per step)."""
@@ -453,20 +485,33 @@ class StepModel:
         """(time, compute s, memory s) of a prefill of ``tokens`` tokens with ``attn_flops`` attention FLOPs:
         every stage streams its weights once."""
         steps = self.prefill_steps(tokens)
-        compute = (self.n_matmul * 2 * tokens + attn_flops) / self.tp / (self.peak * self.c_eff_prefill)
         mem = self.weights_bytes * self.pp / self.bw * steps
-        return (_maximum(compute, mem) + self.comm_s(tokens) + steps * self.fixed_s(True) + self.request_overhead_s,
-                compute, mem)
+        c_eff = self.prefill_efficiency(tokens / steps)
+        if self.c_eff_attn_prefill is None:
+            compute = (self.n_matmul * 2 * tokens + attn_flops) / self.tp / (self.peak * c_eff)
+            busy = _maximum(compute, mem)
+        else:
+            mm = self.n_matmul * 2 * tokens / self.tp / (self.peak * c_eff)
+            attn = attn_flops / self.tp / (self.peak * self.c_eff_attn_prefill)
+            compute, busy = mm + attn, _maximum(mm, mem) + attn
+        return busy + self.comm_s(tokens) + steps * self.fixed_s(True) + self.request_overhead_s, compute, mem
 
     def decode_s(self, batch, mean_ctx):
         """(time, compute s, memory s, bytes) of one decode step: ``batch`` sequences at context ``mean_ctx``."""
-        flops = self.n_matmul * 2 * batch + self.attention_flops(mean_ctx, mean_ctx + 1, batch)
+        mm_flops = self.n_matmul * 2 * batch
+        attn_flops = self.attention_flops(mean_ctx, mean_ctx + 1, batch)
         cov = expert_coverage(batch, *self.moe) if self.moe else 1.0
         kv_read = self.kv_bytes_per_token * batch * mean_ctx
-        nbytes = (self.dense_bytes + self.expert_bytes * cov) * self.pp + kv_read * self.pp
-        t_c = flops / self.tp / (self.peak * self.c_eff_decode)
-        t_m = nbytes / self.bw
-        return _maximum(t_c, t_m) + self.comm_s(batch) + self.fixed_s() + batch * self.seq_overhead_s, t_c, t_m, nbytes
+        w_bytes = (self.dense_bytes + self.expert_bytes * cov) * self.pp
+        nbytes = w_bytes + kv_read * self.pp
+        fixed = self.comm_s(batch) + self.fixed_s() + batch * self.seq_overhead_s
+        if self.c_eff_attn_decode is None:
+            t_c = (mm_flops + attn_flops) / self.tp / (self.peak * self.c_eff_decode)
+            t_m = nbytes / self.bw
+            return _maximum(t_c, t_m) + fixed, t_c, t_m, nbytes
+        mm_c, mm_m = mm_flops / self.tp / (self.peak * self.c_eff_decode), w_bytes / self.bw
+        at_c, at_m = attn_flops / self.tp / (self.peak * self.c_eff_attn_decode), kv_read * self.pp / self.kv_bw
+        return _maximum(mm_c, mm_m) + _maximum(at_c, at_m) + fixed, mm_c + at_c, mm_m + at_m, nbytes
 
     def step_s(self, prefill_tokens, prefill_attn_flops, decode_seqs, decode_ctx_tokens):
         """One continuous-batching step (chunked prefill): ``prefill_tokens`` prompt tokens (their attention
@@ -477,8 +522,12 @@ class StepModel:
         n = decode_seqs
         tokens = prefill_tokens + n
         mean = decode_ctx_tokens / _maximum(n, 1)
-        d_flops = self.n_matmul * 2 * n + self.attention_flops(mean, mean + 1, n)
-        compute = ((self.n_matmul * 2 * prefill_tokens + prefill_attn_flops) / (self.peak * self.c_eff_prefill)
+        d_attn = self.attention_flops(mean, mean + 1, n)
+        if self.c_eff_attn_decode is not None:
+            return self._step_s_split(prefill_tokens, prefill_attn_flops, n, decode_ctx_tokens, d_attn)
+        d_flops = self.n_matmul * 2 * n + d_attn
+        c_pre = self.prefill_efficiency(_maximum(prefill_tokens, 1))
+        compute = ((self.n_matmul * 2 * prefill_tokens + prefill_attn_flops) / (self.peak * c_pre)
                    + d_flops / (self.peak * self.c_eff_decode)) / self.tp
         cov = expert_coverage(tokens, *self.moe) if self.moe else 1.0
         w_dec = self.dense_bytes + self.expert_bytes * cov
@@ -490,6 +539,26 @@ class StepModel:
             w = max(self.weights_bytes, w_dec) if prefill_tokens > 0 else w_dec
         mem = (w + self.kv_bytes_per_token * decode_ctx_tokens) * self.pp / self.bw
         return _maximum(compute, mem) + self.comm_s(tokens) + self.fixed_s() + n * self.seq_overhead_s
+
+    def _step_s_split(self, prefill_tokens, prefill_attn_flops, n, decode_ctx_tokens, d_attn):
+        """step_s when attention is its own roofline term (c_eff_attn_* set): matmuls against the weight
+        stream, then the prompt's attention and the decode attention against the KV read."""
+        tokens = prefill_tokens + n
+        mm = ((self.n_matmul * 2 * prefill_tokens) / (self.peak * self.prefill_efficiency(_maximum(prefill_tokens, 1)))
+              + self.n_matmul * 2 * n / (self.peak * self.c_eff_decode)) / self.tp
+        cov = expert_coverage(tokens, *self.moe) if self.moe else 1.0
+        w_dec = self.dense_bytes + self.expert_bytes * cov
+        if _is_array(prefill_tokens):
+            import numpy as np
+
+            w = np.where(prefill_tokens > 0, _maximum(self.weights_bytes, w_dec), w_dec)
+        else:
+            w = max(self.weights_bytes, w_dec) if prefill_tokens > 0 else w_dec
+        attn = (prefill_attn_flops / (self.peak * self.c_eff_attn_prefill)
+                + d_attn / (self.peak * self.c_eff_attn_decode)) / self.tp
+        kv = self.kv_bytes_per_token * decode_ctx_tokens * self.pp / self.kv_bw
+        return (_maximum(mm, w * self.pp / self.bw) + _maximum(attn, kv) + self.comm_s(tokens) + self.fixed_s()
+                + n * self.seq_overhead_s)
 
 
 def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_efficiency: float | None = None,
@@ -526,18 +595,43 @@ def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_effici
     scheme = w.get("scheme", dep.weights).lower()
     weight_only = is_weight_only(scheme, w.get("description", ""))
     eng, cls = dep.engine, device_class(hw)
+    measured = device_speed(hw, eng)
 
     def C(key: str) -> float:
-        return speed_const(eng, cls, key)
+        return measured[key] if key in measured else speed_const(eng, cls, key)
 
+    stream_by_fmt, params_by_fmt = _by_format(w, embed_bytes=embed_bytes, share=share)
     bw_eff = bandwidth_efficiency or C("bandwidth_efficiency")
     if weight_only:
         bw_eff *= C("dequant_bandwidth_factor_legacy" if scheme in LEGACY_GGUF else "dequant_bandwidth_factor")
+    kv_bw = hw.memory_bandwidth_bytes_per_s * (bandwidth_efficiency or C("bandwidth_efficiency"))
     moe = _moe_shape(spec)
     c_pre = compute_efficiency or C("prefill_compute_efficiency")
     c_dec = compute_efficiency or C("decode_compute_efficiency")
     if weight_only:
         c_pre *= C("quant_prefill_factor")
+    # per-format constants (a device calibrated with the engine itself: bandwidth_efficiency@q4_k, ...): the
+    # streamed bytes / multiplied parameters of each format at that format's rate (a harmonic mix)
+    if not (bandwidth_efficiency or compute_efficiency) and any("@" in k for k in measured):
+        d = spec.hidden_size
+
+        def per_format(key, half, default):
+            """this format's measured rate at the model's width: rate_max x d / (d + d0) (calibrate_llamacpp)"""
+            def eff(f):
+                d0 = measured.get(f"{half}@{f}", measured.get(half, 0.0))
+                return measured.get(f"{key}@{f}", default) * d / (d + d0)
+            return eff
+
+        bw_eff = _harmonic(stream_by_fmt, per_format("bandwidth_efficiency", "decode_half_width", bw_eff))
+        c_pre = _harmonic(params_by_fmt, per_format("prefill_compute_efficiency", "prefill_half_width", c_pre))
+        c_dec = _harmonic(params_by_fmt, per_format("decode_compute_efficiency", "prefill_half_width", c_dec))
+        total = sum(params_by_fmt.values()) or 1.0
+        half_tokens = sum(p * measured.get(f"prefill_half_tokens@{f}", measured.get("prefill_half_tokens", 0.0))
+                          for f, p in params_by_fmt.items()) / total
+    else:
+        half_tokens = _maybe_const(eng, cls, measured, "prefill_half_tokens") or 0.0
+    attn_pre, attn_dec = (None if compute_efficiency else _maybe_const(eng, cls, measured, k)
+                          for k in ("attention_prefill_efficiency", "attention_decode_efficiency"))
     if moe:
         c_pre *= C("moe_compute_factor")
         c_dec *= C("moe_compute_factor")
@@ -565,7 +659,56 @@ def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_effici
         scheme=scheme, weight_only=weight_only, bw_eff=bw_eff, dtype=dtype, hardware_id=hw.id,
         step_overhead_s=C("step_overhead_s"), layer_overhead_s=C("layer_overhead_s"), stage_hop_s=C("stage_hop_s"),
         request_overhead_s=C("request_overhead_s"), seq_overhead_s=C("seq_overhead_s"),
-        prefill_stage_hop_s=C("prefill_stage_hop_s"), prefill_chunk_tokens=chunk, device_class=cls, engine=eng)
+        prefill_stage_hop_s=C("prefill_stage_hop_s"), prefill_chunk_tokens=chunk, device_class=cls, engine=eng,
+        c_eff_attn_prefill=attn_pre, c_eff_attn_decode=attn_dec, kv_bw=kv_bw, prefill_half_tokens=half_tokens,
+        stream_bytes_by_format=tuple(stream_by_fmt.items()), matmul_params_by_format=tuple(params_by_fmt.items()),
+        constants_source=(f"{hw.id}'s own {eng} calibration ({hw.sources.get('engine_speed', '')})" if measured
+                          else f"data/efficiency.toml ({eng or 'default'}, {cls})"))
+
+
+def device_speed(hw, engine: str | None) -> dict:
+    """Speed constants measured on this very device with this engine (a hardware record's ``engine_speed``
+    table, written by ``paramscope calibrate --engine``); they take precedence over data/efficiency.toml."""
+    return dict((getattr(hw, "engine_speed", None) or {}).get(engine or "", {}))
+
+
+def _maybe_const(engine, cls, measured: dict, key: str) -> float | None:
+    """An optional constant: the device's own, else the engine's in data/efficiency.toml, else None."""
+    if key in measured:
+        return float(measured[key])
+    table = efficiency_constants().get("engine_speed", {}).get(engine or "", {})
+    for c in (cls, "any"):
+        rec = table.get(c, {}).get(key)
+        if rec is not None:
+            return float(rec["value"])
+    return None
+
+
+def _by_format(w: dict, *, embed_bytes: float, share: float) -> tuple[dict, dict]:
+    """(bytes a decode step streams, matmul parameters a token multiplies by), per lower-case weight format, on
+    one GPU's path (``share`` of the model's bytes); an untied input embedding is neither (a gather; ``embed_bytes``
+    > 0 says so), a tied one is the head; norms count as streamed bytes only."""
+    groups = w.get("by_group_format") or {}
+    stream: dict = {}
+    params: dict = {}
+    for group, fmts in groups.items():
+        for fmt, e in fmts.items():
+            f = fmt.lower()
+            if group == "embedding" and embed_bytes:
+                continue  # an untied input embedding: gathered, not streamed
+            stream[f] = stream.get(f, 0.0) + e["bytes"] * share
+            if group != "norm":
+                params[f] = params.get(f, 0.0) + e["params"] * share
+    return stream, params
+
+
+def _harmonic(amounts: dict, eff) -> float:
+    """The efficiency at which ``amounts`` (bytes or FLOPs by format) go through together when each format runs
+    at its own efficiency: sum / sum(amount_f / eff_f)."""
+    total = sum(amounts.values())
+    if total <= 0:
+        return eff("")
+    return total / sum(a / eff(f) for f, a in amounts.items())
 
 
 def roofline_tokens_per_s(weight_bytes: float, bandwidth_bytes_per_s: float) -> float:

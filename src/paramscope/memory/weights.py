@@ -29,6 +29,7 @@ class WeightReport:
     source: str = ""
     warnings: list[str] = field(default_factory=list)
     entries: list[tuple[Tensor, int]] = field(default_factory=list, repr=False)  # (tensor, bytes of all its copies)
+    by_group_format: dict[str, dict[str, dict]] = field(default_factory=dict)  # group -> format -> params, bytes
 
     @property
     def bits_per_param(self) -> float:
@@ -37,7 +38,7 @@ class WeightReport:
     def to_dict(self) -> dict:
         return {"scheme": self.scheme, "weights_bytes": self.total_bytes, "params": self.params,
                 "bits_per_param": self.bits_per_param, "by_format": self.by_format, "by_group": self.by_group,
-                "description": self.description, "source": self.source, "warnings": list(self.warnings)}
+                "by_group_format": self.by_group_format, "description": self.description, "source": self.source, "warnings": list(self.warnings)}
 
 
 def _included(t: Tensor, include_mtp: bool) -> bool:
@@ -145,6 +146,7 @@ class _Acc:
     def __init__(self):
         self.by_format: dict[str, dict] = {}
         self.by_group: dict[str, int] = {}
+        self.by_group_format: dict[str, dict[str, dict]] = {}
         self.total = self.params = 0
         self.entries: list[tuple[Tensor, int]] = []
 
@@ -156,11 +158,14 @@ class _Acc:
         e["params"] += p
         e["bytes"] += nbytes
         self.by_group[t.group] = self.by_group.get(t.group, 0) + nbytes
+        g = self.by_group_format.setdefault(t.group, {}).setdefault(fmt, {"params": 0, "bytes": 0})
+        g["params"] += p
+        g["bytes"] += nbytes
         self.entries.append((t, nbytes))
 
     def report(self, name, description, source, warnings) -> WeightReport:
         return WeightReport(name, self.total, self.params, self.by_format, self.by_group, description, source,
-                            list(warnings), self.entries)
+                            list(warnings), self.entries, self.by_group_format)
 
 
 def _stored(name: str, tensors: list[Tensor], source: str) -> WeightReport:
