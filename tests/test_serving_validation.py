@@ -1,8 +1,9 @@
 """The continuous-batching simulator against published serving benchmarks (tests/data/serving_benchmarks.toml;
 docs/validation.md "Serving simulator vs published benchmarks"). The asserted medians are the ones reached on
 the validation rows (with a small margin); vLLM's and SGLang's data-center constants were fitted on the
-calibration rows of the 4090 / SGLang-v0.3 / vLLM-v0.6 sources only (scripts/fit_serving.py); nothing was
-fitted on the vLLM 0.14.1 H200 sweep (ids "do-..."), the one source with tail percentiles (p95, p99)."""
+calibration rows of the 4090 / SGLang-v0.3 / vLLM-v0.6 sources (scripts/fit_serving.py); of the vLLM 0.14.1
+H200 sweep (ids "do-..."), the one source with tail percentiles (p95, p99), only vLLM's per-request front-end
+time was fitted, on its calibration rows, every other constant fixed."""
 
 from __future__ import annotations
 
@@ -48,13 +49,13 @@ def test_records_are_sourced_and_known():
 
 def test_throughput_median_error(rows):
     v = median_abs_errors(rows, "validation")
-    assert v["requests_per_s"] <= 0.08  # reached 6.6% (target 10%: met)
+    assert v["requests_per_s"] <= 0.08  # reached 7.2% (target 10%: met)
     assert v["output_tokens_per_s"] <= 0.07  # reached 5.0% over every source (5.9% without the H200 sweep)
 
 
 def test_latency_median_errors(rows):
     """Medians over the validation rows of the sources the constants were fitted on (docs/validation.md):
-    TTFT p50 15%, ITL p50 8.5% (per token), TPOT p50 3%, end-to-end p50 5% (targets 20%: met); the 4090
+    TTFT p50 15.4%, ITL p50 7.7% (per token), TPOT p50 3.7%, end-to-end p50 6.3% (targets 20%: met); the 4090
     sweep alone misses TTFT (52%: its client and HTTP time under load, which the simulator does not have)."""
     v = median_abs_errors(_first_sources(rows), "validation")
     assert v["ttft_p50_ms"] <= 0.18
@@ -66,27 +67,28 @@ def test_latency_median_errors(rows):
 
 def test_tail_latency_median_errors(rows):
     """The H200 sweep (vLLM 0.14.1, Llama-3.1-70B FP8, ShareGPT at 0.5-3 requests/s), its validation rows:
-    the p95 targets (20%) are met for ITL (11.9%) and TPOT (10.8%), and its p99s are within 12%; TTFT is not
-    (p95 35.8%, p50 39%: predicted TTFTs are ~20-30 ms short at every percentile and rate, a per-request
-    constant of this server that the simulator's vLLM profile does not have). No source found prints a p90."""
+    the p95 targets (20%) are met for TTFT (3.5%), ITL (11.9%) and TPOT (10.8%), and its p99s are within 12%.
+    TTFT needed vLLM's per-request front-end time (request_overhead_s, 26.5 ms), fitted on this sweep's
+    CALIBRATION rows only with every other vLLM constant fixed (scripts/fit_serving.py TAIL_GROUPS); without it
+    TTFT p95 was 35.8% and p50 39%. No source found prints a p90."""
     v = median_abs_errors([r for r in rows if r["id"].startswith(TAIL_SOURCE)], "validation")
     assert v["itl_p95_ms"] <= 0.13
     assert v["tpot_p95_ms"] <= 0.12
     assert v["itl_p99_ms"] <= 0.13
     assert v["tpot_p99_ms"] <= 0.12
-    assert v["ttft_p95_ms"] <= 0.40
-    assert v["ttft_p50_ms"] <= 0.42
-    assert v["output_tokens_per_s"] <= 0.05  # reached 4.2%
+    assert v["ttft_p95_ms"] <= 0.06  # reached 3.5%
+    assert v["ttft_p50_ms"] <= 0.06  # reached 3.6%
+    assert v["output_tokens_per_s"] <= 0.06  # reached 4.2%
 
 
 def test_all_sources_median_errors(rows):
-    """Over every source's validation rows together; TTFT p50 (38%), TPOT p50 (9.1%) and ITL p50 (12.3%)
-    are above the first sources' medians because the H200 sweep's rows are, not because those changed."""
+    """Over every source's validation rows together: TTFT p50 9.0%, TPOT p50 9.1%, ITL p50 12.3%, TTFT p99
+    12.9% (two sources); TPOT and ITL are above the first sources' medians because the H200 sweep's are."""
     v = median_abs_errors(rows, "validation")
-    assert v["ttft_p50_ms"] <= 0.42
+    assert v["ttft_p50_ms"] <= 0.11
     assert v["tpot_p50_ms"] <= 0.10
     assert v["itl_p50_ms"] <= 0.14
-    assert v["ttft_p99_ms"] <= 0.40  # two sources (reached 37.4%)
+    assert v["ttft_p99_ms"] <= 0.15
 
 
 def test_engines_and_sources_are_covered(rows):

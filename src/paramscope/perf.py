@@ -321,6 +321,11 @@ def perf_deployment(dep, *, bandwidth_efficiency: float | None = None, compute_e
     ]
     if calibrated:
         fmts = ", ".join(f for f, _ in sm.stream_bytes_by_format)
+        measured_keys = device_speed(hw, dep.engine)
+        unmeasured = [f for f, _ in sm.matmul_params_by_format if f"bandwidth_efficiency@{f}" not in measured_keys]
+        if unmeasured:
+            assumptions.append(f"not measured by the calibration: {', '.join(unmeasured)}; they take its median "
+                               "format's rates")
         assumptions.append(
             f"speed constants measured on this device: {sm.constants_source}; each weight format ({fmts}) at its "
             "own measured rate for this width, mixed by its bytes (decode) and FLOPs (prefill); attention at "
