@@ -534,16 +534,20 @@ class StepModel:
         c_pre = self.prefill_efficiency(_maximum(prefill_tokens, 1))
         compute = ((self.n_matmul * 2 * prefill_tokens + prefill_attn_flops) / (self.peak * c_pre)
                    + d_flops / (self.peak * self.c_eff_decode)) / self.tp
+        w = self._step_weight_bytes(prefill_tokens, tokens)
+        mem = (w + self.kv_bytes_per_token * decode_ctx_tokens) * self.pp / self.bw
+        return _maximum(compute, mem) + self.comm_s(tokens) + self.fixed_s() + n * self.seq_overhead_s
+
+    def _step_weight_bytes(self, prefill_tokens, tokens):
+        """Weight bytes one continuous-batching step streams: all of them when a prompt chunk is in the step,
+        else the dense weights and the experts ``tokens`` tokens touch."""
         cov = expert_coverage(tokens, *self.moe) if self.moe else 1.0
         w_dec = self.dense_bytes + self.expert_bytes * cov
         if _is_array(prefill_tokens):
             import numpy as np
 
-            w = np.where(prefill_tokens > 0, _maximum(self.weights_bytes, w_dec), w_dec)
-        else:
-            w = max(self.weights_bytes, w_dec) if prefill_tokens > 0 else w_dec
-        mem = (w + self.kv_bytes_per_token * decode_ctx_tokens) * self.pp / self.bw
-        return _maximum(compute, mem) + self.comm_s(tokens) + self.fixed_s() + n * self.seq_overhead_s
+            return np.where(prefill_tokens > 0, _maximum(self.weights_bytes, w_dec), w_dec)
+        return max(self.weights_bytes, w_dec) if prefill_tokens > 0 else w_dec
 
     def _step_s_split(self, prefill_tokens, prefill_attn_flops, n, decode_ctx_tokens, d_attn):
         """step_s when attention is its own roofline term (c_eff_attn_* set): matmuls against the weight
@@ -551,14 +555,7 @@ class StepModel:
         tokens = prefill_tokens + n
         mm = ((self.n_matmul * 2 * prefill_tokens) / (self.peak * self.prefill_efficiency(_maximum(prefill_tokens, 1)))
               + self.n_matmul * 2 * n / (self.peak * self.c_eff_decode)) / self.tp
-        cov = expert_coverage(tokens, *self.moe) if self.moe else 1.0
-        w_dec = self.dense_bytes + self.expert_bytes * cov
-        if _is_array(prefill_tokens):
-            import numpy as np
-
-            w = np.where(prefill_tokens > 0, _maximum(self.weights_bytes, w_dec), w_dec)
-        else:
-            w = max(self.weights_bytes, w_dec) if prefill_tokens > 0 else w_dec
+        w = self._step_weight_bytes(prefill_tokens, tokens)
         attn = (prefill_attn_flops / (self.peak * self.c_eff_attn_prefill)
                 + d_attn / (self.peak * self.c_eff_attn_decode)) / self.tp
         kv = self.kv_bytes_per_token * decode_ctx_tokens * self.pp / self.kv_bw
