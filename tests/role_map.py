@@ -56,7 +56,7 @@ GROUP: dict[str, str] = {
     "mlp_gate": "mlp", "mlp_up": "mlp", "mlp_down": "mlp", "mlp_gate_up": "mlp",
     "expert_gate": "experts", "expert_up": "experts", "expert_down": "experts", "expert_gate_up": "experts",
     "shared_gate": "shared_experts", "shared_up": "shared_experts", "shared_down": "shared_experts",
-    "shared_expert_gate": "shared_experts",
+    "shared_expert_gate": "shared_experts", "shared_gate_up": "shared_experts",
     "router": "router",
     "norm_attn_in": "norm", "norm_attn_out": "norm", "norm_mlp_in": "norm", "norm_mlp_out": "norm",
     "norm_cross_in": "norm", "norm_final": "norm", "norm_embed": "norm", "norm_q": "norm", "norm_k": "norm",
@@ -2052,3 +2052,25 @@ if "starcoder2" not in TABLE:
         Rule(rf"{M}layers\.{L}\.input_layernorm\.{WB}", "norm_attn_in", "decoder"),
         Rule(rf"{M}layers\.{L}\.post_attention_layernorm\.{WB}", "norm_mlp_in", "decoder")]
     _COMPILED["starcoder2"] = [(re.compile(r.regex), r) for r in TABLE["starcoder2"]]
+
+
+# GraniteMoeHybridForCausalLM (granitemoehybrid/modeling_granitemoehybrid.py): GraniteMoeHybridDecoderLayer =
+# input_layernorm -> either the Mamba-2 mixer `mamba` (in_proj, depthwise conv1d, dt_bias, A_log, D, the gated
+# RMSNorm `norm`, out_proj) or self_attn (q/k/v/o) per layer_types; post_attention_layernorm -> block_sparse_moe
+# (router Linear `router`, fused experts gate_up_proj [E, 2I, H] / down_proj) plus shared_mlp, a
+# GraniteMoeHybridMLP whose input_linear [2S, H] is the fused gate/up of the shared expert and output_linear its
+# down projection; model.norm; lm_head (tied by default).
+_GH = rf"model\.layers\.{L}\."
+GRANITEMOEHYBRID = (_llama_shell(M) + _llama_attention(M) + _pre_norms(M)
+                    + _fused_experts(M, "block_sparse_moe", "router") + [
+    Rule(rf"{_GH}shared_mlp\.input_linear\.weight", "shared_gate_up", "decoder"),
+    Rule(rf"{_GH}shared_mlp\.output_linear\.weight", "shared_down", "decoder"),
+    Rule(rf"{_GH}mamba\.in_proj\.{WB}", "ssm_in", "decoder"),
+    Rule(rf"{_GH}mamba\.conv1d\.{WB}", "ssm_conv", "decoder"),
+    Rule(rf"{_GH}mamba\.dt_bias", "ssm_dt", "decoder"),
+    Rule(rf"{_GH}mamba\.A_log", "ssm_a", "decoder"),
+    Rule(rf"{_GH}mamba\.D", "ssm_d", "decoder"),
+    Rule(rf"{_GH}mamba\.norm\.weight", "ssm_inner_norm", "decoder"),
+    Rule(rf"{_GH}mamba\.out_proj\.{WB}", "ssm_out", "decoder"),
+])
+add_table({"granitemoehybrid": GRANITEMOEHYBRID})

@@ -315,6 +315,11 @@ PUBLISHED_CHECKS = [
     ("gemma-3n-e4b-it", "total", 8e9, 0.023,
      "model card / release blog: '8B' raw parameters, the size class; exact 7.82B (-2.3%) with both towers and the 2.35B "
      "per-layer embedding table ('4B effective' leaves those out)"),
+    ("granite-4.0-h-tiny", "total", 7e9, 0.0715,
+     "model card architecture table: '7B', whole billions (+-0.5B = 7.1%); exact 6.94B (-0.87%)"),
+    ("granite-4.0-h-tiny", "active_body", 1e9, 0.5,
+     "model card architecture table: '1B' active, one significant digit (+-0.5B = 50%); exact 1.31B without the "
+     "tied embedding (1.47B with it, which would still round to 1B)"),
 ]
 
 

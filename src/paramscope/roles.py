@@ -51,6 +51,7 @@ ROLE_GROUPS: dict[str, str] = {
     "shared_gate": "shared_experts",
     "shared_up": "shared_experts",
     "shared_down": "shared_experts",
+    "shared_gate_up": "shared_experts",  # fused gate/up of a shared expert (Granite's shared_mlp.input_linear)
     "shared_expert_gate": "shared_experts",
     # MoE router
     "router": "router",

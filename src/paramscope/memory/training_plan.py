@@ -57,7 +57,7 @@ BNB_QMAP_BYTES = 2 * 256 * 4
 # Tensor-parallel layout (Megatron-LM column/row-parallel linears, vocab-parallel embedding and head).
 _COLUMN = frozenset({"attn_q", "attn_k", "attn_v", "attn_qkv", "attn_q_b", "attn_kv_b", "attn_sinks", "xattn_q",
                      "xattn_k", "xattn_v", "mlp_gate", "mlp_up", "mlp_gate_up", "expert_gate", "expert_up",
-                     "expert_gate_up", "shared_gate", "shared_up", "ssm_in", "ssm_dt", "ssm_a", "ssm_d", "ssm_conv",
+                     "expert_gate_up", "shared_gate", "shared_up", "shared_gate_up", "ssm_in", "ssm_dt", "ssm_a", "ssm_d", "ssm_conv",
                      "embed", "lm_head"})
 _ROW = frozenset({"attn_o", "xattn_o", "mlp_down", "expert_down", "shared_down", "ssm_x", "ssm_out"})
 _KV = frozenset({"attn_k", "attn_v", "xattn_k", "xattn_v"})

@@ -293,9 +293,11 @@ FAMILIES: dict[str, Traits] = {
     "mellum": Traits(head_dim_default=128, qkv_bias="attention_bias", o_bias="attention_bias", qk_norm="head",
                      moe="qwen", window_default=1024,
                      undescribed=("num_mtp_layers", "mtp_layer_types", "mtp_mlp_layer_types")),
+    # GraniteMoeHybridDecoderLayer: with 0 experts the layer keeps only shared_mlp, whose input_linear is the fused
+    # [gate; up] of a dense MLP (granitemoehybrid/modeling_granitemoehybrid.py GraniteMoeHybridMLP)
     "granitemoehybrid": Traits(qkv_bias="attention_bias", o_bias="attention_bias", moe="mixtral",
                                moe_shared="shared_intermediate_size", ffn_width="granite_shared",
-                               linear="mamba2_bamba"),
+                               fused_gate_up=True, linear="mamba2_bamba"),
     "minicpm3": Traits(tie_default=True, qkv_bias="attention_bias", o_bias="attention_bias", mlp_bias="mlp_bias",
                        mla=True),
     # nanochat: parameter-free RMSNorms (layers, q/k and final), a plain relu^2 MLP
@@ -522,10 +524,14 @@ _MOE_KEYS = ("num_experts", "num_local_experts", "n_routed_experts", "num_expert
 def _moe_spec(c: Cfg, kind: str, hidden: int, mlp_bias: bool, act: str, shared_key: str | None = None,
               top_k_optional: bool = False, shared_gate: bool = True, score_buffer: bool = False) -> MoeSpec:
     if kind == "mixtral":  # OLMoE and FlexOlmo write the expert count as num_experts
+        # the shared expert beside them is Granite's (the only moe_shared families): GraniteMoeSharedMLP /
+        # GraniteMoeHybridMLP hold gate and up as one input_linear [2 x shared, hidden] (transformers
+        # granitemoeshared/modeling_granitemoeshared.py, granitemoehybrid/modeling_granitemoehybrid.py)
         shared_width = c.int(shared_key, 0, minimum=0) if shared_key else 0
         return MoeSpec(num_experts=c.int(("num_local_experts", "num_experts")), top_k=c.int("num_experts_per_tok"),
                        expert=MlpSpec(c.int("intermediate_size"), gated=True, activation=act),
-                       shared=MlpSpec(shared_width, gated=True, activation=act) if shared_width else None,
+                       shared=MlpSpec(shared_width, gated=True, fused_gate_up=True, activation=act)
+                       if shared_width else None,
                        num_shared_experts=1 if shared_width else 0)
     if kind == "cohere2_moe":  # Cohere2MoeSparseMoeBlock: shared experts as one MLP of intermediate x n_shared
         width = c.int("intermediate_size")

@@ -73,6 +73,9 @@ def _rules() -> list[tuple[re.Pattern, str]]:
         (r"shared_experts?\.(?:gate_proj|w1)\.(?:weight|bias)$", "shared_gate"),
         (r"shared_experts?\.(?:up_proj|w3)\.(?:weight|bias)$", "shared_up"),
         (r"shared_experts?\.(?:down_proj|w2)\.(?:weight|bias)$", "shared_down"),
+        # Granite's shared expert (GraniteMoeSharedMLP / GraniteMoeHybridMLP): input_linear = [gate; up] fused
+        (r"shared_mlp\.input_linear\.weight$", "shared_gate_up"),
+        (r"shared_mlp\.output_linear\.weight$", "shared_down"),
         (r"(?:mlp|block_sparse_moe|feed_forward|moe)\.(?:gate|router)(?:\.classifier)?\.(?:weight|bias)$", "router"),
         # the lightning indexer of indexed sparse attention (DeepSeek-V3.2): before the q/k rules (wk, k_norm)
         (r"(?:self_attn|attn|attention)\.indexer\.(?:wq_b|wk|weights_proj|k_norm)\.(?:weight|bias)$", "attn_indexer"),
