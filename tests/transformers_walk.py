@@ -66,6 +66,10 @@ def _small(d: dict) -> dict:
     for k, v in SMALL.items():
         if isinstance(small.get(k), int) and not isinstance(small.get(k), bool):
             small[k] = v
+    # an embedding width equal to the hidden width follows it (SqueezeBERT requires the two equal; elsewhere the
+    # projection between them simply disappears, as in the default config)
+    if isinstance(d.get("embedding_size"), int) and d.get("embedding_size") == d.get("hidden_size"):
+        small["embedding_size"] = small["hidden_size"]
     n = small.get("num_hidden_layers", small.get("num_layers"))
     for key in PER_LAYER_LISTS:
         if isinstance(n, int) and isinstance(small.get(key), list) and len(small[key]) >= n:

@@ -119,6 +119,14 @@ def _linear(name: str, role: str, out_f: int, in_f: int, bias: bool) -> list[tup
     return items
 
 
+def _conv1x1(name: str, role: str, out_f: int, in_f: int, groups: int, bias: bool) -> list[tuple[str, str, tuple[int, ...]]]:
+    """A pointwise (kernel 1) grouped Conv1d: weight [out, in / groups, 1] (torch.nn.Conv1d's layout), bias [out]."""
+    items = [(f"{name}.weight", role, (out_f, in_f // groups, 1))]
+    if bias:
+        items.append((f"{name}.bias", role, (out_f,)))
+    return items
+
+
 def _norm(n: NormSpec, prefix: str = "") -> list[tuple[str, str, tuple[int, ...]]]:
     items = [(f"{prefix}{n.role}.weight", n.role, (n.width,))]
     if n.bias:
@@ -150,6 +158,13 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
         items += _linear(f"{p}.kv_a", r + "kv_a", a.kv_lora_rank + a.qk_rope_head_dim, hidden, a.qkv_bias)
         items += _norm(NormSpec("norm_kv_a", a.kv_lora_rank, norm_bias, norm_kind), f"{p}.")
         items += _linear(f"{p}.kv_b", r + "kv_b", nh * (a.qk_nope_head_dim + vd), a.kv_lora_rank, False)
+    elif a.proj_groups is not None:  # SqueezeBERT: grouped pointwise convolutions, o included
+        gq, gk, gv, go = a.proj_groups
+        w = nh * hd
+        items += _conv1x1(f"{p}.q", r + "q", w, q_in, gq, a.qkv_bias)
+        items += _conv1x1(f"{p}.k", r + "k", w, kv_in, gk, a.qkv_bias)
+        items += _conv1x1(f"{p}.v", r + "v", w, kv_in, gv, a.qkv_bias)
+        items += _conv1x1(f"{p}.o", r + "o", hidden, w, go, a.o_bias)
     elif a.fused_qkv:
         items += _linear(f"{p}.qkv", r + "qkv", nh * hd + nkv * hd + nkv * vd, hidden, a.qkv_bias)
     else:  # a gated attention's q_proj also emits the gate: 2 x heads x head_dim rows
@@ -158,7 +173,8 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
             items += _linear(f"{p}.k", r + "k", nkv * hd, kv_in, a.qkv_bias)
             if not a.values_from_keys:
                 items += _linear(f"{p}.v", r + "v", nkv * vd, kv_in, a.qkv_bias)
-    items += _linear(f"{p}.o", r + "o", hidden, nh * vd, a.o_bias)
+    if a.proj_groups is None:
+        items += _linear(f"{p}.o", r + "o", hidden, nh * vd, a.o_bias)
     if a.qk_norm != "none":
         qw, kw = (hd, hd) if a.qk_norm == "head" else (nh * hd, nkv * hd)
         items += _norm(NormSpec("norm_q", qw, norm_bias, norm_kind), f"{p}.")
@@ -194,6 +210,10 @@ def _attention_experts(a: AttentionSpec, hidden: int) -> list[Tensor]:
 def _mlp(m: MlpSpec, hidden: int, prefix: str, role_prefix: str) -> list[tuple[str, str, tuple[int, ...]]]:
     i = m.intermediate_size
     items: list[tuple[str, str, tuple[int, ...]]] = []
+    if m.conv_groups is not None:  # SqueezeBERT: grouped pointwise convolutions
+        items += _conv1x1(f"{prefix}.up", role_prefix + "up", i, hidden, m.conv_groups[0], m.bias)
+        items += _conv1x1(f"{prefix}.down", role_prefix + "down", hidden, i, m.conv_groups[1], m.bias)
+        return items
     if m.gated and m.fused_gate_up:
         items += _linear(f"{prefix}.gate_up", role_prefix + "gate_up", 2 * i, hidden, m.bias)
     elif m.gated:

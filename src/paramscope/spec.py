@@ -121,9 +121,23 @@ class AttentionSpec:
     # MLA whose q up-projection reads [q latent, its normed copy] and also emits a per-channel output gate
     # (A.X K2's q_gate_proj [heads x (head_dim + v_head_dim), 2 x q_lora_rank], in place of q_b_proj)
     q_gate: bool = False
+    # q, k, v and o are pointwise (kernel 1) Conv1d with these channel groups (SqueezeBERT's query / key / value
+    # and post_attention convolutions, squeezebert/modeling_squeezebert.py): block-diagonal projections stored as
+    # [out, in / groups, 1] with a bias; None = ordinary dense projections
+    proj_groups: tuple[int, int, int, int] | None = None
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")
+        if self.proj_groups is not None:
+            if self.fused_qkv or self.kv_lora_rank is not None or self.experts or self.output_gate:
+                raise ConfigError("grouped q/k/v/o convolutions are described for separate q/k/v projections only")
+            width = self.num_heads * self.head_dim
+            if self.num_kv_heads != self.num_heads or self.v_dim != self.head_dim:
+                raise ConfigError("grouped q/k/v/o convolutions need as many key/value heads as query heads")
+            for g, what in zip(self.proj_groups, ("q", "k", "v", "o")):
+                check_dim(g, f"{what} groups")
+                if width % g:
+                    raise ConfigError(f"{what} groups {g} do not divide the attention width {width}")
         if self.input_width is not None:
             check_dim(self.input_width, "attention input width")
             if self.fused_qkv or self.kv_lora_rank is not None:
@@ -185,11 +199,21 @@ class MlpSpec:
     bias: bool = False
     fused_gate_up: bool = False
     activation: str = "silu"
+    # up and down are pointwise (kernel 1) Conv1d with these channel groups (SqueezeBERT's intermediate and
+    # output convolutions): block-diagonal, stored as [out, in / groups, 1]; None = dense Linear layers
+    conv_groups: tuple[int, int] | None = None
 
     def __post_init__(self):
         check_dim(self.intermediate_size, "intermediate_size")
         if self.fused_gate_up and not self.gated:
             raise ConfigError("fused gate_up requires a gated MLP")
+        if self.conv_groups is not None:
+            if self.gated:
+                raise ConfigError("grouped feed-forward convolutions are described for plain (up, down) MLPs only")
+            for g in self.conv_groups:
+                check_dim(g, "feed-forward groups")
+                if self.intermediate_size % g:
+                    raise ConfigError(f"feed-forward groups {g} do not divide intermediate_size {self.intermediate_size}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,9 +81,9 @@ ADAPTERS.update({mt: encoders.encoder for mt in encoders.FAMILIES})
 ADAPTERS.update({mt: seq2seq.bart_like for mt in seq2seq.FAMILIES})
 ADAPTERS.update({mt: seq2seq.t5_like for mt in seq2seq.T5_FAMILIES})
 ADAPTERS.update({"whisper": seq2seq.whisper})
-from . import composites, encoders_more, hybrids_more  # noqa: E402
+from . import composites, encoders_conv, encoders_more, hybrids_more  # noqa: E402
 
-for _more in (encoders_more, hybrids_more, composites):
+for _more in (encoders_more, encoders_conv, hybrids_more, composites):
     ADAPTERS.update(_more.ADAPTERS)
 # --- end issue 10 ---------------------------------------------------------------------------------
 
