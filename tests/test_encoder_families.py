@@ -211,6 +211,34 @@ TOTAL_ONLY["distilbert-untied"] = ("distilbert", "DistilBertForMaskedLM",
                                         max_position_embeddings=128, tie_word_embeddings=False))
 TOTAL_ONLY["rembert-tied"] = ("rembert", "RemBertForMaskedLM", dict(BERTISH, input_embedding_size=32,
                                                                     output_embedding_size=32, tie_word_embeddings=True))
+# ConvBERT (sources/encoders_conv.py): span-based convolution heads beside the attention heads, grouped linear
+# feed-forward layers (num_groups > 1), an embedding width other than hidden (embeddings_project), one head
+# (head_ratio larger than the heads), the bare model
+TOTAL_ONLY.update({
+    "convbert-groups": ("convbert", "ConvBertForMaskedLM",
+                        dict(BERTISH, num_groups=4, conv_kernel_size=5, embedding_size=32)),
+    "convbert-groups-untied": ("convbert", "ConvBertForMaskedLM",
+                               dict(BERTISH, num_groups=2, head_ratio=1, tie_word_embeddings=False)),
+    "convbert-one-head": ("convbert", "ConvBertForMaskedLM", dict(BERTISH, head_ratio=8, conv_kernel_size=3)),
+    "convbert-model": ("convbert", "ConvBertModel", dict(BERTISH, num_groups=2, embedding_size=48)),
+})
+# MobileBERT (sources/encoders_conv.py): bottlenecks (shared q/k bottleneck, or the bottleneck for q/k/v, or none),
+# stacked feed-forward networks, LayerNorm or NoNorm, the trigram input, the MLM head's extra vocabulary matrix
+# (none when embedding_size equals hidden_size), tied and untied, the bare model with and without its pooler
+MOBILE = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=48, vocab_size=300,
+              max_position_embeddings=128, embedding_size=16, intra_bottleneck_size=32)
+TOTAL_ONLY.update({
+    "mobilebert-default-small": ("mobilebert", "MobileBertForMaskedLM", MOBILE),
+    "mobilebert-untied": ("mobilebert", "MobileBertForMaskedLM", dict(MOBILE, tie_word_embeddings=False)),
+    "mobilebert-bottleneck-attention": ("mobilebert", "MobileBertForMaskedLM",
+                                        dict(MOBILE, use_bottleneck_attention=True, num_feedforward_networks=2,
+                                             normalization_type="layer_norm", trigram_input=False)),
+    "mobilebert-unshared": ("mobilebert", "MobileBertForMaskedLM", dict(MOBILE, key_query_shared_bottleneck=False)),
+    "mobilebert-no-bottleneck": ("mobilebert", "MobileBertForMaskedLM",
+                                 dict(MOBILE, use_bottleneck=False, num_feedforward_networks=1, embedding_size=64)),
+    "mobilebert-model": ("mobilebert", "MobileBertModel", dict(MOBILE, num_feedforward_networks=3)),
+    "mobilebert-model-no-pooler": ("mobilebert", "MobileBertModel", dict(MOBILE, classifier_activation=False)),
+})
 
 # cases whose norms change meaning with a config switch the name table cannot see (X-MOD pre_norm: the same
 # LayerNorm modules run before attention and the MLP); their totals are still compared

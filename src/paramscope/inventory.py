@@ -127,6 +127,30 @@ def _conv1x1(name: str, role: str, out_f: int, in_f: int, groups: int, bias: boo
     return items
 
 
+def _grouped_linear(name: str, role: str, out_f: int, in_f: int, groups: int,
+                    bias: bool) -> list[tuple[str, str, tuple[int, ...]]]:
+    """ConvBERT's GroupedLinearLayer: `groups` blocks of [out / groups, in / groups] (stored transposed, as
+    [groups, in / groups, out / groups]) and one bias [out]."""
+    items = [(f"{name}.weight", role, (groups, out_f // groups, in_f // groups))]
+    if bias:
+        items.append((f"{name}.bias", role, (out_f,)))
+    return items
+
+
+def _span_conv(a: AttentionSpec, hidden: int, p: str, r: str) -> list[tuple[str, str, tuple[int, ...]]]:
+    """ConvBERT's span-based dynamic convolution heads (see AttentionSpec.span_conv_kernel). FLOPs follow the
+    weights (the depthwise kernel's hidden x kernel and the pointwise, kernel-generating and conv_out matrices);
+    left out, as for softmax and other per-token elementwise work, are the query x key-conv product and the
+    dynamic convolution itself (each conv head mixes kernel positions of head_dim values: 2 x heads x head_dim x
+    kernel FLOPs per token, ~0.05% of a default ConvBERT-base layer's matrix FLOPs)."""
+    w, k = a.num_heads * a.head_dim, a.span_conv_kernel
+    return [(f"{p}.key_conv.depthwise.weight", r + "conv", (hidden, 1, k)),
+            (f"{p}.key_conv.pointwise.weight", r + "conv", (w, hidden, 1)),
+            (f"{p}.key_conv.bias", r + "conv", (w,)),  # stored [w, 1]: one bias per channel
+            *_linear(f"{p}.conv_kernel", r + "conv", a.num_heads * k, w, True),
+            *_linear(f"{p}.conv_out", r + "conv", w, hidden, True)]
+
+
 def _norm(n: NormSpec, prefix: str = "") -> list[tuple[str, str, tuple[int, ...]]]:
     items = [(f"{prefix}{n.role}.weight", n.role, (n.width,))]
     if n.bias:
@@ -172,9 +196,11 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
         if not a.kv_shared:
             items += _linear(f"{p}.k", r + "k", nkv * hd, kv_in, a.qkv_bias)
             if not a.values_from_keys:
-                items += _linear(f"{p}.v", r + "v", nkv * vd, kv_in, a.qkv_bias)
-    if a.proj_groups is None:
-        items += _linear(f"{p}.o", r + "o", hidden, nh * vd, a.o_bias)
+                items += _linear(f"{p}.v", r + "v", nkv * vd, a.v_input_width or kv_in, a.qkv_bias)
+        if a.span_conv_kernel:
+            items += _span_conv(a, hidden, p, r)
+    if a.proj_groups is None:  # ConvBERT: the attention and convolution heads' outputs concatenated
+        items += _linear(f"{p}.o", r + "o", hidden, nh * vd * (2 if a.span_conv_kernel else 1), a.o_bias)
     if a.qk_norm != "none":
         qw, kw = (hd, hd) if a.qk_norm == "head" else (nh * hd, nkv * hd)
         items += _norm(NormSpec("norm_q", qw, norm_bias, norm_kind), f"{p}.")
@@ -213,6 +239,10 @@ def _mlp(m: MlpSpec, hidden: int, prefix: str, role_prefix: str) -> list[tuple[s
     if m.conv_groups is not None:  # SqueezeBERT: grouped pointwise convolutions
         items += _conv1x1(f"{prefix}.up", role_prefix + "up", i, hidden, m.conv_groups[0], m.bias)
         items += _conv1x1(f"{prefix}.down", role_prefix + "down", hidden, i, m.conv_groups[1], m.bias)
+        return items
+    if m.linear_groups > 1:  # ConvBERT: grouped linear layers
+        items += _grouped_linear(f"{prefix}.up", role_prefix + "up", i, hidden, m.linear_groups, m.bias)
+        items += _grouped_linear(f"{prefix}.down", role_prefix + "down", hidden, i, m.linear_groups, m.bias)
         return items
     if m.gated and m.fused_gate_up:
         items += _linear(f"{prefix}.gate_up", role_prefix + "gate_up", 2 * i, hidden, m.bias)
@@ -334,7 +364,10 @@ def build_inventory(spec: ModelSpec) -> Inventory:
         if h.transform_norm is not None:
             out.extend(Tensor(n, "mlm_transform", s) for n, _r, s in _norm(h.transform_norm, "mlm."))
         tied = "embed.weight" if e.tied_head else None
-        out.append(Tensor("mlm.decoder.weight", "lm_head", (e.vocab_size, width), tied_to=tied))
+        dw = h.decoder_width or width
+        out.append(Tensor("mlm.decoder.weight", "lm_head", (e.vocab_size, dw), tied_to=tied))
+        if dw < width:  # MobileBERT's cls.predictions.dense: the rest of the vocabulary matrix, never tied
+            out.append(Tensor("mlm.decoder_rest.weight", "lm_head", (e.vocab_size, width - dw)))
         if h.bias:
             out.append(Tensor("mlm.bias", "mlm_bias", (e.vocab_size,)))
     for x in spec.extra:

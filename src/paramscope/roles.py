@@ -26,6 +26,7 @@ ROLE_GROUPS: dict[str, str] = {
     "attn_qkv": "attention",  # fused q/k/v (GPT-2 c_attn, Phi-3 qkv_proj, Falcon query_key_value)
     "attn_sinks": "attention",  # per-head attention sink logits (gpt-oss)
     "attn_indexer": "attention",  # the lightning indexer of indexed sparse attention (DeepSeek-V3.2)
+    "attn_conv": "attention",  # ConvBERT's span-based dynamic convolution heads beside its attention heads
     # MLA sub-projections (DeepSeek-V2/V3)
     "attn_q_a": "attention",
     "attn_q_b": "attention",
@@ -90,6 +91,9 @@ ROLE_GROUPS: dict[str, str] = {
     "lin_out": "linear_mixer",  # output projection
     # multimodal pieces with no better name (patch embeddings, gates, projector matrices)
     "patch_embed": "other",
+    # MobileBERT's per-layer projections between the hidden width and the narrower width its attention and
+    # feed-forward networks run at (bottleneck.input / bottleneck.attention / output.bottleneck)
+    "bottleneck": "other",
     "other": "other",
     # quantization metadata: scales, zeros, group indices (counted apart, never in total)
     "quant_scale": "quant_meta",

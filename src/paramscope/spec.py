@@ -125,9 +125,31 @@ class AttentionSpec:
     # and post_attention convolutions, squeezebert/modeling_squeezebert.py): block-diagonal projections stored as
     # [out, in / groups, 1] with a bias; None = ordinary dense projections
     proj_groups: tuple[int, int, int, int] | None = None
+    # ConvBERT's mixed attention (convbert/modeling_convbert.py, ConvBertSelfAttention): beside the num_heads
+    # self-attention heads, as many span-based dynamic convolution heads of head_dim with this kernel. Each layer
+    # then also stores key_conv_attn_layer (a separable Conv1d: depthwise [hidden, 1, kernel] without bias,
+    # pointwise [heads x head_dim, hidden, 1] without bias, a bias of heads x head_dim), conv_kernel_layer
+    # (Linear heads x head_dim -> heads x kernel) and conv_out_layer (Linear hidden -> heads x head_dim), and the
+    # output projection reads both halves concatenated: 2 x heads x head_dim. 0 = no convolution heads
+    span_conv_kernel: int = 0
+    # width of the values' source when it differs from the keys' (MobileBERT with key_query_shared_bottleneck:
+    # q and k read a bottleneck of intra_bottleneck_size, v the full hidden state); None = the keys' source
+    v_input_width: int | None = None
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")
+        if self.v_input_width is not None:
+            check_dim(self.v_input_width, "value input width")
+            if (self.fused_qkv or self.kv_lora_rank is not None or self.experts or self.proj_groups is not None
+                    or self.kv_shared or self.values_from_keys):
+                raise ConfigError("a value input width of its own is described for separate q/k/v projections only")
+        if self.span_conv_kernel:
+            check_dim(self.span_conv_kernel, "span convolution kernel")
+            if (self.fused_qkv or self.kv_lora_rank is not None or self.experts or self.output_gate or self.cross
+                    or self.proj_groups is not None or self.kv_shared or self.values_from_keys):
+                raise ConfigError("span-based convolution heads are described for separate q/k/v self-attention only")
+            if self.num_kv_heads != self.num_heads or self.v_dim != self.head_dim:
+                raise ConfigError("span-based convolution heads need as many key/value heads as query heads")
         if self.proj_groups is not None:
             if self.fused_qkv or self.kv_lora_rank is not None or self.experts or self.output_gate:
                 raise ConfigError("grouped q/k/v/o convolutions are described for separate q/k/v projections only")
@@ -202,9 +224,20 @@ class MlpSpec:
     # up and down are pointwise (kernel 1) Conv1d with these channel groups (SqueezeBERT's intermediate and
     # output convolutions): block-diagonal, stored as [out, in / groups, 1]; None = dense Linear layers
     conv_groups: tuple[int, int] | None = None
+    # up and down are grouped linear layers with this many groups (ConvBERT's GroupedLinearLayer, used when
+    # num_groups > 1): block-diagonal, stored as weight [groups, in / groups, out / groups] (x @ W per group) and
+    # bias [out]; the inventory's logical shape is [groups, out / groups, in / groups]. 1 = dense Linear layers
+    linear_groups: int = 1
 
     def __post_init__(self):
         check_dim(self.intermediate_size, "intermediate_size")
+        check_dim(self.linear_groups, "feed-forward linear groups")
+        if self.linear_groups > 1:
+            if self.gated or self.conv_groups is not None:
+                raise ConfigError("grouped feed-forward linear layers are described for plain (up, down) MLPs only")
+            if self.intermediate_size % self.linear_groups:
+                raise ConfigError(f"feed-forward groups {self.linear_groups} do not divide intermediate_size "
+                                  f"{self.intermediate_size}")
         if self.fused_gate_up and not self.gated:
             raise ConfigError("fused gate_up requires a gated MLP")
         if self.conv_groups is not None:
@@ -400,7 +433,17 @@ class HeadSpec:
     bias: bool = False  # output bias over the vocabulary
     transform_width: int | None = None  # MLM transform: dense hidden -> width (+ norm)
     transform_norm: NormSpec | None = None
+    # the decoder matrix is narrower than the transform's output (MobileBERT's MobileBertLMPredictionHead: the
+    # hidden-wide output is multiplied by [decoder (vocab x embedding_size, tied to the word embeddings), dense
+    # (a separate vocab x (hidden - embedding_size) matrix)] concatenated); None = the transform width
+    decoder_width: int | None = None
     pooler: bool = False  # BERT pooler dense [hidden, hidden] + bias
+
+    def __post_init__(self):
+        if self.decoder_width is not None:
+            check_dim(self.decoder_width, "MLM decoder width")
+            if self.kind != "mlm" or self.transform_width is None or self.decoder_width > self.transform_width:
+                raise ConfigError("a decoder narrower than the MLM transform needs an MLM head at least that wide")
 
 
 @dataclass(frozen=True, slots=True)
