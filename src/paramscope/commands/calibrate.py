@@ -17,7 +17,7 @@ def register(sub) -> None:
     p.add_argument("--seconds", default="2", help="time budget (default 2 s)")
     p.add_argument("--engine", default=None, choices=["llama.cpp"],
                    help="also run this engine on small generated models and fit its speed constants on this "
-                        "machine (llama.cpp: needs llama-cpp-python, numpy and gguf; about 15-60 s; CPU only)")
+                        "machine (llama.cpp: needs llama-cpp-python, numpy and gguf; about a minute; CPU only)")
     p.add_argument("--threads", default=None, help="threads for the engine and the torch kernels (default: all "
                                                    "cores this process may use)")
     p.add_argument("--out", default=None, help="file to write (default: the user hardware directory)")
