@@ -62,35 +62,48 @@ def _busy() -> float:
 
 
 @pytest.fixture(scope="module")
-def profiles(tmp_path_factory):
-    """(the torch profile of this CPU, the same with llama.cpp's calibrated constants, the calibration)."""
+def session(tmp_path_factory):
+    """The torch profile, the llama.cpp calibration and the held-out timings, interleaved in time: calibration
+    round 1, held-out round 1, calibration round 2, held-out round 2 (the faster of each figure kept on both
+    sides), so that a slow or fast spell of the machine reaches both."""
+    load = [_busy()]
     m = measure("cpu", seconds=2.0, threads=THREADS)
     rec = profile_record(m, "this-cpu")
     plain = validate_record(rec, "calibrate")
-    cal = CL.calibrate(plain, threads=THREADS, workdir=tmp_path_factory.mktemp("calibration"))
-    # through the saved file's TOML, as `paramscope calibrate --engine llama.cpp` writes it
-    import tomllib
-
-    saved = tomllib.loads(to_toml(CL.engine_record(rec, cal)))["hardware"][0]
-    return plain, validate_record(saved, "calibrate"), cal, m
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory, profiles):
-    plain, calibrated, _, _ = profiles
     d = tmp_path_factory.mktemp("held-out")
-    out = {"_load": [_busy()]}
     paths = {}
     for shape, _ in HELD_OUT:
         paths[shape.name] = d / f"{shape.name}.gguf"
         CL.write_gguf(paths[shape.name], shape, seed=1)
-    # the same statistic as the calibration's: CL.ROUNDS rounds over all the models, the faster of each figure
     timed: dict = {}
-    for _ in range(CL.ROUNDS):
+
+    def held_out_round(_):
         for shape, prompt in HELD_OUT:
             t = CL.time_llamacpp(paths[shape.name], threads=THREADS, prompts=(prompt,), decode_contexts=(prompt,),
                                  gen=GEN)
             timed[shape.name] = CL.faster(timed[shape.name], t) if shape.name in timed else t
+
+    cal = CL.calibrate(plain, threads=THREADS, workdir=tmp_path_factory.mktemp("calibration"),
+                       between_rounds=held_out_round)
+    load.append(_busy())
+    # through the saved file's TOML, as `paramscope calibrate --engine llama.cpp` writes it
+    import tomllib
+
+    saved = tomllib.loads(to_toml(CL.engine_record(rec, cal)))["hardware"][0]
+    return {"plain": plain, "calibrated": validate_record(saved, "calibrate"), "cal": cal, "m": m,
+            "paths": paths, "timed": timed, "load": load}
+
+
+@pytest.fixture(scope="module")
+def profiles(session):
+    """(the torch profile of this CPU, the same with llama.cpp's calibrated constants, the calibration)."""
+    return session["plain"], session["calibrated"], session["cal"], session["m"]
+
+
+@pytest.fixture(scope="module")
+def runs(session):
+    plain, calibrated, paths, timed = session["plain"], session["calibrated"], session["paths"], session["timed"]
+    out = {"_load": session["load"]}
     for shape, prompt in HELD_OUT:
         path, measured = paths[shape.name], timed[shape.name]
         model = load_model(str(path))
@@ -110,7 +123,6 @@ def runs(tmp_path_factory, profiles):
         row |= {"prefill_before": b.prefill_tokens_per_s, "decode_before": b.decode_tokens_per_s}
         out[shape.name] = row
         path.unlink()
-    out["_load"].append(_busy())
     return out
 
 

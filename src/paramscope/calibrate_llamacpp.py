@@ -407,11 +407,13 @@ def default_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def calibrate(hw, *, threads: int | None = None, workdir: str | Path | None = None, runs: int = 3) -> dict:
+def calibrate(hw, *, threads: int | None = None, workdir: str | Path | None = None, runs: int = 3,
+              between_rounds=None) -> dict:
     """Run the calibration models through llama.cpp on this CPU and fit the constants relative to ``hw`` (the
     torch profile of the same machine, calibrate.measure / profile_record). Returns {"constants": {...},
     "measured": {name: timings}, "threads": n}; the files are written to ``workdir`` (a temporary folder by
-    default) and deleted after use."""
+    default) and deleted after use. ``between_rounds(i)``, when given, runs after each timing round (a
+    validation times its own models there, so that both see the machine in the same spells)."""
     import tempfile
 
     threads = threads or default_threads()
@@ -425,7 +427,9 @@ def calibrate(hw, *, threads: int | None = None, workdir: str | Path | None = No
             cost[s.name] = costs(Path(d) / f"{s.name}.gguf", hw)
         # two rounds over all the models, the faster timing of each kept: a slow spell of the machine (another
         # process, a neighbour on the same host) then has to last the whole calibration to bias a type's rate
-        for _ in range(ROUNDS):
+        for i in range(ROUNDS):
+            if i and between_rounds is not None:
+                between_rounds(i - 1)
             for s in shapes:
                 long = s.name == "cal-tiny-8"
                 tiny = s.name.startswith("cal-tiny")  # sub-millisecond steps: many more of them, cheaply
@@ -436,6 +440,8 @@ def calibrate(hw, *, threads: int | None = None, workdir: str | Path | None = No
                     ((SHORT_PROMPT, 256) if not s.name.endswith("-w2048") else (256,)),
                     decode_contexts=(SHORT_CONTEXT, LONG_CONTEXT) if long else (SHORT_CONTEXT,))
                 measured[s.name] = t if s.name not in measured else faster(measured[s.name], t)
+        if between_rounds is not None:
+            between_rounds(ROUNDS - 1)
     constants = fit(measured, cost, hw.memory_bandwidth_bytes_per_s, hw.peak_flops_per_s["fp32"])
     return {"constants": constants, "measured": measured, "threads": threads, "types": list(TYPES),
             "llama_cpp": _version()}
