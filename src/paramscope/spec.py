@@ -135,9 +135,16 @@ class AttentionSpec:
     # width of the values' source when it differs from the keys' (MobileBERT with key_query_shared_bottleneck:
     # q and k read a bottleneck of intra_bottleneck_size, v the full hidden state); None = the keys' source
     v_input_width: int | None = None
+    # a cross-attention merged into the layer's self-attention (T5Gemma 2, t5gemma2/modeling_t5gemma2.py,
+    # T5Gemma2MergedAttention): the encoder states go through the self-attention's own k/v projections and k norm
+    # and the decoder's queries attend to [own keys, encoder keys] in one softmax. It stores no tensors of its own;
+    # its cache holds the encoder tokens' keys and values like any cross-attention's
+    merged: bool = False
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")
+        if self.merged and not self.cross:
+            raise ConfigError("a merged attention is a cross-attention that reuses the self-attention's projections")
         if self.v_input_width is not None:
             check_dim(self.v_input_width, "value input width")
             if (self.fused_qkv or self.kv_lora_rank is not None or self.experts or self.proj_groups is not None

@@ -3,7 +3,7 @@ architecture, head) -> ModelSpec."""
 
 from __future__ import annotations
 
-from . import multimodal, seq2seq
+from . import multimodal, seq2seq, t5gemma2
 
 ADAPTERS: dict = {
     "led": seq2seq.led,
@@ -13,6 +13,7 @@ ADAPTERS: dict = {
     "nllb-moe": seq2seq.nllb_moe,
     "prophetnet": seq2seq.prophetnet,
     "t5gemma": seq2seq.t5gemma,
+    "t5gemma2": t5gemma2.t5gemma2,
     "speech_to_text": seq2seq.speech_to_text,
     "moonshine": seq2seq.moonshine,
     "trocr": seq2seq.trocr,
