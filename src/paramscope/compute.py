@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 
-_NOT_MATMUL = frozenset({"embed", "pos_embed", "type_embed", "rel_bias"})
+_NOT_MATMUL = frozenset({"embed", "pos_embed", "type_embed", "rel_bias", "attn_compressor_bias"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,34 @@ def _attended_sum(start: int, stop: int, window: int | None, chunked: bool = Fal
     return full(stop) - full(start)
 
 
+def _windows_sum(start: int, stop: int, rate: int, cap: int | None) -> float:
+    """sum over t = start+1..stop of min(cap, t // rate): the complete windows of `rate` tokens query t has seen."""
+    def full(n: int) -> float:  # sum_{t=1..n} t // rate = rate q (q - 1) / 2 + q (r + 1), n = q rate + r
+        if cap is not None and n >= cap * rate:
+            return full(cap * rate - 1) + cap * (n - cap * rate + 1)
+        q, r = divmod(n, rate)
+        return rate * q * (q - 1) / 2 + q * (r + 1)
+    return full(stop) - full(start)
+
+
+def compressed_attention_flops(spec, *, start: int, stop: int) -> float:
+    """Score + value FLOPs over the compressed entries of DeepSeek-V4's compressors (AttentionSpec.compressors;
+    transformers deepseek_v4/modeling_deepseek_v4.py) for queries start+1..stop of one sequence: query t sees the
+    t // rate entries of the windows it has seen complete (the compressors' causal block_bias); a CSA layer's
+    attention reads at most topk of them (DeepseekV4Indexer's top-k, -1 for picks past that), and its indexer
+    scores every one it sees with 2 x index heads x index head dim FLOPs (DeepseekV4IndexerScorer)."""
+    total = 0.0
+    for stack in spec.language_stacks:
+        if not stack.causal:
+            continue
+        for layer in stack.layers:
+            a = layer.attention
+            for c in (a.compressors if a is not None else ()):
+                per_entry = 2 * c.score_heads * c.width if c.score_heads else 2 * a.num_heads * (a.head_dim + a.v_dim)
+                total += per_entry * _windows_sum(start, stop, c.rate, None if c.score_heads else c.topk)
+    return total
+
+
 def attention_flops(spec, *, start: int, stop: int, batch: int = 1) -> float:
     """Score + value FLOPs for query positions start+1..stop (a prefill is start=0, stop=P; one decode
     step at context c is start=c, stop=c+1), causal and window-capped, for ``batch`` sequences."""
@@ -91,6 +119,7 @@ def attention_flops(spec, *, start: int, stop: int, batch: int = 1) -> float:
         total += 2 * a.heads * (a.d_qk + a.d_v) * _attended_sum(start, stop, a.window, a.chunked)
         if a.index_score:  # the indexer scores every earlier token of every query (causal, no cap)
             total += a.index_score * _attended_sum(start, stop, None)
+    total += compressed_attention_flops(spec, start=start, stop=stop)
     return total * batch
 
 

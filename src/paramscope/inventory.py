@@ -160,6 +160,8 @@ def _norm(n: NormSpec, prefix: str = "") -> list[tuple[str, str, tuple[int, ...]
 
 def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tuple[str, str, tuple[int, ...]]]:
     """q/k/v/o (or fused qkv, or MLA sub-projections), biases, q/k norms, sinks, relative bias."""
+    if a.tensors:  # listed by the adapter (DeepSeek-V4's attention and compressors)
+        return [(e.name, e.role, e.shape) for e in a.tensors]
     if a.merged:  # runs through the self-attention's tensors (T5Gemma 2)
         return []
     p = "xattn" if a.cross else "attn"

@@ -69,6 +69,37 @@ class ExtraTensor:
 
 
 @dataclass(frozen=True, slots=True)
+class KvCompressorSpec:
+    """A KV compressor beside a sliding-window attention (DeepSeek-V4, transformers
+    deepseek_v4/modeling_deepseek_v4.py: DeepseekV4HCACompressor, DeepseekV4CSACompressor, DeepseekV4Indexer).
+
+    It projects every token to `width` values and a gate of the same width (two series, 2 x width each, with
+    ``overlap``: CSA's windows of 2 x rate tokens at stride rate) and pools each complete window of `rate`
+    tokens into one cached entry of `width`. ``score_heads`` = 0: the entries are appended to the attention's
+    keys/values (at most ``topk`` of them per query when an indexer picks them); > 0: the entries are an
+    indexer's keys, each scored by score_heads heads of `width`.
+
+    transformers' cache (DeepseekV4HCACache / DeepseekV4CSACache) keeps per sequence: the entries so far
+    (tokens // rate x width), the projections and gates of the incomplete window (tokens % rate x 2 x the
+    projection width) and, with ``overlap``, the previous window's first series and its gate (2 x rate x
+    width) once a window has closed; all in the model's dtype.
+    """
+
+    rate: int
+    width: int
+    overlap: bool = False
+    topk: int | None = None
+    score_heads: int = 0
+
+    def __post_init__(self):
+        check_dim(self.rate, "compress rate")
+        check_dim(self.width, "compressor width")
+        if self.topk is not None:
+            check_dim(self.topk, "index_topk")
+        check_dim(self.score_heads, "indexer heads", minimum=0)
+
+
+@dataclass(frozen=True, slots=True)
 class AttentionSpec:
     """Self- or cross-attention.
 
@@ -140,6 +171,16 @@ class AttentionSpec:
     # and the decoder's queries attend to [own keys, encoder keys] in one softmax. It stores no tensors of its own;
     # its cache holds the encoder tokens' keys and values like any cross-attention's
     merged: bool = False
+
+    # DeepSeek-V4 (deepseek_v4/modeling_deepseek_v4.py, DeepseekV4Attention): the adapter lists the attention's
+    # stored tensors (a q LoRA without a kv LoRA, one key projection whose keys are also the values, a grouped
+    # low-rank output projection, KV compressors) in place of the layouts above; () = the layouts above
+    tensors: tuple[ExtraTensor, ...] = ()
+    # KV compressors beside the sliding-window cache (KvCompressorSpec): their entries add to what is cached
+    # and attended; () = none
+    compressors: tuple[KvCompressorSpec, ...] = ()
+    # the cache keeps one tensor as both keys and values (DeepseekV4HCACache.update: values = keys)
+    kv_cached_once: bool = False
 
     def __post_init__(self):
         check_dim(self.num_heads, "num_attention_heads")

@@ -148,6 +148,26 @@ def _ssm_state_bytes(s, policy, model_bits: float) -> int:
     return math.ceil((s.d_inner * conv_width * conv_bits + s.d_inner * s.d_state * ssm_bits) / 8)
 
 
+def _compressor_bytes(a: AttentionSpec, policy, context: int, bits: float) -> int:
+    """Bytes per sequence of one layer's KV compressors (AttentionSpec.compressors, DeepSeek-V4) after `context`
+    tokens, as transformers' DeepseekV4HCACache / DeepseekV4CSACache hold them (deepseek_v4/modeling_deepseek_v4.py):
+    compressed_kv (context // rate entries of width), buffer_kv and buffer_gate (the context % rate tokens of the
+    incomplete window, at the projection width: 2 x width with overlap) and, with overlap, overlap_kv and
+    overlap_gate (rate x width each) once a window has closed; all in the model's dtype. Other engines' layouts of
+    this cache are not described: refused."""
+    if policy.state != "transformers":
+        from ..errors import UnsupportedArchitectureError
+        raise UnsupportedArchitectureError("the compressed KV cache of DeepSeek-V4's CSA/HCA attention is described "
+                                           "for engine transformers only (use --engine transformers)")
+    elements = 0
+    for c in a.compressors:
+        proj = c.width * (2 if c.overlap else 1)
+        elements += (context // c.rate) * c.width + 2 * (context % c.rate) * proj
+        if c.overlap and context >= c.rate:
+            elements += 2 * c.rate * c.width
+    return math.ceil(elements * bits / 8)
+
+
 def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = KvOptions()) -> KvReport:
     if batch < 1:
         raise InputError(f"batch must be >= 1, got {batch}")
@@ -199,7 +219,11 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
         else:
             a: AttentionSpec = payload
             kw, vw = _attention_widths(a, mla_layout, tp)
+            if a.kv_cached_once:  # one tensor is the keys and the values (DeepseekV4HCACache.update)
+                vw = 0
             per_token = (kw * k_bits + vw * v_bits) / 8
+            if a.compressors:  # DeepSeek-V4's compressed entries and window buffers, per sequence
+                state_bytes = _compressor_bytes(a, policy, context, k_bits)
             if a.index_heads:  # DSA: one indexer key of index_head_dim per token (DynamicIndexedLayer)
                 per_token += a.index_head_dim * k_bits / 8
             if policy.fp8_ds_mla_bytes is not None and a.kind == "mla" and dtype == "fp8_ds_mla":

@@ -85,6 +85,9 @@ from . import composites, encoders_conv, encoders_more, hybrids_more  # noqa: E4
 
 for _more in (encoders_more, encoders_conv, hybrids_more, composites):
     ADAPTERS.update(_more.ADAPTERS)
+from . import deepseek_v4  # noqa: E402
+
+ADAPTERS.update(deepseek_v4.ADAPTERS)
 # --- end issue 10 ---------------------------------------------------------------------------------
 
 # architectures[0] prefix -> model_type, for configs that omit model_type.

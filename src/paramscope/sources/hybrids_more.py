@@ -787,6 +787,23 @@ def axk2(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) ->
                     max_context=c.opt_int("max_position_embeddings"))
 
 
+def hyper_connection_tensors(hc: int, d: int, rows: int, scales: int) -> tuple[ExtraTensor, ...]:
+    """A layer's two hyper-connections attn_hc and ffn_hc (DeepSeek-V4 form; transformers
+    deepseek_v4/modeling_deepseek_v4.py DeepseekV4HyperConnection, hy_v4/modeling_hy_v4.py HYV4HyperConnection):
+    fn [rows, hc_mult x hidden], base [rows], scale [scales]; rows = (2 + hc_mult) x hc_mult and 3 scales with
+    DeepSeek-V4's Sinkhorn comb weights, 2 x hc_mult and 2 scales in Hunyuan 4 (no comb)."""
+    return tuple(t for p in ("attn_hc", "ffn_hc") for t in (ExtraTensor(f"{p}.fn", "other", (rows, hc * d)),
+                                                            ExtraTensor(f"{p}.base", "other", (rows,)),
+                                                            ExtraTensor(f"{p}.scale", "other", (scales,))))
+
+
+def hyper_head_tensors(hc: int, d: int) -> tuple[ExtraTensor, ...]:
+    """The model-level hc_head collapsing the hc_mult streams (DeepseekV4HyperHead, HYV4HyperHead): hc_fn
+    [hc_mult, hc_mult x hidden], hc_base [hc_mult], hc_scale [1]."""
+    return (ExtraTensor("hc_head.hc_fn", "other", (hc, hc * d)), ExtraTensor("hc_head.hc_base", "other", (hc,)),
+            ExtraTensor("hc_head.hc_scale", "other", (1,)))
+
+
 def hy_v4(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
     """Hunyuan 4 (transformers hy_v4/modeling_hy_v4.py): GLM-5-style indexed MLA (q LoRA, biases on q_a, kv_a and o
     with attention_bias; indexer_types "full" layers run their own DeepSeek-V3.2 indexer, "shared" ones reuse the
@@ -818,9 +835,7 @@ def hy_v4(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -
     hc = c.int("hc_mult", 4)
     c.touch("hc_magnitude", "hc_eps", "learnable_sink_init", "swiglu_limit", "routed_scaling_factor")
     extra = (ExtraTensor("attn.gate_proj.weight", "attn_o", (heads * v_dim, d)),
-             *(t for p in ("attn_hc", "ffn_hc") for t in (ExtraTensor(f"{p}.fn", "other", (2 * hc, hc * d)),
-                                                          ExtraTensor(f"{p}.base", "other", (2 * hc,)),
-                                                          ExtraTensor(f"{p}.scale", "other", (2,)))))
+             *hyper_connection_tensors(hc, d, 2 * hc, 2))
     norms = (NormSpec("norm_attn_in", d), NormSpec("norm_mlp_in", d))
     cache: dict = {}
     layers = []
@@ -833,8 +848,7 @@ def hy_v4(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -
             cache[(own[i], m)] = LayerSpec(attention=attn, ffn=moe if m == "sparse" else dense, norms=norms, extra=extra)
         layers.append(cache[(own[i], m)])
     stack = StackSpec("decoder", d, tuple(layers), final_norm=NormSpec("norm_final", d))
-    head_hc = (ExtraTensor("hc_head.hc_fn", "other", (hc, hc * d)), ExtraTensor("hc_head.hc_base", "other", (hc,)),
-               ExtraTensor("hc_head.hc_scale", "other", (1,)))
+    head_hc = hyper_head_tensors(hc, d)
     return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
                     vocab=c.int("vocab_size", 120832), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
                     max_context=c.opt_int("max_position_embeddings"), extra=head_hc)
