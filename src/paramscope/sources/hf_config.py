@@ -88,6 +88,9 @@ for _more in (encoders_more, encoders_conv, hybrids_more, composites):
 from . import deepseek_v4  # noqa: E402
 
 ADAPTERS.update(deepseek_v4.ADAPTERS)
+from . import gemma4_mm  # noqa: E402
+
+ADAPTERS.update(gemma4_mm.ADAPTERS)  # Gemma 4 composites (gemma4, gemma4_unified) and the unified assistant
 # --- end issue 10 ---------------------------------------------------------------------------------
 
 # architectures[0] prefix -> model_type, for configs that omit model_type.
