@@ -34,6 +34,7 @@ class AttnLayer:
     window: int | None
     chunked: bool = False
     index_score: int = 0  # indexer FLOPs per (query, cached token) pair: 2 x index heads x index head dim
+    index_block: int = 0  # QSA: the indexer scores mean-pooled blocks of this many tokens (see _qsa_read_sum)
 
 
 def matmul_params_per_token(model) -> float:
@@ -64,7 +65,8 @@ def attention_layers(spec) -> list[AttnLayer]:
             d_qk = a.head_dim
             # indexed sparse attention reads at most index_topk tokens: a cap like a window's
             window = a.window if a.index_topk is None else min(a.window or a.index_topk, a.index_topk)
-            out.append(AttnLayer(a.num_heads, d_qk, a.v_dim, window, a.chunked, 2 * a.index_heads * a.index_head_dim))
+            out.append(AttnLayer(a.num_heads, d_qk, a.v_dim, window, a.chunked, 2 * a.index_heads * a.index_head_dim,
+                                 a.index_block))
     return out
 
 
@@ -109,6 +111,31 @@ def compressed_attention_flops(spec, *, start: int, stop: int) -> float:
     return total
 
 
+def _qsa_read_sum(start: int, stop: int, topk: int, block: int) -> float:
+    """Tokens QSA's attention reads for queries start+1..stop (Qwen4ExpTextQSAIndexer, transformers
+    qwen4_exp/modeling_qwen4_exp.py): query t sees t // block complete blocks; while they are at most
+    topk // block it reads all t tokens, else topk // block whole blocks plus the t % block tokens of its
+    incomplete block."""
+    picks = topk // block
+
+    def full(n: int) -> float:
+        first = (picks + 1) * block  # the first query with more complete blocks than it picks
+        if n < first:
+            return n * (n + 1) / 2
+        m = n - first + 1  # queries first..n; first is a multiple of block, so t % block runs 0, 1, ...
+        q, rem = divmod(m, block)
+        return (first - 1) * first / 2 + m * picks * block + q * block * (block - 1) / 2 + rem * (rem - 1) / 2
+    return full(stop) - full(start)
+
+
+def _blocks_sum(start: int, stop: int, block: int) -> float:
+    """sum over t = start+1..stop of t // block: the complete blocks QSA's indexer scores for query t."""
+    def full(n: int) -> float:
+        q, rem = divmod(n, block)
+        return block * q * (q - 1) / 2 + q * (rem + 1)
+    return full(stop) - full(start)
+
+
 def attention_flops(spec, *, start: int, stop: int, batch: int = 1) -> float:
     """Score + value FLOPs for query positions start+1..stop (a prefill is start=0, stop=P; one decode
     step at context c is start=c, stop=c+1), causal and window-capped, for ``batch`` sequences."""
@@ -116,6 +143,10 @@ def attention_flops(spec, *, start: int, stop: int, batch: int = 1) -> float:
         raise InputError(f"attention span must satisfy 0 <= start < stop, got {start}..{stop}")
     total = 0.0
     for a in attention_layers(spec):
+        if a.index_block:  # QSA: whole blocks picked plus the incomplete last block; one score per complete block
+            total += 2 * a.heads * (a.d_qk + a.d_v) * _qsa_read_sum(start, stop, a.window, a.index_block)
+            total += a.index_score * _blocks_sum(start, stop, a.index_block)
+            continue
         total += 2 * a.heads * (a.d_qk + a.d_v) * _attended_sum(start, stop, a.window, a.chunked)
         if a.index_score:  # the indexer scores every earlier token of every query (causal, no cap)
             total += a.index_score * _attended_sum(start, stop, None)

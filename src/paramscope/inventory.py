@@ -212,7 +212,11 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
             items += _norm(NormSpec("norm_k", kw, norm_bias, norm_kind), f"{p}.")
     if a.sinks:
         items.append((f"{p}.sinks", r + "sinks", (nh,)))
-    if a.index_heads:  # DeepseekV32Indexer: wq_b from the q latent, wk, a LayerNorm on keys, head weights
+    if a.index_heads and a.index_block:  # Qwen4ExpTextQSAIndexer: fused q/k projection, q and pooled-key RMSNorms
+        items += _linear(f"{p}.indexer.qk", "attn_indexer", (a.index_heads + 1) * a.index_head_dim, hidden, False)
+        items += [(f"{p}.indexer.q_norm.weight", "attn_indexer", (a.index_head_dim,)),
+                  (f"{p}.indexer.k_norm.weight", "attn_indexer", (a.index_head_dim,))]
+    elif a.index_heads:  # DeepseekV32Indexer: wq_b from the q latent, wk, a LayerNorm on keys, head weights
         q_in = a.q_lora_rank if a.q_lora_rank is not None else hidden
         items += _linear(f"{p}.indexer.wq_b", "attn_indexer", a.index_heads * a.index_head_dim, q_in, False)
         items += _linear(f"{p}.indexer.wk", "attn_indexer", a.index_head_dim, hidden, False)

@@ -646,8 +646,8 @@ def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_effici
     for a in attention_layers(spec):
         key = (a.window, a.chunked)
         groups[key] = groups.get(key, 0.0) + 2 * a.heads * (a.d_qk + a.d_v)
-        if a.index_score:
-            groups[(None, False)] = groups.get((None, False), 0.0) + a.index_score
+        if a.index_score:  # QSA scores one pooled key per block of index_block tokens: the mean share per token
+            groups[(None, False)] = groups.get((None, False), 0.0) + a.index_score / (a.index_block or 1)
     dtype = _compute_dtype(hw, scheme, spec.dtype)
     return StepModel(
         n_matmul=float(matmul_params_per_token(model)),

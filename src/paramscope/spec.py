@@ -136,6 +136,15 @@ class AttentionSpec:
     index_topk: int | None = None
     index_heads: int = 0
     index_head_dim: int = 0
+    # QSA (Qwen4-Exp's Qwen4ExpTextQSAIndexer, transformers qwen4_exp/modeling_qwen4_exp.py): the indexer's cached
+    # keys are mean-pooled over complete blocks of index_block tokens, whole blocks are picked (index_topk tokens
+    # at most) and the incomplete last block is always read; it stores one fused q/k projection
+    # [(index_heads + 1) x index_head_dim, hidden] and RMSNorms on q and on the pooled keys. 0 = DeepSeek-V3.2's
+    # per-token lightning indexer
+    index_block: int = 0
+    # int64 position ids per token and sequence that this layer's cache also keeps (Qwen4-Exp's first indexed
+    # layer holds the 3 mrope position rows all indexers read: DynamicIndexedLayer.indexer_position_ids); 0 = none
+    cached_position_ids: int = 0
     # the layer reads the K/V another layer cached (Gemma 3n's last num_kv_shared_layers): it stores no
     # k/v projections and keeps no cache of its own
     kv_shared: bool = False
@@ -368,6 +377,10 @@ class RecurrentSpec:
     conv_keep: str = "kernel"  # what transformers' cache keeps of the convolution: "kernel" or "kernel-1" inputs
     state_flops_per_token: int = 0  # FLOPs of the state update and read-out per token, besides matmuls
     activation_width: int = 0  # elements per token of the mixer's widest intermediate (activation memory)
+    # further per-sequence state the layer's cache keeps beside the mixer's, as (elements, dtype) with dtype
+    # "model" or "int64": Qwen4-Exp's per-layer embeddings keep a dilated convolution window and the last n-gram
+    # token ids in the same cache layer (Qwen4ExpTextPLELayer, Qwen4ExpTextNGramEmbedding: conv states 1 and 2)
+    more_state: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self):
         if not self.tensors:
@@ -377,6 +390,10 @@ class RecurrentSpec:
         check_dim(self.state_elements, f"{self.kind} state elements", minimum=0, maximum=2**48)
         if self.state_dtype not in ("model", "fp32"):
             raise ConfigError(f"{self.kind} mixer: state_dtype must be 'model' or 'fp32'")
+        for n, dt in self.more_state:
+            check_dim(n, f"{self.kind} further state elements", minimum=0, maximum=2**48)
+            if dt not in ("model", "int64"):
+                raise ConfigError(f"{self.kind} mixer: a further state's dtype must be 'model' or 'int64'")
 
 
 FeedForward = MlpSpec | MoeSpec

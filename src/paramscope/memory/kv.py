@@ -128,7 +128,9 @@ def _recurrent_state_bytes(r: RecurrentSpec, policy, model_bits: float) -> int:
         state = policy.state_dtype
         conv_bits = state_bits = model_bits if state == "model" else dtype_bits(state)
         conv_width = max(r.conv_kernel - 1, 0)
-    return math.ceil((r.conv_channels * conv_width * conv_bits + r.state_elements * state_bits) / 8)
+    more = sum(n * (64 if dt == "int64" else model_bits if policy.state == "transformers" else conv_bits)
+               for n, dt in r.more_state)
+    return math.ceil((r.conv_channels * conv_width * conv_bits + r.state_elements * state_bits + more) / 8)
 
 
 def _ssm_state_bytes(s, policy, model_bits: float) -> int:
@@ -226,6 +228,7 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
                 state_bytes = _compressor_bytes(a, policy, context, k_bits)
             if a.index_heads:  # DSA: one indexer key of index_head_dim per token (DynamicIndexedLayer)
                 per_token += a.index_head_dim * k_bits / 8
+            per_token += a.cached_position_ids * 8  # int64 position ids kept with the cache (Qwen4-Exp's QSA)
             if policy.fp8_ds_mla_bytes is not None and a.kind == "mla" and dtype == "fp8_ds_mla":
                 per_token = policy.fp8_ds_mla_bytes
             if kind == "cross":

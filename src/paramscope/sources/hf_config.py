@@ -85,6 +85,9 @@ from . import composites, encoders_conv, encoders_more, hybrids_more  # noqa: E4
 
 for _more in (encoders_more, encoders_conv, hybrids_more, composites):
     ADAPTERS.update(_more.ADAPTERS)
+from . import qwen4_exp  # noqa: E402
+
+ADAPTERS.update(qwen4_exp.ADAPTERS)  # Qwen4-Exp text (qwen4_exp_text) and vision-language (qwen4_exp)
 from . import deepseek_v4  # noqa: E402
 
 ADAPTERS.update(deepseek_v4.ADAPTERS)
