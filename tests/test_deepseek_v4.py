@@ -125,14 +125,27 @@ def _ours(config: dict, dtype_name: str, batch: int, context: int) -> int:
     return kv_cache(spec, batch=batch, context=context, options=KvOptions(engine="transformers")).total_bytes
 
 
+_SAVED: dict = {}
+
+
+def _pretrained(config: dict, dtype, tmp_path_factory):
+    """The tiny model saved and loaded back with from_pretrained(dtype=...), as a checkpoint is run: the modules
+    of _keep_in_fp32_modules_strict (position_bias among them) stay float32 in a bfloat16 model."""
+    key = id(config)
+    if key not in _SAVED:
+        _SAVED[key] = str(tmp_path_factory.mktemp("dsv4"))
+        _model(config).save_pretrained(_SAVED[key])
+    return transformers.DeepseekV4ForCausalLM.from_pretrained(_SAVED[key], dtype=dtype).eval()
+
+
 @pytest.mark.parametrize("config", [TINY, LEGACY], ids=["tiny", "legacy"])
 @pytest.mark.parametrize("dtype,name", [(torch.float32, "float32"), (torch.bfloat16, "bfloat16")])
 @pytest.mark.parametrize("seq", [3, 19, 37])
-def test_cache_bytes_match_transformers(config, dtype, name, seq):
+def test_cache_bytes_match_transformers(config, dtype, name, seq, tmp_path_factory):
     """Prompts shorter than a window, and longer than the sliding window and several windows with a remainder;
     then four decode steps (the buffers fill, windows close, the overlap state appears)."""
     batch = 2
-    model = _model(config, dtype)
+    model = _pretrained(config, dtype, tmp_path_factory)
     ids = torch.randint(3, 250, (batch, seq))
     with torch.no_grad():
         out = model(input_ids=ids, use_cache=True)
@@ -141,6 +154,16 @@ def test_cache_bytes_match_transformers(config, dtype, name, seq):
         for step in range(1, 5):
             out = model(input_ids=torch.randint(3, 250, (batch, 1)), past_key_values=cache, use_cache=True)
             assert _cache_bytes(cache) == _ours(config, name, batch, seq + step), f"after {step} decode steps"
+
+
+def test_overlap_gate_is_float32_in_a_bfloat16_checkpoint(tmp_path_factory):
+    """from_pretrained keeps position_bias in float32, so the CSA overlap gate (gate + position_bias) is float32
+    while everything else in the cache is bfloat16."""
+    model = _pretrained(TINY, torch.bfloat16, tmp_path_factory)
+    with torch.no_grad():
+        layer = model(input_ids=torch.randint(3, 250, (1, 9)), use_cache=True).past_key_values.layers[1]
+    assert layer.overlap_gate["compressor"].dtype == torch.float32
+    assert layer.overlap_kv["compressor"].dtype == layer.compressed_kv["compressor"].dtype == torch.bfloat16
 
 
 def test_cache_grows_with_the_compressed_entries():

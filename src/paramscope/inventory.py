@@ -304,7 +304,8 @@ def layer_tensors(layer: LayerSpec, hidden: int) -> list[Tensor]:
     if isinstance(ffn, MlpSpec):
         add(_mlp(ffn, hidden, "mlp", "mlp_"))
     elif isinstance(ffn, MoeSpec):
-        add(_linear("router", "router", ffn.num_experts + ffn.zero_experts, hidden, ffn.router_bias))
+        add(_linear("router", "router", ffn.num_experts + ffn.zero_experts + ffn.router_shared_rows, hidden,
+                    ffn.router_bias))
         if ffn.score_correction_bias:
             out.append(Tensor("router.score_correction_bias", "router", (ffn.num_experts + ffn.zero_experts,), buffer=True))
         add(_mlp(ffn.expert, hidden, "experts", "expert_"), experts=ffn.num_experts, active=ffn.top_k)

@@ -23,7 +23,8 @@ ROLE_GROUPS: dict[str, str] = {
     "attn_k": "attention",
     "attn_v": "attention",
     "attn_o": "attention",
-    "attn_qkv": "attention",  # fused q/k/v (GPT-2 c_attn, Phi-3 qkv_proj, Falcon query_key_value)
+    "attn_qkv": "attention",
+    "attn_rel": "attention",  # projection to per-head relative-position states (Inkling's r_proj)  # fused q/k/v (GPT-2 c_attn, Phi-3 qkv_proj, Falcon query_key_value)
     "attn_sinks": "attention",  # per-head attention sink logits (gpt-oss)
     "attn_indexer": "attention",  # the lightning indexer of indexed sparse attention (DeepSeek-V3.2)
     "attn_conv": "attention",

@@ -81,8 +81,9 @@ class KvCompressorSpec:
 
     transformers' cache (DeepseekV4HCACache / DeepseekV4CSACache) keeps per sequence: the entries so far
     (tokens // rate x width), the projections and gates of the incomplete window (tokens % rate x 2 x the
-    projection width) and, with ``overlap``, the previous window's first series and its gate (2 x rate x
-    width) once a window has closed; all in the model's dtype.
+    projection width) and, with ``overlap``, the previous window's first series and its gate (rate x width
+    each) once a window has closed; all in the model's dtype but that gate, float32 (it has position_bias
+    added, which from_pretrained keeps in float32: DeepseekV4PreTrainedModel._keep_in_fp32_modules_strict).
     """
 
     rate: int
@@ -325,9 +326,13 @@ class MoeSpec:
     # the router scores num_experts + zero_experts choices, and top_k counts them, so a token runs at most top_k
     # routed experts
     zero_experts: int = 0
+    # the router also scores the shared experts (Inkling's shared_expert_sink, inkling/modeling_inkling.py
+    # InklingTopkRouter: weight [routed + shared, hidden]); the top_k are picked among the routed ones only
+    router_shared_rows: int = 0
 
     def __post_init__(self):
         check_dim(self.num_experts, "num_experts")
+        check_dim(self.router_shared_rows, "router rows for shared experts", minimum=0)
         check_dim(self.top_k, "num_experts_per_tok")
         if self.top_k > self.num_experts:
             raise ConfigError(
@@ -375,6 +380,9 @@ class RecurrentSpec:
     state_elements: int = 0
     state_dtype: str = "model"
     conv_keep: str = "kernel"  # what transformers' cache keeps of the convolution: "kernel" or "kernel-1" inputs
+    # the dtype transformers keeps the convolution window in: "model", or "fp32" where the modeling code runs the
+    # convolution in float32 (Inkling's InklingShortConvolution casts its input before update_conv_state)
+    conv_dtype: str = "model"
     state_flops_per_token: int = 0  # FLOPs of the state update and read-out per token, besides matmuls
     activation_width: int = 0  # elements per token of the mixer's widest intermediate (activation memory)
     # further per-sequence state the layer's cache keeps beside the mixer's, as (elements, dtype) with dtype
@@ -388,8 +396,8 @@ class RecurrentSpec:
         check_dim(self.conv_channels, f"{self.kind} conv channels", minimum=0)
         check_dim(self.conv_kernel, f"{self.kind} conv kernel", minimum=0)
         check_dim(self.state_elements, f"{self.kind} state elements", minimum=0, maximum=2**48)
-        if self.state_dtype not in ("model", "fp32"):
-            raise ConfigError(f"{self.kind} mixer: state_dtype must be 'model' or 'fp32'")
+        if self.state_dtype not in ("model", "fp32") or self.conv_dtype not in ("model", "fp32"):
+            raise ConfigError(f"{self.kind} mixer: state_dtype and conv_dtype must be 'model' or 'fp32'")
         for n, dt in self.more_state:
             check_dim(n, f"{self.kind} further state elements", minimum=0, maximum=2**48)
             if dt not in ("model", "int64"):

@@ -122,7 +122,8 @@ def _recurrent_state_bytes(r: RecurrentSpec, policy, model_bits: float) -> int:
     cache class uses for the family (``state_dtype``); vLLM and llama.cpp keep the last kernel - 1 inputs
     and the state in the dtypes engines.toml names."""
     if policy.state == "transformers":
-        conv_bits, conv_width = model_bits, r.conv_kernel - (1 if r.conv_keep == "kernel-1" else 0)
+        conv_bits = model_bits if r.conv_dtype == "model" else dtype_bits("fp32")
+        conv_width = r.conv_kernel - (1 if r.conv_keep == "kernel-1" else 0)
         state_bits = model_bits if r.state_dtype == "model" else dtype_bits("fp32")
     else:
         state = policy.state_dtype
@@ -155,19 +156,22 @@ def _compressor_bytes(a: AttentionSpec, policy, context: int, bits: float) -> in
     tokens, as transformers' DeepseekV4HCACache / DeepseekV4CSACache hold them (deepseek_v4/modeling_deepseek_v4.py):
     compressed_kv (context // rate entries of width), buffer_kv and buffer_gate (the context % rate tokens of the
     incomplete window, at the projection width: 2 x width with overlap) and, with overlap, overlap_kv and
-    overlap_gate (rate x width each) once a window has closed; all in the model's dtype. Other engines' layouts of
-    this cache are not described: refused."""
+    overlap_gate (rate x width each) once a window has closed; all in the model's dtype except overlap_gate, which
+    is float32 (the gate plus position_bias, a parameter from_pretrained keeps in float32 through
+    DeepseekV4PreTrainedModel._keep_in_fp32_modules_strict). Other engines' layouts of this cache are not
+    described: refused."""
     if policy.state != "transformers":
         from ..errors import UnsupportedArchitectureError
         raise UnsupportedArchitectureError("the compressed KV cache of DeepSeek-V4's CSA/HCA attention is described "
                                            "for engine transformers only (use --engine transformers)")
-    elements = 0
+    elements = fp32 = 0
     for c in a.compressors:
         proj = c.width * (2 if c.overlap else 1)
         elements += (context // c.rate) * c.width + 2 * (context % c.rate) * proj
         if c.overlap and context >= c.rate:
-            elements += 2 * c.rate * c.width
-    return math.ceil(elements * bits / 8)
+            elements += c.rate * c.width  # overlap_kv
+            fp32 += c.rate * c.width  # overlap_gate
+    return math.ceil((elements * bits + fp32 * dtype_bits("fp32")) / 8)
 
 
 def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = KvOptions()) -> KvReport:

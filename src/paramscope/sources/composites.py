@@ -3,7 +3,7 @@ architecture, head) -> ModelSpec."""
 
 from __future__ import annotations
 
-from . import multimodal, seq2seq, t5gemma2
+from . import inkling, multimodal, seq2seq, t5gemma2
 
 ADAPTERS: dict = {
     "led": seq2seq.led,
@@ -14,6 +14,7 @@ ADAPTERS: dict = {
     "prophetnet": seq2seq.prophetnet,
     "t5gemma": seq2seq.t5gemma,
     "t5gemma2": t5gemma2.t5gemma2,
+    "inkling_text": inkling.inkling_text,
     "speech_to_text": seq2seq.speech_to_text,
     "moonshine": seq2seq.moonshine,
     "trocr": seq2seq.trocr,

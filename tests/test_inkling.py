@@ -1,0 +1,162 @@
+"""Inkling's text model (sources/inkling.py) against transformers 5.23's InklingForCausalLM.
+
+- totals and tensor shapes at small configs that mix sliding and full layers, dense and MoE layers, with and without
+  shared experts, and a checkpoint-style dense_intermediate_size, built on the meta device;
+- fine roles through a name table written here from modeling_inkling.py (tests/role_map.py's oracle);
+- the cache after a real forward pass (DynamicCache with LinearAttentionAndSlidingWindowAttentionLayer /
+  LinearAttentionAndFullAttentionLayer: keys and values, sliding layers capped, plus four float32 convolution
+  windows per layer) equals paramscope's bytes, in float32 and bfloat16;
+- weight-matrix FLOPs of a forward pass equal what torch executes (FlopCounterMode; experts run eagerly, so each
+  token reaches exactly num_experts_per_tok routed experts).
+The walk (tests/transformers_walk.py) checks the default, diff and perturbed configs."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+import role_map  # noqa: E402
+from role_map import L, Rule  # noqa: E402
+from test_kv_truth import _cache_bytes  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from paramscope.compute import matmul_params_per_token  # noqa: E402
+from paramscope.inventory import build_inventory  # noqa: E402
+from paramscope.memory.kv import KvOptions, kv_cache  # noqa: E402
+from paramscope.model import from_config  # noqa: E402
+from paramscope.params import count  # noqa: E402
+from paramscope.sources.hf_config import spec_from_config  # noqa: E402
+
+transformers.logging.set_verbosity_error()
+
+BASE = dict(model_type="inkling_text", architectures=["InklingForCausalLM"], vocab_size=300, hidden_size=64,
+            num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+            swa_num_attention_heads=8, swa_num_key_value_heads=4, swa_head_dim=8, sliding_window_size=5, d_rel=4,
+            rel_extent=24, conv_kernel_size=3, intermediate_size=96, moe_intermediate_size=32, n_routed_experts=6,
+            num_experts_per_tok=2, n_shared_experts=2, max_position_embeddings=64,
+            layer_types=["hybrid_sliding", "hybrid", "hybrid_sliding", "hybrid"],
+            mlp_layer_types=["dense", "sparse", "sparse", "sparse"])
+CASES = {
+    "mixed": BASE,
+    "no-shared-experts": dict(BASE, n_shared_experts=0, mlp_layer_types=["sparse", "dense", "sparse", "dense"]),
+    # the class's own pattern: every sixth layer full; dense_mlp_idx dense layers first
+    "derived-types": dict({k: v for k, v in BASE.items() if k not in ("layer_types", "mlp_layer_types")},
+                          num_hidden_layers=7, dense_mlp_idx=2),
+    # checkpoints: intermediate_size is the experts' width when dense_intermediate_size is stated
+    "checkpoint-widths": dict({k: v for k, v in BASE.items() if k != "moe_intermediate_size"},
+                              intermediate_size=40, dense_intermediate_size=72),
+}
+
+
+def _module(config: dict, device: str = "meta", **extra):
+    kwargs = {k: v for k, v in config.items() if k not in ("model_type", "architectures")}
+    cfg = transformers.InklingTextConfig(**kwargs, **extra)
+    with torch.device(device):
+        return transformers.InklingForCausalLM._from_config(cfg)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_total_and_shapes_equal_transformers(case):
+    config = CASES[case]
+    module = _module(config)
+    inv = build_inventory(spec_from_config(config))
+    assert count(inv).total == sum(p.numel() for p in module.parameters())
+    ours = collections.Counter()
+    for t in inv:
+        if t.counted:
+            ours[tuple(t.shape)] += t.copies * (t.experts if len(t.shape) == 2 and t.experts > 1 else 1)
+    theirs = collections.Counter()
+    for p in module.parameters():  # stacked experts [E, out, in]: one [out, in] per expert; [0, ...]: nothing stored
+        if not p.numel():
+            continue
+        is_experts = p.dim() == 3 and p.shape[0] == config["n_routed_experts"] and p.shape[1] != 1
+        theirs[tuple(p.shape[1:]) if is_experts else tuple(p.shape)] += p.shape[0] if is_experts else 1
+    assert ours == theirs
+
+
+def test_mtp_layers_are_warned_about_not_counted():
+    spec = spec_from_config(dict(BASE, num_mtp_layers=1))
+    assert any("multi-token-prediction" in w for w in spec.warnings)
+    assert count(build_inventory(spec)).total == sum(p.numel() for p in _module(BASE, num_mtp_layers=1).parameters())
+
+
+# modeling_inkling.py, written from the module tree (not from paramscope's names)
+_M = r"model\."
+_A = rf"{_M}layers\.{L}\.self_attn\."
+_F = rf"{_M}layers\.{L}\.mlp\."
+INKLING = [
+    Rule(rf"{_M}embed_tokens\.weight", "embed"), Rule(rf"{_M}embed_tokens\.embed_norm\.weight", "norm_embed"),
+    Rule(rf"{_M}norm\.weight", "norm_final", "decoder"), Rule(r"lm_head\.weight", "lm_head"),
+    *[Rule(rf"{_A}{x}_proj\.weight", f"attn_{x}", "decoder") for x in "qkvo"],
+    Rule(rf"{_A}r_proj\.weight", "attn_rel", "decoder"),
+    Rule(rf"{_A}[kv]_sconv\.conv1d\.weight", "attn_conv", "decoder"),
+    Rule(rf"{_A}q_norm\.weight", "norm_q", "decoder"), Rule(rf"{_A}k_norm\.weight", "norm_k", "decoder"),
+    Rule(rf"{_A}rel_logits_proj\.proj", "rel_bias", "decoder"),
+    Rule(rf"{_M}layers\.{L}\.(?:attn|mlp)_sconv\.conv1d\.weight", "lin_conv", "decoder"),
+    Rule(rf"{_M}layers\.{L}\.input_layernorm\.weight", "norm_attn_in", "decoder"),
+    Rule(rf"{_M}layers\.{L}\.post_attention_layernorm\.weight", "norm_mlp_in", "decoder"),
+    *[Rule(rf"{_F}{m}_proj\.weight", f"mlp_{m}", "decoder") for m in ("gate", "up", "down")],
+    Rule(rf"{_F}global_scale", "other", "decoder"),
+    Rule(rf"{_F}gate\.(?:weight|global_scale)", "router", "decoder"),
+    Rule(rf"{_F}experts\.gate_up_proj", "expert_gate_up", "decoder", layout="experts"),
+    Rule(rf"{_F}experts\.down_proj", "expert_down", "decoder", layout="experts"),
+    *[Rule(rf"{_F}shared_experts\.{m}_proj", f"shared_{m}", "decoder") for m in ("gate", "up", "down")],
+]
+# roles the shared table does not list yet, grouped by their meaning: relative-position states and the short
+# convolutions on keys and values belong to the attention
+role_map.GROUP.setdefault("attn_rel", "attention")
+role_map.GROUP.setdefault("attn_conv", "attention")
+role_map.add_table({"inkling_text": INKLING})
+
+
+@pytest.mark.parametrize("case", ["mixed", "no-shared-experts"])
+def test_roles_match_the_independent_table(case):
+    config = CASES[case]
+    # with n_shared_experts 0 transformers still registers the shared experts' [0, ...] tensors: no parameters
+    params = tuple((n, tuple(p.shape), False) for n, p in _module(config).named_parameters() if p.numel())
+    assert role_map.check(config, "inkling_text", params) == []
+
+
+@pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"), (1, 2, torch.bfloat16, "bfloat16")])
+def test_cache_bytes_equal_transformers(batch, seq, dtype, name):
+    """Sliding layers keep sliding_window_size of their keys and values, full ones all; every layer also keeps four
+    float32 windows of conv_kernel_size inputs (2 x KV width + 2 x hidden channels), whatever the model dtype
+    (2 tokens: shorter than the kernel, padded to it)."""
+    config = CASES["mixed"]
+    torch.manual_seed(0)
+    model = _module(config, "cpu").to(dtype).eval()
+    with torch.no_grad():
+        out = model(input_ids=torch.randint(3, 250, (batch, seq)), use_cache=True)
+    real = _cache_bytes(out.past_key_values)
+    ours = kv_cache(spec_from_config(dict(config, torch_dtype=name)), batch=batch, context=seq,
+                    options=KvOptions(engine="transformers")).total_bytes
+    assert real > 0 and ours == real
+
+
+def test_weight_matrix_flops_equal_torch():
+    """mm / addmm / bmm on weights: projections, r_proj, the router, routed experts (eager loop), the stacked shared
+    experts (bmm) and the head. The attention products, the relative-logit bank and the depthwise convolutions
+    are left out here (paramscope counts them apart: attention_flops and the mixers' per-token FLOPs)."""
+    config = CASES["mixed"]
+    seq = 9
+    torch.manual_seed(0)
+    kwargs = {k: v for k, v in config.items() if k not in ("model_type", "architectures")}
+    cfg = transformers.InklingTextConfig(**kwargs, experts_implementation="eager")
+    cfg._attn_implementation = "sdpa"  # attention products through sdpa, not bmm
+    model = transformers.InklingForCausalLM._from_config(cfg).eval()
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        model(input_ids=torch.randint(3, 250, (1, seq)))
+    counts = counter.get_flop_counts()["Global"]
+    weights = sum(v for k, v in counts.items() if str(k).split(".")[-1].split("_")[0] in ("mm", "addmm", "bmm"))
+    # the relative-logit product relative_states @ proj runs as a matmul too: per layer heads x d_rel x extent
+    rel = 0
+    for t in config["layer_types"]:
+        heads = config["swa_num_attention_heads" if t == "hybrid_sliding" else "num_attention_heads"]
+        extent = config["sliding_window_size" if t == "hybrid_sliding" else "rel_extent"]
+        rel += 2 * heads * config["d_rel"] * extent * seq
+    assert weights - rel == 2 * matmul_params_per_token(from_config(config)) * seq
