@@ -237,3 +237,15 @@ def test_flops_equal_what_torch_executes():
     scores = sum(2 * a.index_heads * a.index_head_dim * _blocks_sum(0, seq, a.index_block) for a in indexed)
     assert attention_flops(spec, start=0, stop=seq) == reads + scores
     assert math.isclose(scores, 2 * 2 * 16 * sum(t // 4 for t in range(1, seq + 1)) * 2)
+
+
+@pytest.mark.parametrize("ple", [True, False], ids=["ple", "qsa-only"])
+def test_other_engines_refuse_the_new_state(ple):
+    """vLLM and llama.cpp keep no described layout for the QSA indexer cache or the PLE states: refused, not
+    guessed; engine transformers answers."""
+    text = dict(TEXT) if ple else {k: v for k, v in TEXT.items() if k != "ple_layer_ids"}
+    spec = spec_from_config(dict(text, model_type="qwen4_exp_text", architectures=["Qwen4ExpForCausalLM"]))
+    assert kv_cache(spec, batch=1, context=64, options=KvOptions(engine="transformers")).total_bytes > 0
+    for engine in ("vllm", "llama.cpp"):
+        with pytest.raises(UnsupportedArchitectureError, match="engine transformers only"):
+            kv_cache(spec, batch=1, context=64, options=KvOptions(engine=engine))

@@ -129,8 +129,12 @@ def _recurrent_state_bytes(r: RecurrentSpec, policy, model_bits: float) -> int:
         state = policy.state_dtype
         conv_bits = state_bits = model_bits if state == "model" else dtype_bits(state)
         conv_width = max(r.conv_kernel - 1, 0)
-    more = sum(n * (64 if dt == "int64" else model_bits if policy.state == "transformers" else conv_bits)
-               for n, dt in r.more_state)
+    if r.more_state and policy.state != "transformers":
+        from ..errors import UnsupportedArchitectureError
+        raise UnsupportedArchitectureError(f"the {r.kind} layers' further cached state (Qwen4-Exp's per-layer "
+                                           "embedding window and n-gram token ids) is described for engine "
+                                           "transformers only (use --engine transformers)")
+    more = sum(n * (64 if dt == "int64" else model_bits) for n, dt in r.more_state)
     return math.ceil((r.conv_channels * conv_width * conv_bits + r.state_elements * state_bits + more) / 8)
 
 
@@ -233,6 +237,11 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
             if a.index_heads:  # DSA: one indexer key of index_head_dim per token (DynamicIndexedLayer)
                 per_token += a.index_head_dim * k_bits / 8
             per_token += a.cached_position_ids * 8  # int64 position ids kept with the cache (Qwen4-Exp's QSA)
+            if (a.index_block or a.cached_position_ids) and policy.state != "transformers":
+                from ..errors import UnsupportedArchitectureError
+                raise UnsupportedArchitectureError("the cache of Qwen4-Exp's QSA attention (pooled-block indexer keys, "
+                                                   "position ids) is described for engine transformers only (use "
+                                                   "--engine transformers)")
             if policy.fp8_ds_mla_bytes is not None and a.kind == "mla" and dtype == "fp8_ds_mla":
                 per_token = policy.fp8_ds_mla_bytes
             if kind == "cross":
