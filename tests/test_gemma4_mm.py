@@ -59,6 +59,9 @@ COMPOSITES = {
                          tie_word_embeddings=False),
     "vision-only": dict(text_config=TEXT, vision_config=dict(SMALL_VISION, output_proj_dims=20, standardize=True,
                                                              use_clipped_linears=True)),
+    # keys released / converted files state that no module reads
+    "released-keys": dict(text_config=TEXT, vision_config=dict(SMALL_VISION, default_output_length=70, global_head_dim=16),
+                          audio_config=dict(SMALL_AUDIO, num_mel_bins=128), vision_soft_tokens_per_image=280),
 }
 UNIFIED = {
     "default-towers": dict(vision_config={}, audio_config={}),
@@ -260,3 +263,19 @@ def test_composite_text_cache_and_flops_match_transformers(model_type, arch, kwa
     assert ours == _cache_bytes(out.past_key_values) > 0
     mm = sum(v for k, v in counter.get_flop_counts()["Global"].items() if str(k).split(".")[-1].startswith(("mm", "addmm")))
     assert mm == 2 * matmul_params_per_token(m) * batch * seq
+
+
+@pytest.mark.parametrize("model_type,arch,stated", [
+    ("gemma4", "Gemma4ForConditionalGeneration",
+     dict(text_config={"model_type": "gemma4_text"}, vision_config={"model_type": "gemma4_vision"},
+          audio_config={"model_type": "gemma4_audio"})),
+    ("gemma4_unified", "Gemma4UnifiedForConditionalGeneration",
+     dict(text_config={"model_type": "gemma4_unified_text"}, vision_config={"model_type": "gemma4_unified_vision"},
+          audio_config={"model_type": "gemma4_unified_audio"})),
+], ids=["gemma4", "gemma4_unified"])
+def test_sub_configs_stated_by_model_type_alone_take_the_class_defaults(model_type, arch, stated):
+    """A file that names the sub-configs and leaves every width out: transformers fills each config class's
+    defaults, and so must paramscope."""
+    _, model = _hf(model_type, arch, stated)
+    config = dict(stated, model_type=model_type, architectures=[arch])
+    assert count(build_inventory(spec_from_config(config))).total == sum(p.numel() for p in model.parameters())

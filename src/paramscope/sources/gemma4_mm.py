@@ -138,10 +138,11 @@ def audio_tower(a: Cfg) -> StackSpec:
               _w("norm_pre_attn.weight", "norm_attn_in", h), _w("norm_post_attn.weight", "norm_attn_out", h),
               _w("norm_out.weight", "norm_mlp_out", h))
     # chunked local attention (chunk, context, logit cap, invalid-logit value), residual scale, gradient clipping,
-    # activation, clip buffers: no tensors
+    # activation, clip buffers: no tensors; num_mel_bins: stated by some converted files, read by no audio module
+    # (input_proj_linear is sized from the channels)
     a.touch("attention_chunk_size", "attention_context_left", "attention_context_right", "attention_logit_cap",
             "attention_invalid_logits_value", "residual_weight", "gradient_clipping", "use_clipped_linears",
-            "hidden_act")
+            "hidden_act", "num_mel_bins")
     layer = LayerSpec(extra=block)
     return StackSpec("audio", h, (layer,) * a.int("num_hidden_layers", minimum=0), component="audio", extra=front,
                      causal=False)
@@ -165,6 +166,8 @@ def _text(c: Cfg, text_type: str, *, name: str, architecture: str, head: str) ->
 
 def gemma4(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
     lm = _text(c, "gemma4_text", name=name, architecture=architecture, head=head)
+    # soft tokens per image / clip: prompt layout for the processor, read by no module
+    c.touch("vision_soft_tokens_per_image", "audio_soft_tokens_per_image")
     stacks, extra, warnings = (), (), ()
     v = c.sub("vision_config", required=False)
     if v is not None:
@@ -227,9 +230,11 @@ def gemma4_unified(c: Cfg, model_type: str, *, name: str, architecture: str, hea
 
 _ASSISTANT_TEXT_TYPES = ("gemma4_unified_text", "gemma4_text")
 _ASSISTANT_NOTE = ("an assisted-decoding drafter: every layer reads the target model's keys and values "
-                   "(shared_kv_states), so its own KV cache is empty; transformers 5.23 cannot build it "
-                   "(Gemma4UnifiedTextConfig.kv_sharing_modes finds no layer producing a cache and raises), so "
-                   "it is described from the modules as the config states them")
+                   "(shared_kv_states), so its own KV cache is empty and its speed figures leave out the reads of "
+                   "the target's cache; its attention FLOPs are a decoder step's at the same context (the drafted "
+                   "token attends the target's cached keys, not itself: one token fewer per layer); transformers "
+                   "5.23 cannot build it (Gemma4UnifiedTextConfig.kv_sharing_modes finds no layer producing a "
+                   "cache and raises), so it is described from the modules as the config states them")
 
 
 def gemma4_unified_assistant(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
