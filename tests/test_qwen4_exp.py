@@ -249,3 +249,17 @@ def test_other_engines_refuse_the_new_state(ple):
     for engine in ("vllm", "llama.cpp"):
         with pytest.raises(UnsupportedArchitectureError, match="engine transformers only"):
             kv_cache(spec, batch=1, context=64, options=KvOptions(engine=engine))
+
+
+@pytest.mark.parametrize("arch", ["Qwen4ExpForCausalLM", "Qwen4ExpTextModel", "Qwen4ExpForConditionalGeneration",
+                                  "Qwen4ExpModel"])
+def test_saved_configs_and_bare_models(arch):
+    """The config as save_pretrained writes it (to_diff_dict: class defaults left out, the composite's vision tower
+    at its defaults) and the bare backbones (no lm_head; Qwen4ExpModel keeps the vision tower)."""
+    if arch.startswith("Qwen4ExpText") or arch == "Qwen4ExpForCausalLM":
+        mt, cfg = "qwen4_exp_text", tf.Qwen4ExpTextConfig(**TEXT)
+    else:
+        mt, cfg = "qwen4_exp", tf.Qwen4ExpConfig(text_config=dict(TEXT, model_type="qwen4_exp_text"))
+    config = dict(cfg.to_diff_dict(), model_type=mt, architectures=[arch])
+    total = count(build_inventory(spec_from_config(config))).total
+    assert total == sum(p.numel() for p in _meta(arch, cfg).parameters())

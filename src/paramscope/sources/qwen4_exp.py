@@ -296,13 +296,14 @@ def _vision_tower(v: Cfg, out_default: int) -> tuple[StackSpec, tuple[ExtraTenso
 
 
 def qwen4_exp(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
-    """Qwen4ExpForConditionalGeneration: the text model of text_config (qwen4_exp_text), the vision tower of
-    vision_config and its merger; with architectures[0] Qwen4ExpForCausalLM (the causal-LM mapping's class for
-    qwen4_exp), the text model alone, as AutoModelForCausalLM builds it from config.get_text_config()."""
+    """Qwen4ExpForConditionalGeneration (or the bare Qwen4ExpModel): the text model of text_config
+    (qwen4_exp_text), the vision tower of vision_config and its merger; with architectures[0] Qwen4ExpForCausalLM
+    (the causal-LM mapping's class for qwen4_exp), the text model alone, as AutoModelForCausalLM builds it from
+    config.get_text_config()."""
     text = _with_defaults(c.sub("text_config", required=False) or c.with_data({}), _TEXT_DEFAULTS)
     tied = c.bool("tie_word_embeddings", False)
     c.touch("image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id")
-    if not architecture.endswith("ForConditionalGeneration"):
+    if architecture.endswith("ForCausalLM"):
         c.touch("vision_config")
         return replace(_lm(text, model_type, name=name, architecture=architecture, head=head,
                            tied=text.bool("tie_word_embeddings", False)),
