@@ -137,26 +137,35 @@ def test_cache_bytes_equal_transformers(batch, seq, dtype, name):
     assert real > 0 and ours == real
 
 
-def test_weight_matrix_flops_equal_torch():
-    """mm / addmm / bmm on weights: projections, r_proj, the router, routed experts (eager loop), the stacked shared
-    experts (bmm) and the head. The attention products, the relative-logit bank and the depthwise convolutions
-    are left out here (paramscope counts them apart: attention_flops and the mixers' per-token FLOPs)."""
+def test_forward_flops_equal_torch():
+    """Every product torch executes in a forward pass, by module (FlopCounterMode; experts run eagerly, so each token
+    reaches exactly num_experts_per_tok routed experts): the weight matmuls (projections, r_proj, router, routed and
+    stacked shared experts, head) and the depthwise convolutions (their outputs for the seq real positions; torch
+    also computes kernel - 1 padded positions it drops) equal paramscope's 2 x matmul_params_per_token x tokens; the
+    relative-logit bank product equals the mixers' per-token FLOPs. Attention products (sdpa) are checked elsewhere
+    (compute.attention_flops)."""
+    from paramscope.compute import recurrent_flops_per_token
+
     config = CASES["mixed"]
-    seq = 9
+    seq, k = 9, config["conv_kernel_size"]
     torch.manual_seed(0)
-    kwargs = {k: v for k, v in config.items() if k not in ("model_type", "architectures")}
+    kwargs = {k_: v for k_, v in config.items() if k_ not in ("model_type", "architectures")}
     cfg = transformers.InklingTextConfig(**kwargs, experts_implementation="eager")
-    cfg._attn_implementation = "sdpa"  # attention products through sdpa, not bmm
+    cfg._attn_implementation = "sdpa"
     model = transformers.InklingForCausalLM._from_config(cfg).eval()
     counter = FlopCounterMode(display=False)
     with torch.no_grad(), counter:
         model(input_ids=torch.randint(3, 250, (1, seq)))
-    counts = counter.get_flop_counts()["Global"]
-    weights = sum(v for k, v in counts.items() if str(k).split(".")[-1].split("_")[0] in ("mm", "addmm", "bmm"))
-    # the relative-logit product relative_states @ proj runs as a matmul too: per layer heads x d_rel x extent
-    rel = 0
+    counts = counter.get_flop_counts()
+    mm = sum(v for key, v in counts["Global"].items() if str(key) in ("aten.mm", "aten.addmm"))
+    shared_bmm = sum(v for mod, d in counts.items() if mod.endswith(".mlp") for key, v in d.items()
+                     if str(key) == "aten.bmm")
+    conv = counts["Global"][torch.ops.aten.convolution] * seq // (seq + k - 1)
+    rel = 0  # relative_states @ proj, per query token: heads x d_rel x extent multiply-adds
     for t in config["layer_types"]:
         heads = config["swa_num_attention_heads" if t == "hybrid_sliding" else "num_attention_heads"]
         extent = config["sliding_window_size" if t == "hybrid_sliding" else "rel_extent"]
         rel += 2 * heads * config["d_rel"] * extent * seq
-    assert weights - rel == 2 * matmul_params_per_token(from_config(config)) * seq
+    model_ = from_config(config)
+    assert mm - rel + shared_bmm + conv == 2 * matmul_params_per_token(model_) * seq
+    assert rel == recurrent_flops_per_token(model_.spec) * seq

@@ -53,9 +53,10 @@ def _layer(c: Cfg, hidden: int, sliding: bool, sparse: bool) -> LayerSpec:
              ExtraTensor("attn_sconv.weight", "lin_conv", (hidden, 1, k)),
              ExtraTensor("mlp_sconv.weight", "lin_conv", (hidden, 1, k)))
     channels = 2 * kv_width + 2 * hidden
-    # per token: 2 x kernel FLOPs per convolution channel, and the relative-logit bank product
-    # (relative_states [heads, d_rel] @ proj [d_rel, rel_extent]) that no weight-matrix count covers
-    flops = 2 * k * channels + 2 * heads * d_rel * extent
+    # per token: the relative-logit bank product (relative_states [heads, d_rel] @ proj [d_rel, rel_extent]), which
+    # no weight count covers; a depthwise convolution's 2 x kernel FLOPs per channel are 2 x its weights, counted
+    # with the weight matrices (compute.matmul_params_per_token)
+    flops = 2 * heads * d_rel * extent
     convs_spec = RecurrentSpec("short_convs", convs, conv_channels=channels, conv_kernel=k, conv_dtype="fp32",
                                state_flops_per_token=flops, activation_width=channels)
     extra = (ExtraTensor("attn.r_proj.weight", "attn_rel", (heads * d_rel, hidden)),
