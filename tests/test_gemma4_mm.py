@@ -188,7 +188,11 @@ def all_layers_reuse(monkeypatch):
         monkeypatch.setattr(cls, "kv_sharing_modes", property(modes))
 
 
-@pytest.mark.parametrize("kwargs", [{}, ASSISTANT, ASSISTANT_GEMMA4_TEXT], ids=["default", "small", "gemma4_text"])
+ASSISTANT_PLE = dict(text_config=dict(TEXT, model_type="gemma4_text", num_kv_shared_layers=0), backbone_hidden_size=48)
+
+
+@pytest.mark.parametrize("kwargs", [{}, ASSISTANT, ASSISTANT_GEMMA4_TEXT, ASSISTANT_PLE],
+                         ids=["default", "small", "gemma4_text", "gemma4_text-per-layer-inputs"])
 def test_assistant_tensor_by_tensor(kwargs, all_layers_reuse):
     cfg, model = _hf("gemma4_unified_assistant", "Gemma4UnifiedAssistantForCausalLM", kwargs)
     config = _config("gemma4_unified_assistant", "Gemma4UnifiedAssistantForCausalLM", cfg)
@@ -198,7 +202,8 @@ def test_assistant_tensor_by_tensor(kwargs, all_layers_reuse):
     inv = build_inventory(spec_from_config(config))
     ours = {t.full_name(): t.shape for t in inv.expanded() if t.counted and t.name.endswith("projection.weight")
             and not t.stack}
-    theirs = {n: tuple(p.shape) for n, p in model.named_parameters() if n.endswith("_projection.weight")}
+    theirs = {n: tuple(p.shape) for n, p in model.named_parameters() if n.endswith("_projection.weight")
+              and not n.startswith("model.")}
     assert ours == theirs and len(ours) == 2
 
 
@@ -236,6 +241,12 @@ def test_assistant_refuses_what_it_does_not_describe(change, match):
                   architectures=["Gemma4UnifiedAssistantForCausalLM"])
     with pytest.raises(UnsupportedArchitectureError, match=match):
         spec_from_config(config)
+
+
+def test_assistant_without_text_config_takes_the_unified_text_defaults(all_layers_reuse):
+    _, model = _hf("gemma4_unified_assistant", "Gemma4UnifiedAssistantForCausalLM", {})
+    config = dict(model_type="gemma4_unified_assistant", architectures=["Gemma4UnifiedAssistantForCausalLM"])
+    assert count(build_inventory(spec_from_config(config))).total == sum(p.numel() for p in model.parameters())
 
 
 # ------------------------------------------------------------------ the composite's text cache and FLOPs

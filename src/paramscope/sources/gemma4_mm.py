@@ -257,9 +257,10 @@ def gemma4_unified_assistant(c: Cfg, model_type: str, *, name: str, architecture
     shared = text.int("num_kv_shared_layers", 0, minimum=0) or n
     if shared != n:
         raise UnsupportedArchitectureError(
-            f"{c.origin}: text_config.num_kv_shared_layers {shared} < num_hidden_layers {n}: a drafter whose layers "
-            "compute keys and values of their own (without a cache, over the drafted tokens) is not described")
-    text = text.with_data(dict(text.data, num_kv_shared_layers=n))
+            f"{c.origin}: text_config.num_kv_shared_layers {shared} of num_hidden_layers {n}: only a drafter whose "
+            "every layer reads the target's keys and values is described (layers with keys and values of their "
+            "own run without a cache, over the drafted tokens)")
+    text = text.with_data(dict(text.data, model_type=text_type, num_kv_shared_layers=n))
     lm = _text_lm_of(c, text, name=name, architecture=architecture, head=head,
                      tied=c.bool("tie_word_embeddings", True))
     backbone = c.int("backbone_hidden_size", 3840)
