@@ -271,3 +271,21 @@ def test_attention_flops_equal_the_masks_and_the_indexer(config):
     indexer = 2 * ih * ihd * _indexer_pairs(config)
     assert indexer > 0 and n_csa
     assert attention_flops(spec, start=0, stop=P) == _mask_flops(config) + indexer
+
+
+@pytest.mark.parametrize("config", [TINY, LEGACY], ids=["tiny", "legacy"])
+def test_decode_attention_flops_equal_the_masks(config):
+    """One decode step after a P-token prompt: the query sees the cached window and every complete window's entry
+    (CSA: at most index_topk of them), and each CSA indexer scores every entry."""
+    spec = spec_from_config(config)
+    model = _model(config)
+    model.config._attn_implementation = "paramscope_v4_counting"
+    with torch.no_grad():
+        cache = model(input_ids=torch.randint(3, 250, (1, P)), use_cache=True).past_key_values
+        _PAIRS.clear()
+        model(input_ids=torch.randint(3, 250, (1, 1)), past_key_values=cache, use_cache=True)
+    entries = cache.layers[[len(layer.attention.compressors) for layer in spec.stack("decoder").layers].index(2)]
+    n_csa = sum(1 for layer in spec.stack("decoder").layers if len(layer.attention.compressors) == 2)
+    indexer = n_csa * 2 * config["index_n_heads"] * config["index_head_dim"] * ((P + 1) // 4)
+    assert entries.compressed_kv["indexer"].shape[1] == (P + 1) // 4
+    assert attention_flops(spec, start=P, stop=P + 1) == sum(_PAIRS) + indexer

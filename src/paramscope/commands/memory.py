@@ -150,7 +150,9 @@ def text(r, dep=None) -> str:
     for kind, xs in kinds.items():
         n = sum(len(x["layers"]) for x in xs)
         shown = sorted({(f"{x['tokens']:,} tokens x {x['bytes_per_token']:,.0f} B" if x["kind"] != "ssm"
-                         else f"{x['state_bytes']:,} B state") for x in xs})
+                         else f"{x['state_bytes']:,} B state")
+                        + (f" + {x['state_bytes']:,} B compressed entries and window buffers"  # DeepSeek-V4
+                           if x["kind"] != "ssm" and x["state_bytes"] else "") for x in xs})
         out.append(f"  {n} {kind} layer(s): " + "; ".join(shown[:3]))
     a = r.parts["activations"]
     out.append(f"activations: {a['tokens']:,}-token prefill chunk, peak in {a['dominant']}; "

@@ -180,7 +180,14 @@ def deepseek_v4(c: Cfg, model_type: str, *, name: str, architecture: str, head: 
     stack = StackSpec("decoder", d, tuple(blocks[key] for key in zip(kinds, mlps)), final_norm=NormSpec("norm_final", d))
     return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
                     vocab=c.int("vocab_size", 129280), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
-                    max_context=c.opt_int("max_position_embeddings"), extra=hyper_head_tensors(hc, d))
+                    max_context=c.opt_int("max_position_embeddings"), extra=hyper_head_tensors(hc, d),
+                    warnings=(_NOT_DESCRIBED,))
+
+
+# what the memory figures leave out (the parameter counts, the transformers KV cache and the FLOPs are exact)
+_NOT_DESCRIBED = ("deepseek_v4: activation memory leaves out the hc_mult residual streams and the KV compressors' "
+                  "window intermediates; weight memory counts every tensor in the checkpoint dtype, while "
+                  "from_pretrained keeps the norms, hyper-connections, sinks and position biases in float32")
 
 
 ADAPTERS: dict = {"deepseek_v4": deepseek_v4}
