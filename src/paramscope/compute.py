@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 
-_NOT_MATMUL = frozenset({"embed", "pos_embed", "type_embed", "rel_bias", "attn_compressor_bias"})
+_NOT_MATMUL = frozenset({"embed", "pos_embed", "type_embed", "rel_bias", "attn_scale", "depth_query", "attn_compressor_bias"})
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ ROLE_GROUPS: dict[str, str] = {
     "attn_v": "attention",
     "attn_o": "attention",
     "attn_qkv": "attention",
-    "attn_rel": "attention",  # projection to per-head relative-position states (Inkling's r_proj)  # fused q/k/v (GPT-2 c_attn, Phi-3 qkv_proj, Falcon query_key_value)
+    "attn_rel": "attention",  # projection to per-head relative-position states (Inkling's r_proj)
+    "attn_scale": "attention",  # learned elementwise per-head scales (Inkling 2's q and relative-state L2 clips)  # fused q/k/v (GPT-2 c_attn, Phi-3 qkv_proj, Falcon query_key_value)
     "attn_sinks": "attention",  # per-head attention sink logits (gpt-oss)
     "attn_indexer": "attention",  # the lightning indexer of indexed sparse attention (DeepSeek-V3.2)
     "attn_conv": "attention",
@@ -99,6 +100,8 @@ ROLE_GROUPS: dict[str, str] = {
     # MobileBERT's per-layer projections between the hidden width and the narrower width its attention and
     # feed-forward networks run at (bottleneck.input / bottleneck.attention / output.bottleneck)
     "bottleneck": "other",
+    # learned queries of block attention residuals over depth (Inkling 2's attention_input / mlp_input / final_input)
+    "depth_query": "other",
     "other": "other",
     # quantization metadata: scales, zeros, group indices (counted apart, never in total)
     "quant_scale": "quant_meta",

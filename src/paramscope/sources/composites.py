@@ -15,6 +15,7 @@ ADAPTERS: dict = {
     "t5gemma": seq2seq.t5gemma,
     "t5gemma2": t5gemma2.t5gemma2,
     "inkling_text": inkling.inkling_text,
+    "inkling2_text": inkling.inkling2_text,
     "speech_to_text": seq2seq.speech_to_text,
     "moonshine": seq2seq.moonshine,
     "trocr": seq2seq.trocr,

@@ -142,3 +142,93 @@ def inkling_text(c: Cfg, model_type: str, *, name: str, architecture: str, head:
                     vocab=c.int("vocab_size"), stacks=(stack,), tied=False, warnings=warnings,
                     max_context=c.opt_int("max_position_embeddings"),
                     extra=(ExtraTensor("embed.norm.weight", "norm_embed", (hidden,)),))
+
+
+# Inkling2TextConfig's defaults (inkling2/configuration_inkling2.py)
+_DEFAULTS_2 = {
+    "vocab_size": 201024, "hidden_size": 4608, "num_hidden_layers": 48, "num_attention_heads": 48,
+    "num_key_value_heads": 8, "head_dim": 128, "swa_num_attention_heads": 48, "swa_num_key_value_heads": 8,
+    "swa_head_dim": 128, "sliding_window_size": 1024, "d_rel": 16, "rel_extent": 1024,
+    "max_position_embeddings": 1048576, "conv_kernel_size": 4, "hidden_act": "silu", "moe_intermediate_size": 2304,
+    "n_routed_experts": 384, "num_experts_per_tok": 8, "n_layers_per_attn_res_block": 6,
+}
+
+
+def _layer2(c: Cfg, hidden: int, sliding: bool, first: bool) -> LayerSpec:
+    """One Inkling2SlidingDecoderLayer / Inkling2FullDecoderLayer (inkling2/modeling_inkling2.py)."""
+    attn, extent, heads = _attention(c, sliding)
+    attn = AttentionSpec(attn.num_heads, attn.num_kv_heads, attn.head_dim, window=attn.window)  # L2 clips, no q/k norms
+    d_rel, k, hd = c.int("d_rel"), c.int("conv_kernel_size"), attn.head_dim
+    kv_width = attn.num_kv_heads * hd
+    if sliding:  # Inkling2ShortConvolution on keys and values
+        kv_convs = (ExtraTensor("attn.k_sconv.weight", "attn_conv", (kv_width, 1, k)),
+                    ExtraTensor("attn.v_sconv.weight", "attn_conv", (kv_width, 1, k)))
+    else:  # Inkling2DynamicShortConvolution: static taps plus per-token taps projected per KV head
+        kv_convs = tuple(t for x in "kv" for t in (
+            ExtraTensor(f"attn.{x}_sconv.static_weight", "attn_conv", (k, kv_width)),
+            ExtraTensor(f"attn.{x}_sconv.weight_proj.weight", "attn_conv", (attn.num_kv_heads * k, hidden))))
+    convs = kv_convs + (ExtraTensor("post_attention_convolution.weight", "lin_conv", (hidden, 1, k)),
+                        ExtraTensor("post_mlp_convolution.weight", "lin_conv", (hidden, 1, k)))
+    channels = 2 * kv_width + 2 * hidden
+    # per token: the relative-logit bank product; the convolutions' taps are counted with the weights (static and
+    # depthwise taps: 2 x weights per token; the per-token taps' projection is a matmul). Not modelled: the block
+    # attention residuals (one or three queries per layer attending over the block states, 4 x hidden FLOPs per
+    # query and state: under 0.1% of a token's FLOPs at the defaults)
+    mixer = RecurrentSpec("short_convs", convs, conv_channels=channels, conv_kernel=k, conv_dtype="fp32",
+                          state_flops_per_token=2 * heads * d_rel * extent, activation_width=channels)
+    extra = (ExtraTensor("attn.r_proj.weight", "attn_rel", (heads * d_rel, hidden)),
+             ExtraTensor("attn.rel_logits_proj.proj", "rel_bias", (d_rel, extent)),
+             ExtraTensor("attn.gate_proj.weight", "attn_o", (heads * hd, hidden)),
+             ExtraTensor("attn.sink_proj.weight", "attn_sinks", (heads, hidden)),
+             ExtraTensor("attn.q_l2_clip.scale", "attn_scale", (heads, hd)),
+             ExtraTensor("attn.rel_l2_clip.scale", "attn_scale", (heads, d_rel)),
+             ExtraTensor("mlp_input.query", "depth_query", (hidden,)))
+    if not first:  # Inkling2BlockAttentionResidual: one query, or three (q, k, v inputs) before full attention
+        extra += (ExtraTensor("attention_input.query", "depth_query", (hidden,) if sliding else (3, hidden)),)
+    moe = MoeSpec(c.int("n_routed_experts"), c.int("num_experts_per_tok"),
+                  MlpSpec(c.int("moe_intermediate_size"), gated=True, fused_gate_up=True, activation=c.str("hidden_act")),
+                  stacked=True, score_correction_bias=True)
+    norms = ((NormSpec("norm_attn_in", hidden),) if sliding else
+             tuple(NormSpec("norm_attn_in", hidden) for _ in range(3))) + (NormSpec("norm_mlp_in", hidden),)
+    return LayerSpec(attention=attn, recurrent=mixer, ffn=moe, extra=extra, norms=norms)
+
+
+def inkling2_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """Inkling 2's text model (transformers 5.23 inkling2/modeling_inkling2.py, Inkling2ForCausalLM; checkpoint
+    thinkingmachines/Inkling-2-Small-MXFP8). As Inkling's, with: attention without q/k RMSNorms but L2 clips (a
+    learned [heads, head_dim] scale on q, [heads, d_rel] on the relative states), a sigmoid output gate gate_proj
+    [heads x head_dim, hidden] and a per-head sink logit projected by sink_proj [heads, hidden]; full-attention
+    layers read separately normed q/k/v inputs (q/k/v_input_layernorm) and convolve keys and values with dynamic
+    taps (static_weight [kernel, KV width] plus weight_proj [KV heads x kernel, hidden] per token); every layer is
+    a sparse MoE without shared experts (a router [experts, hidden] with a score-correction buffer, stacked fused
+    experts); block attention residuals (learned queries mlp_input, attention_input -- three before full attention,
+    none on layer 0 -- and final_input) mix the hidden states kept at every n_layers_per_attn_res_block-th layer.
+    The four short-convolution windows per layer are kept in float32, like Inkling's. lm_head is never tied."""
+    from .hybrids_more import _lm_spec, _with_defaults
+
+    c = _with_defaults(c, _DEFAULTS_2)
+    hidden = c.int("hidden_size")
+    n = c.int("num_hidden_layers", minimum=0)
+    types = c.str_list("layer_types")
+    types = ["hybrid" if (i + 1) % 6 == 0 else "hybrid_sliding" for i in range(n)] if types is None else types
+    if len(types) != n or not set(types) <= {"hybrid", "hybrid_sliding"}:
+        raise ConfigError(f"{c.origin}: {c.prefix}layer_types: expected {n} entries of hybrid/hybrid_sliding")
+    c.int("n_layers_per_attn_res_block")  # where block states are kept: changes no shape
+    kinds: dict[tuple[bool, bool], LayerSpec] = {}
+    layers = []
+    for i, t in enumerate(types):
+        key = (t == "hybrid_sliding", i == 0)
+        if key not in kinds:
+            kinds[key] = _layer2(c, hidden, *key)
+        layers.append(kinds[key])
+    c.touch("num_attention_heads", "num_key_value_heads", "head_dim", "rel_extent", "swa_num_attention_heads",
+            "swa_num_key_value_heads", "swa_head_dim", "sliding_window_size", "number_of_conv_states",
+            "unpadded_vocab_size", "log_scaling_n_floor", "log_scaling_alpha", "route_scale", "scoring_func",
+            "qk_l2_clip_threshold", "rel_l2_clip_threshold", "mlp_gate_softcap", "mlp_up_softcap",
+            "final_logit_softcapping", "tie_word_embeddings")
+    stack = StackSpec("decoder", hidden, tuple(layers), final_norm=NormSpec("norm_final", hidden),
+                      extra=(ExtraTensor("final_input.query", "depth_query", (hidden,)),))
+    return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=hidden,
+                    vocab=c.int("vocab_size"), stacks=(stack,), tied=False,
+                    max_context=c.opt_int("max_position_embeddings"),
+                    extra=(ExtraTensor("embed.norm.weight", "norm_embed", (hidden,)),))
