@@ -263,3 +263,36 @@ def test_saved_configs_and_bare_models(arch):
     config = dict(cfg.to_diff_dict(), model_type=mt, architectures=[arch])
     total = count(build_inventory(spec_from_config(config))).total
     assert total == sum(p.numel() for p in _meta(arch, cfg).parameters())
+
+
+def test_decode_step_flops_equal_what_torch_executes():
+    """One cached decode step after a prefill past the QSA cap: the step's matrix FLOPs, its QSA reads (the mask
+    of the new query) and its indexer's block scores equal FlopCounterMode. transformers' single-token DeltaNet
+    convolution (causal_conv1d_update) computes kernel + 1 inputs into 2 outputs and keeps the last: 1 dropped
+    position per linear layer, subtracted here."""
+    from test_flops_truth import _PAIRS  # registers the mask-recording attention "paramscope_counting"
+    from torch.utils.flop_counter import FlopCounterMode
+
+    seq = 29
+    config, _ = _config("qwen4_exp_text", "Qwen4ExpForCausalLM", **TEXT)
+    cfg = tf.Qwen4ExpTextConfig(**TEXT, experts_implementation="eager")
+    cfg._attn_implementation = "paramscope_counting"
+    torch.manual_seed(0)
+    model = tf.Qwen4ExpForCausalLM._from_config(cfg).eval()
+    with torch.no_grad():
+        cache = model(input_ids=torch.randint(3, 250, (1, seq)), use_cache=True).past_key_values
+        _PAIRS.clear()
+        with FlopCounterMode(display=False) as fc:
+            model(input_ids=torch.randint(3, 250, (1, 1)), past_key_values=cache, use_cache=True)
+    counts = fc.get_flop_counts()["Global"]
+    mm = sum(v for k, v in counts.items() if str(k).split(".")[-1] in ("mm", "addmm"))
+    conv = sum(v for k, v in counts.items() if "convolution" in str(k))
+    kernel, conv_dim = TEXT["linear_conv_kernel_dim"], 2 * 2 * 16 + 4 * 16
+    dropped = 2 * conv_dim * kernel * sum(1 for t in TEXT["layer_types"] if t == "linear_attention")
+    ps = from_config(config)
+    indexed = [layer.attention for layer in ps.spec.stacks[0].layers if layer.attention is not None]
+    assert sum(_PAIRS) == sum(2 * a.num_heads * (a.head_dim + a.v_dim) * _qsa_read_sum(seq, seq + 1, a.index_topk,
+                                                                                        a.index_block)
+                              for a in indexed)
+    assert 2 * matmul_params_per_token(ps) + attention_flops(ps.spec, start=seq, stop=seq + 1) == \
+        mm + conv - dropped + sum(_PAIRS)
