@@ -108,6 +108,11 @@ def test_refuses_what_transformers_cannot_build():
         spec_from_config(dict(LEGACY, compress_ratios=[128, 4, 2]))
     with pytest.raises(Exception, match="compress_rates has no rate"):
         spec_from_config(dict(TINY, compress_rates={HCA: 8}))
+    with pytest.raises(Exception, match="sliding_window: null"):
+        spec_from_config(dict(TINY, sliding_window=None))
+    with pytest.raises(Exception, match="keep every token"):
+        spec_from_config(dict(TINY, sliding_window=1))
+    spec_from_config(dict(TINY, num_hash_layers=2))  # legacy, ignored beside mlp_layer_types as transformers does
 
 
 # ------------------------------------------------------------------------------------------- cache
@@ -174,10 +179,21 @@ def test_cache_grows_with_the_compressed_entries():
     assert b - a == 4 * (2 * 2 * (16 + 8) + 16)
 
 
-def test_other_engines_refuse_the_compressed_cache():
+@pytest.mark.parametrize("engine", ["vllm", "llama.cpp", "sglang", "tensorrt-llm"])
+def test_other_engines_refuse_the_compressed_cache(engine):
     spec = spec_from_config(TINY)
     with pytest.raises(UnsupportedArchitectureError, match="compressed KV cache"):
-        kv_cache(spec, batch=1, context=100, options=KvOptions(engine="vllm"))
+        kv_cache(spec, batch=1, context=100, options=KvOptions(engine=engine))
+
+
+def test_the_speed_model_refuses_the_compressed_attention():
+    """perf's step model groups attention by window; the compressed entries and indexer scores are not in it."""
+    from paramscope.hardware import get_hardware
+    from paramscope.perf import PerfOptions, perf_report
+
+    model = from_config(dict(TINY, torch_dtype="bfloat16"))
+    with pytest.raises(UnsupportedArchitectureError, match="compressed KV entries"):
+        perf_report(model, get_hardware("h100"), PerfOptions(engine="transformers"))
 
 
 # ------------------------------------------------------------------------------------------- FLOPs

@@ -642,6 +642,11 @@ def step_model(dep, *, bandwidth_efficiency: float | None = None, compute_effici
     # figure is bidirectional) at the bus efficiency NCCL reaches
     link_eff = link / 2 * C("allreduce_bus_efficiency") if link else None
     chunk = mem.settings.get("max_num_batched_tokens") or _prefill_chunk(eng)
+    if any(layer.attention.compressors for s in spec.language_stacks for layer in s.layers if layer.attention):
+        from .errors import UnsupportedArchitectureError
+        raise UnsupportedArchitectureError(
+            "speed: the attention over DeepSeek-V4's compressed KV entries and its indexer's scores are not in the "
+            "step model (compute.attention_flops counts them); refusing rather than leaving them out")
     groups: dict = {}
     for a in attention_layers(spec):
         key = (a.window, a.chunked)

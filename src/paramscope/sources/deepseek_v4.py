@@ -17,9 +17,15 @@ buffer) or ``moe`` (DeepseekV4TopKRouter with the e_score_correction_bias buffer
 DeepseekV4MLP of moe_intermediate_size (n_shared_experts does not change it). Unweighted RMSNorms (q_b_norm, the
 hyper-connections' input norms) store nothing.
 
-Not described: the hash router's tid2eid buffer [vocab, top_k] (int64, loaded from the checkpoint, not a
-parameter); the MTP layers (num_nextn_predict_layers; transformers does not build them); the hc_mult-wide
-residual streams in activation memory.
+Exact (tests/test_deepseek_v4.py): the parameters tensor by tensor; the KV cache of engine transformers
+(memory/kv.py, KvCompressorSpec); the weight-matrix FLOPs and the attention FLOPs over the window, the compressed
+entries and the indexer's scores (compute.py). Refused: the KV cache of other engines (their layouts of this cache
+are not described) and the speed model (perf.py has no term for the compressed attention). Not described: the
+hash router's tid2eid buffer [vocab, top_k] (int64, loaded from the checkpoint, not a parameter); the MTP layers
+(num_nextn_predict_layers; transformers does not build them); in activation memory the hc_mult-wide residual
+streams and the compressors' intermediates; in weight memory the float32 that from_pretrained keeps for norms,
+hyper-connections, sinks and position biases (_keep_in_fp32_modules_strict). Elementwise work (Sinkhorn
+iterations, the compressors' softmax pooling, RoPE) is not in the FLOPs, as for every family.
 """
 
 from __future__ import annotations
@@ -83,8 +89,8 @@ def _layer_types(c: Cfg, n: int) -> list[str]:
 def _mlp_layer_types(c: Cfg, n: int) -> list[str]:
     """mlp_layer_types, else the first num_hash_layers (default 3) hash_moe and moe after them."""
     types = c.str_list("mlp_layer_types")
+    k = c.int("num_hash_layers", _HASH_LAYERS, minimum=0)  # legacy; ignored beside mlp_layer_types
     if types is None:
-        k = c.int("num_hash_layers", _HASH_LAYERS, minimum=0)
         types = ["hash_moe"] * min(n, k) + ["moe"] * max(0, n - k)
     types = types[:n]
     if len(types) != n or not set(types) <= {"hash_moe", "moe"}:
@@ -132,8 +138,15 @@ def _attention(c: Cfg, kind: str, d: int, rates: dict[str, int]) -> AttentionSpe
               ExtraTensor("attn.compressor.indexer.scorer.weights_proj.weight", "attn_indexer", (ih, d))]
         compressors = (KvCompressorSpec(rate, hd, overlap=True, topk=c.int("index_topk", 512)),
                        KvCompressorSpec(rate, ihd, overlap=True, score_heads=ih))
-    return AttentionSpec(heads, 1, hd, sinks=True, window=c.int("sliding_window", 128), tensors=tuple(t),
-                         compressors=compressors, kv_cached_once=kind != SLIDING)
+    if c.present("sliding_window") and c.raw("sliding_window") is None:
+        raise ConfigError(f"{c.origin}: sliding_window: null, but every DeepSeek-V4 layer caches a sliding window "
+                          "(DeepseekV4HCACache / DynamicSlidingWindowLayer need its length)")
+    window = c.int("sliding_window", 128)
+    if window < 2:  # DynamicSlidingWindowLayer / DeepseekV4HCACache keep full[:, :, -window + 1:]: all tokens at 1
+        raise ConfigError(f"{c.origin}: sliding_window: {window}; transformers' sliding caches then keep every token "
+                          "(a -0 slice), which is not described")
+    return AttentionSpec(heads, 1, hd, sinks=True, window=window, tensors=tuple(t), compressors=compressors,
+                         kv_cached_once=kind != SLIDING)
 
 
 def _rate(c: Cfg, rates: dict[str, int], kind: str) -> int:
