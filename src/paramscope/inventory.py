@@ -199,7 +199,7 @@ def _attention(a: AttentionSpec, hidden: int, norm: NormSpec | None) -> list[tup
         items += _linear(f"{p}.q", r + "q", nh * hd * (2 if a.output_gate else 1), q_in, a.qkv_bias)
         if not a.kv_shared:
             items += _linear(f"{p}.k", r + "k", nkv * hd, kv_in, a.qkv_bias)
-            if not a.values_from_keys:
+            if not a.values_from_keys and not a.v_in_mixer:
                 items += _linear(f"{p}.v", r + "v", nkv * vd, a.v_input_width or kv_in, a.qkv_bias)
         if a.span_conv_kernel:
             items += _span_conv(a, hidden, p, r)
@@ -304,8 +304,8 @@ def layer_tensors(layer: LayerSpec, hidden: int) -> list[Tensor]:
     if isinstance(ffn, MlpSpec):
         add(_mlp(ffn, hidden, "mlp", "mlp_"))
     elif isinstance(ffn, MoeSpec):
-        add(_linear("router", "router", ffn.num_experts + ffn.zero_experts + ffn.router_shared_rows, hidden,
-                    ffn.router_bias))
+        add(_linear("router", "router", ffn.num_experts + ffn.zero_experts + ffn.router_shared_rows,
+                    ffn.router_input_width or hidden, ffn.router_bias))
         if ffn.score_correction_bias:
             out.append(Tensor("router.score_correction_bias", "router", (ffn.num_experts + ffn.zero_experts,), buffer=True))
         add(_mlp(ffn.expert, hidden, "experts", "expert_"), experts=ffn.num_experts, active=ffn.top_k)

@@ -159,6 +159,10 @@ class AttentionSpec:
     # the values are the key projection's output (Gemma 4's attention_k_eq_v global layers): no v projection,
     # while the cache still keeps keys and values apart
     values_from_keys: bool = False
+    # the value projection is stored with the layer's mixer, not here (ZAYA's CCA, zaya/modeling_zaya.py
+    # ZayaCCAProjection: v_proj_current and v_proj_delayed, half of each value head each); the cache keeps
+    # values as usual
+    v_in_mixer: bool = False
     # MLA whose q up-projection reads [q latent, its normed copy] and also emits a per-channel output gate
     # (A.X K2's q_gate_proj [heads x (head_dim + v_head_dim), 2 x q_lora_rank], in place of q_b_proj)
     q_gate: bool = False
@@ -326,6 +330,9 @@ class MoeSpec:
     # the router scores num_experts + zero_experts choices, and top_k counts them, so a token runs at most top_k
     # routed experts
     zero_experts: int = 0
+    # width the router's scoring Linear reads when it is not the hidden width (ZAYA's router: a down projection and
+    # an MLP, listed by the adapter, before out_proj [experts + 1, router_hidden_size]); None = hidden
+    router_input_width: int | None = None
     # the router also scores the shared experts (Inkling's shared_expert_sink, inkling/modeling_inkling.py
     # InklingTopkRouter: weight [routed + shared, hidden]); the top_k are picked among the routed ones only
     router_shared_rows: int = 0

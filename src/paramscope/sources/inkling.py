@@ -186,7 +186,7 @@ def _layer2(c: Cfg, hidden: int, sliding: bool, first: bool) -> LayerSpec:
     if not first:  # Inkling2BlockAttentionResidual: one query, or three (q, k, v inputs) before full attention
         extra += (ExtraTensor("attention_input.query", "depth_query", (hidden,) if sliding else (3, hidden)),)
     moe = MoeSpec(c.int("n_routed_experts"), c.int("num_experts_per_tok"),
-                  MlpSpec(c.int("moe_intermediate_size"), gated=True, fused_gate_up=True, activation=c.str("hidden_act")),
+                  MlpSpec(c.int("moe_intermediate_size"), gated=True, fused_gate_up=True, activation=c.str("hidden_act", "silu")),
                   stacked=True, score_correction_bias=True)
     norms = ((NormSpec("norm_attn_in", hidden),) if sliding else
              tuple(NormSpec("norm_attn_in", hidden) for _ in range(3))) + (NormSpec("norm_mlp_in", hidden),)
