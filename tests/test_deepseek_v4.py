@@ -96,6 +96,13 @@ def test_every_tensor_matches_transformers(name, config):
     assert role_map.check(config, name) == []
 
 
+def test_every_tensor_matches_transformers_at_the_default_config():
+    """DeepseekV4Config's defaults (V4-Flash's shapes: 43 layers, HCA / CSA, 256 experts), built on the meta device."""
+    config = dict(transformers.DeepseekV4Config().to_dict(), model_type="deepseek_v4",
+                  architectures=["DeepseekV4ForCausalLM"])
+    assert role_map.check(config, "default") == []
+
+
 def test_layer_kinds_from_legacy_keys():
     layers = spec_from_config(LEGACY).stacks[0].layers
     assert [len(layer.attention.compressors) for layer in layers] == [1, 2, 0]
@@ -305,3 +312,16 @@ def test_decode_attention_flops_equal_the_masks(config):
     indexer = n_csa * 2 * config["index_n_heads"] * config["index_head_dim"] * ((P + 1) // 4)
     assert entries.compressed_kv["indexer"].shape[1] == (P + 1) // 4
     assert attention_flops(spec, start=P, stop=P + 1) == sum(_PAIRS) + indexer
+
+
+def test_a_saved_spec_keeps_the_compressors():
+    """paramscope show --json writes the spec; read back, it counts and caches the same (specio)."""
+    import json
+
+    from paramscope import specio
+
+    spec = spec_from_config(TINY)
+    back = specio.from_dict(json.loads(json.dumps(specio.to_dict(spec))))
+    assert back == spec
+    options = KvOptions(engine="transformers")
+    assert kv_cache(back, batch=2, context=37, options=options) == kv_cache(spec, batch=2, context=37, options=options)

@@ -45,6 +45,9 @@ def describe_layer(layer: LayerSpec) -> str:
                                  (f"qk-norm:{a.qk_norm}", a.qk_norm != "none"), ("sinks", a.sinks)) if on]
         if a.window:
             flags.append(f"window {a.window}")
+        for c in a.compressors:  # DeepSeek-V4's KV compressors (spec.KvCompressorSpec)
+            flags.append(f"indexer {c.score_heads}h x {c.width} per {c.rate} tokens" if c.score_heads else
+                         f"compressed KV per {c.rate} tokens" + (f", top-{c.topk}" if c.topk else ""))
         parts.append(s + (f" [{', '.join(flags)}]" if flags else ""))
     if layer.cross_attention is not None:
         parts.append(f"cross-attn {layer.cross_attention.num_heads}h")
