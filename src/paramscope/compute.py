@@ -39,6 +39,8 @@ class AttnLayer:
 
 def matmul_params_per_token(model) -> float:
     """Parameters of the weight matrices one token is multiplied by (MoE: expected active share)."""
+    if model.spec is not None:
+        model.spec.require_runtime("FLOPs")
     total = 0.0
     for t in model.inventory.tensors:
         if t.buffer or t.component != "language" or len(t.shape) < 2 or t.role in _NOT_MATMUL:
@@ -54,6 +56,7 @@ def matmul_params_per_token(model) -> float:
 
 
 def attention_layers(spec) -> list[AttnLayer]:
+    spec.require_runtime("attention FLOPs")
     out = []
     for stack in spec.language_stacks:
         if not stack.causal:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .errors import ConfigError
+from .errors import ConfigError, UnsupportedArchitectureError
 
 # Absurd-size guard: no real dimension is this large; a hostile or corrupt file would be.
 MAX_DIM = 2**31
@@ -540,6 +540,10 @@ class ModelSpec:
     quantization: dict | None = field(default=None, compare=False, hash=False)
     extra: tuple[ExtraTensor, ...] = ()
     warnings: tuple[str, ...] = ()
+    # why what a run costs (KV cache, FLOPs, speed) is not described for this architecture, when it is not (BLT's
+    # global transformer runs once per patch, at a rate decided at run time): those analyses refuse with this reason,
+    # the parameter counts stand. None = described
+    runtime_unmodelled: str | None = None
 
     def __post_init__(self):
         check_dim(self.hidden_size, "hidden_size")
@@ -558,6 +562,11 @@ class ModelSpec:
                                       f"{list(s.at_layers)}, which it does not have")
 
     # -- convenience views used by analyses -------------------------------------------------------
+    def require_runtime(self, what: str) -> None:
+        """Refuse ``what`` (a KV cache, FLOPs, a speed) when this architecture's run is not described."""
+        if self.runtime_unmodelled is not None:
+            raise UnsupportedArchitectureError(f"{self.name}: {what}: {self.runtime_unmodelled}")
+
     def stack(self, name: str) -> StackSpec:
         for s in self.stacks:
             if s.name == name:

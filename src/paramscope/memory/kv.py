@@ -183,6 +183,7 @@ def kv_cache(spec: ModelSpec, *, batch: int, context: int, options: KvOptions = 
         raise InputError(f"batch must be >= 1, got {batch}")
     if context < 1:
         raise InputError(f"context must be >= 1 token, got {context}")
+    spec.require_runtime("KV cache")
     profile = get_engine(options.engine)
     engine = profile.name
     policy = profile.kv_policy()

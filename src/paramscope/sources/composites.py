@@ -3,7 +3,7 @@ architecture, head) -> ModelSpec."""
 
 from __future__ import annotations
 
-from . import inkling, multimodal, seq2seq, t5gemma2, zaya
+from . import blt, inkling, multimodal, seq2seq, t5gemma2, zaya
 
 ADAPTERS: dict = {
     "led": seq2seq.led,
@@ -17,6 +17,7 @@ ADAPTERS: dict = {
     "inkling_text": inkling.inkling_text,
     "inkling2_text": inkling.inkling2_text,
     "zaya": zaya.zaya,
+    "blt": blt.blt,
     "speech_to_text": seq2seq.speech_to_text,
     "moonshine": seq2seq.moonshine,
     "trocr": seq2seq.trocr,
