@@ -18,6 +18,8 @@ ADAPTERS: dict = {
     "inkling2_text": inkling.inkling2_text,
     "zaya": zaya.zaya,
     "blt": blt.blt,
+    "seamless_m4t": seq2seq.seamless_text,
+    "seamless_m4t_v2": seq2seq.seamless_text,
     "speech_to_text": seq2seq.speech_to_text,
     "moonshine": seq2seq.moonshine,
     "trocr": seq2seq.trocr,

@@ -108,7 +108,8 @@ _ARCH_PREFIX = {
 
 # "GenerationDecoder": BertGenerationDecoder (the causal-LM class of bert-generation); "WithLMHead":
 # ReformerModelWithLMHead (transformers' causal-LM mapping)
-_LM_SUFFIXES = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration", "GenerationDecoder", "WithLMHead")
+_LM_SUFFIXES = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration", "GenerationDecoder", "WithLMHead",
+                "ForTextToText", "ForSpeechToText")
 
 
 def head_kind(architecture: str) -> str:

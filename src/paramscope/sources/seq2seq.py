@@ -862,3 +862,29 @@ def dia(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> 
     spec = _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=codes, stacks=[enc, dec], tied=False,
                      max_context=dc.opt_int("max_position_embeddings"))
     return replace(spec, embedding=replace(spec.embedding, position="rotary"))
+
+
+def seamless_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """SeamlessM4T / SeamlessM4T v2 text-to-text (Seamless Communication 2023, arXiv 2308.11596; transformers
+    seamless_m4t/modeling_seamless_m4t.py SeamlessM4TForTextToText, seamless_m4t_v2/...). Only the text encoder and
+    the text decoder are built: M2M-100's layout (pre-LN layers with biases, a final LayerNorm per stack, sinusoidal
+    positions in a buffer) on hidden_size, with the shared token table the stacks and lm_head tie to
+    (_tied_weights_keys; untied, each stack and the head store their own). The speech encoder, the text-to-unit model
+    and the vocoder are not part of this class: their keys change none of its shapes."""
+    from dataclasses import replace
+
+    if not architecture.endswith("ForTextToText"):
+        raise UnsupportedArchitectureError(
+            f"{c.origin}: architecture {architecture!r}: only SeamlessM4T's text-to-text class is described (the "
+            "speech encoder, text-to-unit model and vocoder of the other classes are not)")
+    used = {"hidden_size", "vocab_size", "activation_function", "max_position_embeddings", "tie_word_embeddings",
+            "torch_dtype", "dtype", "quantization_config"}
+    used |= {f"{w}_{k}" for w in ("encoder", "decoder") for k in ("layers", "attention_heads", "ffn_dim")}
+    flags = dict(normalize_before=True, add_final_layer_norm=True, normalize_embedding=False,
+                 static_position_embeddings=True)
+    text = c.with_data({**{k: v for k, v in c.data.items() if k in used}, **flags,
+                        "model_type": "m2m_100"})
+    c.touch(*[k for k in c.data if k not in used])  # the speech, text-to-unit and vocoder towers' keys
+    spec = bart_like(text, "m2m_100", name=name, architecture=architecture, head=head)
+    text.touch(*flags)
+    return replace(spec, **_common(c, model_type, name, architecture))
