@@ -190,7 +190,8 @@ def deepseek_v4(c: Cfg, model_type: str, *, name: str, architecture: str, head: 
     moe = {m: _moe(c, d, m == "hash_moe") for m in dict.fromkeys(mlps)}
     blocks = {key: LayerSpec(attention=attn[key[0]], ffn=moe[key[1]], norms=norms, extra=extra)
               for key in dict.fromkeys(zip(kinds, mlps))}
-    stack = StackSpec("decoder", d, tuple(blocks[key] for key in zip(kinds, mlps)), final_norm=NormSpec("norm_final", d))
+    layers = tuple(blocks[key] for key in zip(kinds, mlps))
+    stack = StackSpec("decoder", d, layers, final_norm=NormSpec("norm_final", d))
     return _lm_spec(c, model_type, name=name, architecture=architecture, head=head, hidden=d,
                     vocab=c.int("vocab_size", 129280), stacks=(stack,), tied=c.bool("tie_word_embeddings", False),
                     max_context=c.opt_int("max_position_embeddings"), extra=hyper_head_tensors(hc, d),
