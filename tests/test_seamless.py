@@ -31,7 +31,7 @@ CASES = {(mt, tied): dict(SMALL, model_type=mt, architectures=[cls], tie_word_em
 
 
 def _module(config: dict, device: str = "meta"):
-    cfg = transformers.CONFIG_MAPPING[config["model_type"]](
+    cfg = transformers.CONFIG_MAPPING[config["model_type"].split("-")[0]](
         **{k: v for k, v in config.items() if k not in ("model_type", "architectures")})
     with torch.device(device):
         return getattr(transformers, config["architectures"][0])._from_config(cfg)
@@ -50,7 +50,20 @@ def test_total_and_shapes_equal_transformers(key):
     assert ours == collections.Counter(tuple(p.shape) for p in module.parameters())
 
 
-@pytest.mark.parametrize("cls", ["SeamlessM4TForSpeechToText", "SeamlessM4TModel", "SeamlessM4TForTextToSpeech"])
+SPEECH = dict(SMALL, speech_encoder_layers=2, speech_encoder_attention_heads=4, speech_encoder_intermediate_size=72,
+              feature_projection_input_dim=20, conv_depthwise_kernel_size=5, adaptor_kernel_size=4, adaptor_stride=4,
+              num_adapter_layers=2, left_max_position_embeddings=6, right_max_position_embeddings=3)
+for mt, cls in (("seamless_m4t", "SeamlessM4TForSpeechToText"), ("seamless_m4t_v2", "SeamlessM4Tv2ForSpeechToText")):
+    CASES[(mt + "-speech", True)] = dict(SPEECH, model_type=mt, architectures=[cls])
+    CASES[(mt + "-speech", False)] = dict(SPEECH, model_type=mt, architectures=[cls], tie_word_embeddings=False,
+                                          add_adapter=False)
+CASES[("seamless_m4t-speech-rotary", True)] = dict(CASES[("seamless_m4t-speech", True)],
+                                                   position_embeddings_type="rotary")
+CASES[("seamless_m4t_v2-speech-nopos", True)] = dict(CASES[("seamless_m4t_v2-speech", True)],
+                                                     position_embeddings_type=None)
+
+
+@pytest.mark.parametrize("cls", ["SeamlessM4TModel", "SeamlessM4TForTextToSpeech", "SeamlessM4TForSpeechToSpeech"])
 def test_other_classes_are_refused(cls):
     with pytest.raises(UnsupportedArchitectureError, match="text-to-text|only language-model"):
         spec_from_config(dict(SMALL, model_type="seamless_m4t", architectures=[cls]))
@@ -69,4 +82,21 @@ def test_self_and_cross_cache_bytes(mt, batch, dec_len, enc_len, dtype, name):
     real = _cache_bytes(out.past_key_values)
     ours = kv_cache(spec_from_config(dict(config, torch_dtype=name)), batch=batch, context=dec_len,
                     options=KvOptions(engine="transformers", encoder_tokens=enc_len)).total_bytes
+    assert real > 0 and ours == real
+
+
+@pytest.mark.parametrize("mt", ["seamless_m4t", "seamless_m4t_v2"])
+def test_speech_to_text_self_and_cross_cache_bytes(mt):
+    """The decoder caches its own tokens and, per layer, the speech encoder's output frames (after the adapter's
+    strided convolutions), read here from the real output's encoder length."""
+    config = CASES[(mt + "-speech", True)]
+    torch.manual_seed(0)
+    model = _module(config, "cpu").eval()
+    feats = torch.randn(2, 40, config["feature_projection_input_dim"])
+    with torch.no_grad():
+        out = model(input_features=feats, decoder_input_ids=torch.randint(4, 90, (2, 6)), use_cache=True)
+    frames = out.encoder_last_hidden_state.shape[1]
+    real = _cache_bytes(out.past_key_values)
+    ours = kv_cache(spec_from_config(dict(config, torch_dtype="float32")), batch=2, context=6,
+                    options=KvOptions(engine="transformers", encoder_tokens=frames)).total_bytes
     assert real > 0 and ours == real

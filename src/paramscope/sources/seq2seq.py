@@ -864,7 +864,8 @@ def dia(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> 
     return replace(spec, embedding=replace(spec.embedding, position="rotary"))
 
 
-def seamless_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+def seamless_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str,
+                  _decoder_as: str | None = None) -> ModelSpec:
     """SeamlessM4T / SeamlessM4T v2 text-to-text (Seamless Communication 2023, arXiv 2308.11596; transformers
     seamless_m4t/modeling_seamless_m4t.py SeamlessM4TForTextToText, seamless_m4t_v2/...). Only the text encoder and
     the text decoder are built: M2M-100's layout (pre-LN layers with biases, a final LayerNorm per stack, sinusoidal
@@ -873,7 +874,9 @@ def seamless_text(c: Cfg, model_type: str, *, name: str, architecture: str, head
     and the vocoder are not part of this class: their keys change none of its shapes."""
     from dataclasses import replace
 
-    if not architecture.endswith("ForTextToText"):
+    if architecture.endswith("ForSpeechToText") and _decoder_as is None:
+        return seamless_speech(c, model_type, name=name, architecture=architecture, head=head)
+    if not architecture.endswith("ForTextToText") and _decoder_as is None:
         raise UnsupportedArchitectureError(
             f"{c.origin}: architecture {architecture!r}: only SeamlessM4T's text-to-text class is described (the "
             "speech encoder, text-to-unit model and vocoder of the other classes are not)")
@@ -885,6 +888,97 @@ def seamless_text(c: Cfg, model_type: str, *, name: str, architecture: str, head
     text = c.with_data({**{k: v for k, v in c.data.items() if k in used}, **flags,
                         "model_type": "m2m_100"})
     c.touch(*[k for k in c.data if k not in used])  # the speech, text-to-unit and vocoder towers' keys
-    spec = bart_like(text, "m2m_100", name=name, architecture=architecture, head=head)
+    spec = bart_like(text, "m2m_100", name=name, architecture=_decoder_as or architecture, head=head)
     text.touch(*flags)
     return replace(spec, **_common(c, model_type, name, architecture))
+
+
+def _seamless_conformer(c: Cfg, v2: bool) -> StackSpec:
+    """SeamlessM4T's speech encoder (SeamlessM4TSpeechEncoder / SeamlessM4Tv2SpeechEncoder, a w2v-BERT 2.0 conformer):
+    feature_projection (LayerNorm on feature_projection_input_dim, a Linear to hidden), speech_encoder_layers
+    conformer layers (macaron feed-forwards ffn1 / ffn2 of speech_encoder_intermediate_size with biases, self-attention
+    with biases and its position terms -- v1 "relative": linear_pos and pos_bias_u / pos_bias_v, v2 "relative_key": a
+    distance_embedding of left + right + 1 rows, "rotary" or none: nothing --, a convolution module of pointwise
+    [2 x hidden, hidden, 1], depthwise [hidden, 1, conv_depthwise_kernel_size] and pointwise [hidden, hidden, 1]
+    without biases with a BatchNorm (v1) or a LayerNorm (v2) after the depthwise one, LayerNorms with biases around
+    each block), a final LayerNorm, intermediate_ffn, num_adapter_layers adapter layers with add_adapter (strided
+    residual and attention convolutions [2 x hidden, hidden, adaptor_kernel_size] with biases, attention without
+    position terms, a feed-forward) and inner_layer_norm."""
+    d, heads = c.int("hidden_size"), c.int("speech_encoder_attention_heads")
+    if d % heads:
+        raise ConfigError(f"{c.origin}: hidden_size {d} is not divisible by speech_encoder_attention_heads {heads}")
+    hd, inter, k = d // heads, c.int("speech_encoder_intermediate_size"), c.int("conv_depthwise_kernel_size")
+    act = c.str("speech_encoder_hidden_act", "swish")
+
+    def lin(name: str, role: str, out_f: int, in_f: int) -> tuple[ExtraTensor, ...]:
+        return ExtraTensor(f"{name}.weight", role, (out_f, in_f)), ExtraTensor(f"{name}.bias", role, (out_f,))
+
+    pos_type = c.str("position_embeddings_type", "relative_key" if v2 else "relative")
+    if pos_type == ("relative_key" if v2 else "relative"):
+        pos = ((ExtraTensor("attn.distance_embedding.weight", "rel_bias",
+                            (c.int("left_max_position_embeddings") + c.int("right_max_position_embeddings") + 1, hd)),)
+               if v2 else (ExtraTensor("attn.linear_pos.weight", "attn_q", (d, d)),
+                           ExtraTensor("attn.pos_bias_u", "rel_bias", (heads, hd)),
+                           ExtraTensor("attn.pos_bias_v", "rel_bias", (heads, hd))))
+    elif pos_type in (None, "rotary") and not v2:
+        pos = ()
+    elif pos_type is None and v2:
+        pos = ()
+    else:
+        raise UnsupportedArchitectureError(f"{c.origin}: position_embeddings_type={pos_type!r} is not described")
+    c.touch("left_max_position_embeddings", "right_max_position_embeddings", "rotary_embedding_base")
+    conv = (ExtraTensor("conv.pointwise_conv1.weight", "other", (2 * d, d, 1)),
+            ExtraTensor("conv.depthwise_conv.weight", "other", (d, 1, k)),
+            ExtraTensor("conv.pointwise_conv2.weight", "other", (d, d, 1)),
+            *_ln_extra("conv.layer_norm", "norm_mlp_in", d),
+            *_ln_extra("conv.depthwise_layer_norm" if v2 else "conv.batch_norm", "norm_mlp_out", d))
+    layer = LayerSpec(attention=AttentionSpec(heads, heads, hd, qkv_bias=True, o_bias=True),
+                      ffn=MlpSpec(inter, gated=False, bias=True, activation=act),
+                      norms=(_ln("norm_attn_in", d), _ln("norm_mlp_in", d)),
+                      extra=(*lin("ffn1.up", "mlp_up", inter, d), *lin("ffn1.down", "mlp_down", d, inter),
+                             *_ln_extra("ffn1_layer_norm", "norm_mlp_in", d), *_ln_extra("final_layer_norm", "norm_mlp_out", d),
+                             *pos, *conv))
+    f_in = c.int("feature_projection_input_dim")
+    extra = (*_ln_extra("feature_projection.layer_norm", "norm_embed", f_in),
+             *lin("feature_projection.projection", "patch_embed", d, f_in),
+             *lin("intermediate_ffn.up", "mlp_up", inter, d), *lin("intermediate_ffn.down", "mlp_down", d, inter),
+             *_ln_extra("inner_layer_norm", "norm_final", d))
+    if c.bool("add_adapter", True):
+        ka = c.int("adaptor_kernel_size")
+        adapter = (*_ln_extra("residual_layer_norm", "norm_attn_in", d), *lin("residual_conv", "other", 2 * d, d),
+                   *_ln_extra("self_attn_layer_norm", "norm_attn_in", d), *lin("self_attn_conv", "other", 2 * d, d),
+                   *lin("attn.q", "attn_q", d, d), *lin("attn.k", "attn_k", d, d), *lin("attn.v", "attn_v", d, d),
+                   *lin("attn.o", "attn_o", d, d), *_ln_extra("ffn_layer_norm", "norm_mlp_in", d),
+                   *lin("ffn.up", "mlp_up", inter, d), *lin("ffn.down", "mlp_down", d, inter))
+        # the strided convolutions keep their kernel: [2 x hidden, hidden, adaptor_kernel_size]
+        adapter = tuple(ExtraTensor(t.name, t.role, (2 * d, d, ka)) if t.name.endswith("conv.weight") else t
+                        for t in adapter)
+        n_ad = c.int("num_adapter_layers", minimum=0)
+        extra += tuple(ExtraTensor(f"adapter.{i}.{t.name}", t.role, t.shape) for i in range(n_ad) for t in adapter)
+    else:
+        c.touch("adaptor_kernel_size", "num_adapter_layers")
+    c.touch("adaptor_stride", "speech_encoder_chunk_size", "speech_encoder_left_chunk_num")
+    return StackSpec("encoder", d, (layer,) * c.int("speech_encoder_layers", minimum=0), final_norm=_ln("norm_final", d),
+                     extra=extra, causal=False)
+
+
+def seamless_speech(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """SeamlessM4T / v2 speech-to-text (SeamlessM4TForSpeechToText): the conformer speech encoder
+    (:func:`_seamless_conformer`) and the text decoder (M2M-100's layout, as for text-to-text), the decoder's table and
+    lm_head tied to `shared` (_tied_weights_keys; untied, each stores its own)."""
+    from dataclasses import replace
+
+    speech = {k for k in c.data if k.startswith(("speech_encoder_", "adaptor_", "left_max", "right_max"))}
+    speech |= {"position_embeddings_type", "conv_depthwise_kernel_size", "feature_projection_input_dim",
+               "add_adapter", "num_adapter_layers", "rotary_embedding_base"}
+    enc = _seamless_conformer(c.with_data({k: v for k, v in c.data.items() if k in speech | {"hidden_size"}}),
+                              model_type.endswith("_v2"))
+    text_arch = architecture[: -len("ForSpeechToText")] + "ForCausalLM"
+    c.touch(*speech)
+    spec = seamless_text(c, model_type, name=name, architecture=architecture, head=head, _decoder_as=text_arch)
+    dec = spec.stacks[0]
+    tied = c.bool("tie_word_embeddings", True)
+    if not tied:
+        dec = replace(dec, extra=(ExtraTensor("embed_tokens.weight", "embed", (c.int("vocab_size"), dec.hidden_size)),
+                                  *dec.extra))
+    return replace(spec, stacks=(enc, dec))
