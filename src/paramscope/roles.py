@@ -28,11 +28,13 @@ ROLE_GROUPS: dict[str, str] = {
     "attn_scale": "attention",  # learned elementwise per-head scales (Inkling 2's q and relative-state L2 clips)  # fused q/k/v (GPT-2 c_attn, Phi-3 qkv_proj, Falcon query_key_value)
     "attn_sinks": "attention",  # per-head attention sink logits (gpt-oss)
     "attn_indexer": "attention",  # the lightning indexer of indexed sparse attention (DeepSeek-V3.2)
+    # convolutions inside the attention: ConvBERT's span-based dynamic convolution heads beside its attention heads,
+    # short convolutions on keys and values (Inkling), ZAYA's q/k convolutions
     "attn_conv": "attention",
     # DeepSeek-V4's KV compressors (their kv/gate projections and kv norm) and their per-position gate biases
     # [rate, width], added to the gate logits (not a matmul)
     "attn_compressor": "attention",
-    "attn_compressor_bias": "attention",  # ConvBERT's span-based dynamic convolution heads beside its attention heads
+    "attn_compressor_bias": "attention",
     # MLA sub-projections (DeepSeek-V2/V3)
     "attn_q_a": "attention",
     "attn_q_b": "attention",
