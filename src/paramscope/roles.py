@@ -23,9 +23,9 @@ ROLE_GROUPS: dict[str, str] = {
     "attn_k": "attention",
     "attn_v": "attention",
     "attn_o": "attention",
-    "attn_qkv": "attention",
+    "attn_qkv": "attention",  # fused q/k/v (GPT-2 c_attn, Phi-3 qkv_proj, Falcon query_key_value)
     "attn_rel": "attention",  # projection to per-head relative-position states (Inkling's r_proj)
-    "attn_scale": "attention",  # learned elementwise per-head scales (Inkling 2's q and relative-state L2 clips)  # fused q/k/v (GPT-2 c_attn, Phi-3 qkv_proj, Falcon query_key_value)
+    "attn_scale": "attention",  # learned elementwise per-head scales (Inkling 2's q and relative-state L2 clips)
     "attn_sinks": "attention",  # per-head attention sink logits (gpt-oss)
     "attn_indexer": "attention",  # the lightning indexer of indexed sparse attention (DeepSeek-V3.2)
     # convolutions inside the attention: ConvBERT's span-based dynamic convolution heads beside its attention heads,
