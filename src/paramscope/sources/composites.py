@@ -20,6 +20,7 @@ ADAPTERS: dict = {
     "blt": blt.blt,
     "seamless_m4t": seq2seq.seamless_text,
     "seamless_m4t_v2": seq2seq.seamless_text,
+    "speecht5": seq2seq.speecht5,
     "speech_to_text": seq2seq.speech_to_text,
     "moonshine": seq2seq.moonshine,
     "trocr": seq2seq.trocr,

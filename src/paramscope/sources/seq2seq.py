@@ -982,3 +982,75 @@ def seamless_speech(c: Cfg, model_type: str, *, name: str, architecture: str, he
         dec = replace(dec, extra=(ExtraTensor("embed_tokens.weight", "embed", (c.int("vocab_size"), dec.hidden_size)),
                                   *dec.extra))
     return replace(spec, stacks=(enc, dec))
+
+
+def speecht5(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
+    """SpeechT5 speech-to-text (Ao et al. 2022, arXiv 2110.07205; transformers speecht5/modeling_speecht5.py
+    SpeechT5ForSpeechToText). Speech encoder prenet, as wav2vec 2.0's: num_feat_extract_layers Conv1d [conv_dim[i],
+    conv_dim[i-1] (1 for the first), conv_kernel[i]] with a bias when conv_bias, normed by a GroupNorm on the first
+    layer only (feat_extract_norm "group") or a LayerNorm on each (feat_extract_norm "layer"); feature_projection
+    (LayerNorm, Linear to hidden); a weight-normed grouped positional Conv1d (g [1, 1, K], v [hidden, hidden /
+    groups, K], a bias); masked_spec_embed [hidden] when mask_time_prob or mask_feature_prob > 0. Encoder: a
+    LayerNorm, post-LN layers with biases, a relative position table pe_k [2 x encoder_max_relative_position,
+    hidden / encoder heads]. Text decoder: embed_tokens (sinusoidal positions in a buffer), post-LN layers with
+    self- and cross-attention (biases), no final LayerNorm; lm_head tied to embed_tokens with tie_word_embeddings.
+    Only the speech-to-text class is described (the text-to-speech and speech-to-speech classes' speech decoder
+    pre/postnets and vocoder are not)."""
+    if not architecture.endswith("ForSpeechToText"):
+        raise UnsupportedArchitectureError(f"{c.origin}: architecture {architecture!r}: only SpeechT5's speech-to-text "
+                                           "class is described")
+    d, act = c.int("hidden_size"), c.str("hidden_act", "gelu")
+    dims, kernels = c.int_list("conv_dim", minimum=1), c.int_list("conv_kernel", minimum=1)
+    n_conv = c.int("num_feat_extract_layers")
+    if dims is None or kernels is None or len(dims) < n_conv or len(kernels) < n_conv:
+        raise ConfigError(f"{c.origin}: conv_dim and conv_kernel need num_feat_extract_layers ({n_conv}) entries")
+    norm, bias = c.str("feat_extract_norm", "group"), c.bool("conv_bias", False)
+    if norm not in ("group", "layer"):
+        raise ConfigError(f"{c.origin}: feat_extract_norm must be 'group' or 'layer', got {norm!r}")
+    prenet: list[ExtraTensor] = []
+    for i in range(n_conv):
+        prenet.append(ExtraTensor(f"conv.{i}.weight", "patch_embed", (dims[i], dims[i - 1] if i else 1, kernels[i])))
+        if bias:
+            prenet.append(ExtraTensor(f"conv.{i}.bias", "patch_embed", (dims[i],)))
+        if norm == "layer" or i == 0:
+            prenet += _ln_extra(f"conv.{i}.norm", "norm_embed", dims[i])
+    k, groups = c.int("num_conv_pos_embeddings"), c.int("num_conv_pos_embedding_groups")
+    if d % groups:
+        raise ConfigError(f"{c.origin}: hidden_size {d} is not divisible by num_conv_pos_embedding_groups {groups}")
+    prenet += [*_ln_extra("feature_projection.norm", "norm_embed", dims[n_conv - 1]),
+               ExtraTensor("feature_projection.weight", "patch_embed", (d, dims[n_conv - 1])),
+               ExtraTensor("feature_projection.bias", "patch_embed", (d,)),
+               ExtraTensor("pos_conv.weight_g", "pos_embed", (1, 1, k)),
+               ExtraTensor("pos_conv.weight_v", "pos_embed", (d, d // groups, k)),
+               ExtraTensor("pos_conv.bias", "pos_embed", (d,))]
+    masks = (c.float("mask_time_prob", 0.05) or 0, c.float("mask_feature_prob", 0.0) or 0)
+    if max(masks) > 0:
+        prenet.append(ExtraTensor("masked_spec_embed", "other", (d,)))
+    enc_heads, dec_heads = c.int("encoder_attention_heads"), c.int("decoder_attention_heads")
+    for h in (enc_heads, dec_heads):
+        if d % h:
+            raise ConfigError(f"{c.origin}: hidden_size {d} is not divisible by {h} attention heads")
+    prenet += [*_ln_extra("norm_in", "norm_embed", d),
+               ExtraTensor("rel_pos.pe_k.weight", "rel_bias", (2 * c.int("encoder_max_relative_position"), d // enc_heads))]
+    enc_layer = LayerSpec(attention=AttentionSpec(enc_heads, enc_heads, d // enc_heads, qkv_bias=True, o_bias=True),
+                          ffn=MlpSpec(c.int("encoder_ffn_dim"), gated=False, bias=True, activation=act),
+                          norms=(_ln("norm_attn_out", d), _ln("norm_mlp_out", d)))
+    dec_attn = AttentionSpec(dec_heads, dec_heads, d // dec_heads, qkv_bias=True, o_bias=True)
+    dec_layer = LayerSpec(attention=dec_attn, cross_attention=AttentionSpec(dec_heads, dec_heads, d // dec_heads,
+                                                                            qkv_bias=True, o_bias=True, cross=True),
+                          ffn=MlpSpec(c.int("decoder_ffn_dim"), gated=False, bias=True, activation=act),
+                          norms=(_ln("norm_attn_out", d), _ln("norm_cross_in", d), _ln("norm_mlp_out", d)))
+    # the text-to-speech decoder's and the vocoder's settings, masking and guided-attention knobs: no shape here
+    c.touch("conv_stride", "num_mel_bins", "speech_decoder_prenet_layers", "speech_decoder_prenet_units",
+            "speaker_embedding_dim", "speech_decoder_postnet_layers", "speech_decoder_postnet_units",
+            "speech_decoder_postnet_kernel", "reduction_factor", "max_speech_positions", "max_text_positions",
+            "use_guided_attention_loss", "guided_attention_loss_num_heads", "guided_attention_loss_sigma",
+            "guided_attention_loss_scale", "scale_embedding", "feat_extract_activation", "apply_spec_augment",
+            "mask_time_length", "mask_time_min_masks", "mask_feature_length", "mask_feature_min_masks",
+            "encoder_layerdrop", "decoder_layerdrop", "positional_dropout", "speech_decoder_prenet_dropout",
+            "speech_decoder_postnet_dropout", "decoder_start_token_id")
+    stacks = [StackSpec("encoder", d, (enc_layer,) * c.int("encoder_layers", minimum=0), extra=tuple(prenet),
+                        causal=False),
+              StackSpec("decoder", d, (dec_layer,) * c.int("decoder_layers", minimum=0))]
+    return _s2s_spec(c, model_type, name, architecture, head, d=d, vocab=c.int("vocab_size"), stacks=stacks,
+                     tied=c.bool("tie_word_embeddings", True), max_context=c.opt_int("max_text_positions"))

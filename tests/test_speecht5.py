@@ -1,0 +1,71 @@
+"""SpeechT5 speech-to-text (sources/seq2seq.py speecht5) against transformers 5.23's SpeechT5ForSpeechToText: totals
+and shapes at small configs (group- and layer-normed feature encoders, conv biases, no masking embedding, untied
+head), the refusal of the other SpeechT5 classes, and the decoder's self + cross cache bytes after a real forward
+pass. The walk checks the default, diff, perturbed and untied configs."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from test_kv_truth import _cache_bytes  # noqa: E402
+
+from paramscope.errors import UnsupportedArchitectureError  # noqa: E402
+from paramscope.inventory import build_inventory  # noqa: E402
+from paramscope.memory.kv import KvOptions, kv_cache  # noqa: E402
+from paramscope.params import count  # noqa: E402
+from paramscope.sources.hf_config import spec_from_config  # noqa: E402
+
+transformers.logging.set_verbosity_error()
+
+SMALL = dict(model_type="speecht5", architectures=["SpeechT5ForSpeechToText"], vocab_size=90, hidden_size=32,
+             encoder_layers=2, encoder_attention_heads=4, encoder_ffn_dim=48, decoder_layers=3,
+             decoder_attention_heads=2, decoder_ffn_dim=40, conv_dim=[16, 24, 24], conv_stride=[5, 2, 2],
+             conv_kernel=[10, 3, 3], num_feat_extract_layers=3, num_conv_pos_embeddings=16,
+             num_conv_pos_embedding_groups=4, encoder_max_relative_position=20, max_text_positions=64,
+             max_speech_positions=400)
+CASES = {"group-norm": SMALL,
+         "layer-norm-biases": dict(SMALL, feat_extract_norm="layer", conv_bias=True),
+         "no-masking-untied": dict(SMALL, mask_time_prob=0.0, tie_word_embeddings=False)}
+
+
+def _module(config: dict, device: str = "meta"):
+    cfg = transformers.SpeechT5Config(**{k: v for k, v in config.items() if k not in ("model_type", "architectures")})
+    with torch.device(device):
+        return transformers.SpeechT5ForSpeechToText._from_config(cfg)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_total_and_shapes_equal_transformers(case):
+    config = CASES[case]
+    module = _module(config)
+    inv = build_inventory(spec_from_config(config))
+    assert count(inv).total == sum(p.numel() for p in module.parameters())
+    ours = collections.Counter()
+    for t in inv:
+        if t.counted:
+            ours[tuple(t.shape)] += t.copies
+    assert ours == collections.Counter(tuple(p.shape) for p in module.parameters())
+
+
+@pytest.mark.parametrize("cls", ["SpeechT5ForTextToSpeech", "SpeechT5ForSpeechToSpeech"])
+def test_other_classes_are_refused(cls):
+    with pytest.raises(UnsupportedArchitectureError):
+        spec_from_config(dict(SMALL, architectures=[cls]))
+
+
+def test_decoder_self_and_cross_cache_bytes():
+    config = CASES["group-norm"]
+    torch.manual_seed(0)
+    model = _module(config, "cpu").eval()
+    with torch.no_grad():
+        out = model(input_values=torch.randn(2, 1600), decoder_input_ids=torch.randint(4, 80, (2, 5)), use_cache=True)
+    frames = out.encoder_last_hidden_state.shape[1]
+    real = _cache_bytes(out.past_key_values)
+    ours = kv_cache(spec_from_config(dict(config, torch_dtype="float32")), batch=2, context=5,
+                    options=KvOptions(engine="transformers", encoder_tokens=frames)).total_bytes
+    assert real > 0 and ours == real
