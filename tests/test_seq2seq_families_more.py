@@ -76,6 +76,19 @@ CASES = {
     "prophetnet-causal": ("ProphetNetForCausalLM",
                           dict(hidden_size=64, num_decoder_layers=2, num_decoder_attention_heads=4, decoder_ffn_dim=80,
                                vocab_size=300, max_position_embeddings=40, add_cross_attention=False)),
+    # Marian with separate vocabularies (share_encoder_decoder_embeddings false: no `shared`, the encoder's table of
+    # vocab_size rows, the decoder's and lm_head of decoder_vocab_size), tied and untied; shared but with a decoder
+    # table of its own size, untied; the decoder alone with a larger vocabulary than its table (untied head)
+    "marian-separate": ("MarianMTModel", dict(BART, vocab_size=300, decoder_vocab_size=280, pad_token_id=1, decoder_start_token_id=1,
+                                               share_encoder_decoder_embeddings=False)),
+    "marian-separate-untied": ("MarianMTModel", dict(BART, vocab_size=300, decoder_vocab_size=280, pad_token_id=1, decoder_start_token_id=1,
+                                                      share_encoder_decoder_embeddings=False,
+                                                      tie_word_embeddings=False)),
+    "marian-shared-untied": ("MarianMTModel", dict(BART, vocab_size=300, decoder_vocab_size=280, pad_token_id=1, decoder_start_token_id=1,
+                                                    tie_word_embeddings=False)),
+    "marian-causal-untied": ("MarianForCausalLM", dict(BART, vocab_size=300, decoder_vocab_size=280, pad_token_id=1, decoder_start_token_id=1,
+                                                        tie_word_embeddings=False)),
+    "marian-causal-tied": ("MarianForCausalLM", dict(BART, vocab_size=300, decoder_vocab_size=280, pad_token_id=1, decoder_start_token_id=1)),
     # an unbalanced T5Gemma: encoder 96 wide, decoder 64 wide (cross-attention reads the encoder's width)
     "t5gemma": ("T5GemmaForConditionalGeneration",
                 dict(encoder=dict(GEMMA_MODULE, hidden_size=96, num_hidden_layers=2,

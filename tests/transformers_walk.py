@@ -83,8 +83,8 @@ def _small(d: dict) -> dict:
 
 
 def compare(mt: str, cls_name: str, variant: str) -> tuple[str, str]:
-    """(outcome, detail) for one model type and variant. paramscope runs first: a refusal needs no
-    model built."""
+    """(outcome, detail) for one model type and variant. A paramscope refusal of a config transformers cannot
+    build either is reported as transformers-fails (nothing to compare; the detail keeps the refusal)."""
     import torch
     import transformers as tf
 
@@ -112,16 +112,20 @@ def compare(mt: str, cls_name: str, variant: str) -> tuple[str, str]:
     except Exception as exc:  # noqa: BLE001 - transformers' own failure: nothing to compare with
         return "transformers-fails", f"{type(exc).__name__}: {str(exc)[:80]}"
     d = dict(d, model_type=mt, architectures=[cls_name])
+    refusal = None
     try:
         total = count(build_inventory(spec_from_config(d, name=mt))).total
     except ParamscopeError as exc:
-        return "refused", str(exc)[:160]
+        refusal = str(exc)[:160]
     try:
         with torch.device("meta"):
             model = getattr(tf, cls_name)._from_config(cfg)
         hf_total = sum(p.numel() for p in model.parameters())
-    except Exception as exc:  # noqa: BLE001
-        return "transformers-fails", f"{type(exc).__name__}: {str(exc)[:80]}"
+    except Exception as exc:  # noqa: BLE001 - a refusal of a config transformers cannot build either is no gap
+        why = f"{type(exc).__name__}: {str(exc)[:80]}"
+        return "transformers-fails", why + (f" (paramscope refuses too: {refusal})" if refusal else "")
+    if refusal is not None:
+        return "refused", refusal
     if total == hf_total:
         return "exact", ""
     return "wrong", f"paramscope {total:,} vs transformers {hf_total:,} ({(total - hf_total) / hf_total:+.3%})"

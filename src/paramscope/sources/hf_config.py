@@ -110,10 +110,12 @@ _ARCH_PREFIX = {
 # ReformerModelWithLMHead (transformers' causal-LM mapping)
 _LM_SUFFIXES = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration", "GenerationDecoder", "WithLMHead",
                 "ForTextToText", "ForSpeechToText")
+# LM classes whose names end like a bare backbone's ("...Model"): Marian's translation model carries its lm_head
+_LM_CLASSES = ("MarianMTModel",)
 
 
 def head_kind(architecture: str) -> str:
-    if architecture.endswith(_LM_SUFFIXES) or architecture == "ParamscopeDecoder":
+    if architecture.endswith(_LM_SUFFIXES) or architecture in _LM_CLASSES or architecture == "ParamscopeDecoder":
         return "lm"
     if architecture.endswith(("ForMaskedLM", "ForPreTraining")):
         return "mlm"

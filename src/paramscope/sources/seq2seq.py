@@ -21,7 +21,7 @@ Pegasus, Whisper's encoder) are ExtraTensors of their stacks; M2M-100's sinusoid
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..errors import ConfigError, UnsupportedArchitectureError
@@ -123,13 +123,14 @@ def bart_like(c: Cfg, model_type: str, *, name: str, architecture: str, head: st
         if c.bool("use_prompt", False):
             raise UnsupportedArchitectureError(f"{c.origin}: use_prompt=true (MVP's prompt modules) is not described")
         c.touch("prompt_length", "prompt_mid_dim")
+    shared, dec_vocab = True, vocab
     if model_type == "marian" or c.present("share_encoder_decoder_embeddings"):
+        # Marian (marian/modeling_marian.py): the decoder's table always has decoder_vocab_size rows (default
+        # vocab_size); with share_encoder_decoder_embeddings (default) both stacks and the head tie to `shared`
+        # [vocab_size, d] when tie_word_embeddings, else each stores its own; without it there is no `shared`, the
+        # encoder's table has vocab_size rows and lm_head decoder_vocab_size rows, tied to the decoder's table
         shared = c.bool("share_encoder_decoder_embeddings", True)
         dec_vocab = c.int("decoder_vocab_size", vocab)
-        if not shared or dec_vocab != vocab:
-            raise UnsupportedArchitectureError(
-                f"{c.origin}: separate encoder and decoder vocabularies (share_encoder_decoder_embeddings=false "
-                f"or decoder_vocab_size {dec_vocab} != vocab_size {vocab}) are not described")
     decoder_only = architecture.endswith("ForCausalLM")
 
     def stack(which: str, decoder: bool, first: bool) -> StackSpec:
@@ -144,21 +145,35 @@ def bart_like(c: Cfg, model_type: str, *, name: str, architecture: str, head: st
                          extra=extra, causal=decoder)
 
     tied = c.bool("tie_word_embeddings", True)
+    table, model_extra = vocab, ()  # the model-level token table's rows; a head of other rows, stored apart
     if decoder_only:
         stacks = (stack("decoder", True, True),)
         c.touch("encoder_layers", "encoder_attention_heads", "encoder_ffn_dim")
+        if dec_vocab != vocab:  # MarianForCausalLM: the decoder's table, lm_head [vocab_size, d] (tied: the table's)
+            table = dec_vocab
+            if not tied and head == "lm":
+                model_extra, head = (ExtraTensor("lm_head.weight", "lm_head", (vocab, d)),), "none"
     else:
         stacks = (stack("encoder", False, True), stack("decoder", True, False))
-        if not tied:
+        if not shared:  # no `shared`: the encoder's own table; the decoder's is the model's (the head ties to it)
+            table = dec_vocab
+            stacks = (replace(stacks[0], extra=(ExtraTensor("embed_tokens.weight", "embed", (vocab, d)),
+                                                *stacks[0].extra)), stacks[1])
+        elif not tied:
             stacks = _own_token_embeddings(stacks, vocab, d)
+            if dec_vocab != vocab:
+                dec = stacks[1]
+                stacks = (stacks[0], replace(dec, extra=(ExtraTensor("embed_tokens.weight", "embed", (dec_vocab, d)),
+                                                         *dec.extra[1:])))
     learned = t.positions == "learned"
     return ModelSpec(
         hidden_size=d,
-        embedding=EmbeddingSpec(vocab, d, tied_head=tied and head == "lm",
+        embedding=EmbeddingSpec(table, d, tied_head=tied and head == "lm",
                                 position="learned" if learned else "none", max_positions=rows if learned else 0),
         stacks=stacks,
         head=HeadSpec(kind=head),
         max_context=positions,
+        extra=model_extra,
         **_common(c, model_type, name, architecture),
     )
 
