@@ -169,3 +169,52 @@ def diff(hf: dict, ps: dict) -> list[str]:
         if hf.get(k) != ps.get(k):
             msgs.append(f"{k}: transformers={hf.get(k)} paramscope={ps.get(k)}")
     return msgs
+
+
+def assert_total_and_shapes(config: dict, module, stacked_experts: int | None = None) -> None:
+    """paramscope's total and tensor-shape multiset for ``config`` equal those of ``module`` (transformers' model,
+    built on the meta device). ``stacked_experts``: transformers stores that many experts as one [E, out, in] tensor,
+    compared as E tensors [out, in] (paramscope lists an expert's shape once, with its count); parameters with no
+    elements (a [0, ...] tensor registered for zero shared experts) store nothing and are left out."""
+    from paramscope.inventory import build_inventory
+    from paramscope.params import count
+    from paramscope.sources.hf_config import spec_from_config
+
+    inv = build_inventory(spec_from_config(config))
+    assert count(inv).total == sum(p.numel() for p in module.parameters())
+    ours: collections.Counter = collections.Counter()
+    for t in inv:
+        if t.counted:
+            ours[tuple(t.shape)] += t.copies * (t.experts if stacked_experts and len(t.shape) == 2 else 1)
+    theirs: collections.Counter = collections.Counter()
+    for p in module.parameters():
+        if not p.numel():
+            continue
+        experts = bool(stacked_experts) and p.dim() == 3 and p.shape[0] == stacked_experts and p.shape[1] != 1
+        theirs[tuple(p.shape[1:]) if experts else tuple(p.shape)] += p.shape[0] if experts else 1
+    assert ours == theirs
+
+
+def assert_cache_bytes(config: dict, past_key_values, *, batch: int, context: int, dtype: str,
+                       encoder_tokens: int = 0) -> None:
+    """The bytes of every tensor in transformers' cache after a real forward pass equal paramscope's KV/state
+    bytes for engine transformers (``encoder_tokens``: the cross-attention's source length)."""
+    from test_kv_truth import _cache_bytes
+
+    from paramscope.memory.kv import KvOptions, kv_cache
+    from paramscope.sources.hf_config import spec_from_config
+
+    real = _cache_bytes(past_key_values)
+    ours = kv_cache(spec_from_config(dict(config, torch_dtype=dtype)), batch=batch, context=context,
+                    options=KvOptions(engine="transformers", encoder_tokens=encoder_tokens or None)).total_bytes
+    assert real > 0 and ours == real
+
+
+def causal_cache(model, *, batch: int, seq: int, dtype):
+    """transformers' cache after one forward pass of ``seq`` random token ids for ``batch`` sequences (a CPU model
+    with real weights, cast to ``dtype``)."""
+    import torch
+
+    model = model.to(dtype).eval()
+    with torch.no_grad():
+        return model(input_ids=torch.randint(3, 250, (batch, seq)), use_cache=True).past_key_values

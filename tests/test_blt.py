@@ -5,7 +5,6 @@ what a run costs (KV cache, FLOPs, speed), which paramscope does not describe fo
 
 from __future__ import annotations
 
-import collections
 import json
 
 import pytest
@@ -13,10 +12,10 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
+from hf_truth import assert_total_and_shapes  # noqa: E402
+
 from paramscope.errors import UnsupportedArchitectureError  # noqa: E402
-from paramscope.inventory import build_inventory  # noqa: E402
 from paramscope.memory.kv import kv_cache  # noqa: E402
-from paramscope.params import count  # noqa: E402
 from paramscope.sources.hf_config import spec_from_config  # noqa: E402
 
 transformers.logging.set_verbosity_error()
@@ -53,13 +52,7 @@ def _module(config: dict):
 def test_total_and_shapes_equal_transformers(case):
     config = CASES[case]
     module = _module(config)
-    inv = build_inventory(spec_from_config(config))
-    assert count(inv).total == sum(p.numel() for p in module.parameters())
-    ours = collections.Counter()
-    for t in inv:
-        if t.counted:
-            ours[tuple(t.shape)] += t.copies
-    assert ours == collections.Counter(tuple(p.shape) for p in module.parameters())
+    assert_total_and_shapes(config, module)
 
 
 def test_what_a_run_costs_is_refused_not_guessed(tmp_path, capsys):

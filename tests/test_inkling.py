@@ -12,7 +12,6 @@ The walk (tests/transformers_walk.py) checks the default, diff and perturbed con
 
 from __future__ import annotations
 
-import collections
 
 import pytest
 
@@ -21,12 +20,11 @@ transformers = pytest.importorskip("transformers")
 
 import role_map  # noqa: E402
 from role_map import L, Rule  # noqa: E402
-from test_kv_truth import _cache_bytes  # noqa: E402
+from hf_truth import assert_cache_bytes, assert_total_and_shapes, causal_cache  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from paramscope.compute import matmul_params_per_token  # noqa: E402
 from paramscope.inventory import build_inventory  # noqa: E402
-from paramscope.memory.kv import KvOptions, kv_cache  # noqa: E402
 from paramscope.model import from_config  # noqa: E402
 from paramscope.params import count  # noqa: E402
 from paramscope.sources.hf_config import spec_from_config  # noqa: E402
@@ -63,19 +61,7 @@ def _module(config: dict, device: str = "meta", **extra):
 def test_total_and_shapes_equal_transformers(case):
     config = CASES[case]
     module = _module(config)
-    inv = build_inventory(spec_from_config(config))
-    assert count(inv).total == sum(p.numel() for p in module.parameters())
-    ours = collections.Counter()
-    for t in inv:
-        if t.counted:
-            ours[tuple(t.shape)] += t.copies * (t.experts if len(t.shape) == 2 and t.experts > 1 else 1)
-    theirs = collections.Counter()
-    for p in module.parameters():  # stacked experts [E, out, in]: one [out, in] per expert; [0, ...]: nothing stored
-        if not p.numel():
-            continue
-        is_experts = p.dim() == 3 and p.shape[0] == config["n_routed_experts"] and p.shape[1] != 1
-        theirs[tuple(p.shape[1:]) if is_experts else tuple(p.shape)] += p.shape[0] if is_experts else 1
-    assert ours == theirs
+    assert_total_and_shapes(config, module, stacked_experts=config["n_routed_experts"])
 
 
 def test_mtp_layers_are_warned_about_not_counted():
@@ -127,14 +113,8 @@ def test_cache_bytes_equal_transformers(batch, seq, dtype, name):
     float32 windows of conv_kernel_size inputs (2 x KV width + 2 x hidden channels), whatever the model dtype
     (2 tokens: shorter than the kernel, padded to it)."""
     config = CASES["mixed"]
-    torch.manual_seed(0)
-    model = _module(config, "cpu").to(dtype).eval()
-    with torch.no_grad():
-        out = model(input_ids=torch.randint(3, 250, (batch, seq)), use_cache=True)
-    real = _cache_bytes(out.past_key_values)
-    ours = kv_cache(spec_from_config(dict(config, torch_dtype=name)), batch=batch, context=seq,
-                    options=KvOptions(engine="transformers")).total_bytes
-    assert real > 0 and ours == real
+    cache = causal_cache(_module(config, "cpu"), batch=batch, seq=seq, dtype=dtype)
+    assert_cache_bytes(config, cache, batch=batch, context=seq, dtype=name)
 
 
 def test_forward_flops_equal_torch():
@@ -194,17 +174,7 @@ def _module2(config: dict, device: str = "meta"):
 def test_inkling2_total_and_shapes_equal_transformers(case):
     config = CASES2[case]
     module = _module2(config)
-    inv = build_inventory(spec_from_config(config))
-    assert count(inv).total == sum(p.numel() for p in module.parameters())
-    ours = collections.Counter()
-    for t in inv:
-        if t.counted:
-            ours[tuple(t.shape)] += t.copies * (t.experts if len(t.shape) == 2 and t.experts > 1 else 1)
-    theirs = collections.Counter()
-    for p in module.parameters():
-        is_experts = p.dim() == 3 and p.shape[0] == config["n_routed_experts"] and p.shape[1] != 1
-        theirs[tuple(p.shape[1:]) if is_experts else tuple(p.shape)] += p.shape[0] if is_experts else 1
-    assert ours == theirs
+    assert_total_and_shapes(config, module, stacked_experts=config["n_routed_experts"])
 
 
 _A2 = rf"{_M}layers\.{L}\.self_attn\."
@@ -246,14 +216,8 @@ def test_inkling2_roles_match_the_independent_table(case):
 @pytest.mark.parametrize("batch,seq,dtype,name", [(2, 11, torch.float32, "float32"), (1, 2, torch.float32, "float32")])
 def test_inkling2_cache_bytes_equal_transformers(batch, seq, dtype, name):
     config = CASES2["mixed"]
-    torch.manual_seed(0)
-    model = _module2(config, "cpu").to(dtype).eval()
-    with torch.no_grad():
-        out = model(input_ids=torch.randint(3, 250, (batch, seq)), use_cache=True)
-    real = _cache_bytes(out.past_key_values)
-    ours = kv_cache(spec_from_config(dict(config, torch_dtype=name)), batch=batch, context=seq,
-                    options=KvOptions(engine="transformers")).total_bytes
-    assert real > 0 and ours == real
+    cache = causal_cache(_module2(config, "cpu"), batch=batch, seq=seq, dtype=dtype)
+    assert_cache_bytes(config, cache, batch=batch, context=seq, dtype=name)
 
 
 def test_inkling2_forward_flops_equal_torch():

@@ -5,19 +5,15 @@ perturbed and untied configs."""
 
 from __future__ import annotations
 
-import collections
 
 import pytest
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from test_kv_truth import _cache_bytes  # noqa: E402
+from hf_truth import assert_cache_bytes, assert_total_and_shapes  # noqa: E402
 
 from paramscope.errors import UnsupportedArchitectureError  # noqa: E402
-from paramscope.inventory import build_inventory  # noqa: E402
-from paramscope.memory.kv import KvOptions, kv_cache  # noqa: E402
-from paramscope.params import count  # noqa: E402
 from paramscope.sources.hf_config import spec_from_config  # noqa: E402
 
 transformers.logging.set_verbosity_error()
@@ -41,13 +37,7 @@ def _module(config: dict, device: str = "meta"):
 def test_total_and_shapes_equal_transformers(key):
     config = CASES[key]
     module = _module(config)
-    inv = build_inventory(spec_from_config(config))
-    assert count(inv).total == sum(p.numel() for p in module.parameters())
-    ours = collections.Counter()
-    for t in inv:
-        if t.counted:
-            ours[tuple(t.shape)] += t.copies
-    assert ours == collections.Counter(tuple(p.shape) for p in module.parameters())
+    assert_total_and_shapes(config, module)
 
 
 SPEECH = dict(SMALL, speech_encoder_layers=2, speech_encoder_attention_heads=4, speech_encoder_intermediate_size=72,
@@ -79,10 +69,7 @@ def test_self_and_cross_cache_bytes(mt, batch, dec_len, enc_len, dtype, name):
     with torch.no_grad():
         out = model(input_ids=torch.randint(4, 90, (batch, enc_len)),
                     decoder_input_ids=torch.randint(4, 90, (batch, dec_len)), use_cache=True)
-    real = _cache_bytes(out.past_key_values)
-    ours = kv_cache(spec_from_config(dict(config, torch_dtype=name)), batch=batch, context=dec_len,
-                    options=KvOptions(engine="transformers", encoder_tokens=enc_len)).total_bytes
-    assert real > 0 and ours == real
+    assert_cache_bytes(config, out.past_key_values, batch=batch, context=dec_len, dtype=name, encoder_tokens=enc_len)
 
 
 @pytest.mark.parametrize("mt", ["seamless_m4t", "seamless_m4t_v2"])
@@ -96,7 +83,4 @@ def test_speech_to_text_self_and_cross_cache_bytes(mt):
     with torch.no_grad():
         out = model(input_features=feats, decoder_input_ids=torch.randint(4, 90, (2, 6)), use_cache=True)
     frames = out.encoder_last_hidden_state.shape[1]
-    real = _cache_bytes(out.past_key_values)
-    ours = kv_cache(spec_from_config(dict(config, torch_dtype="float32")), batch=2, context=6,
-                    options=KvOptions(engine="transformers", encoder_tokens=frames)).total_bytes
-    assert real > 0 and ours == real
+    assert_cache_bytes(config, out.past_key_values, batch=2, context=6, dtype="float32", encoder_tokens=frames)

@@ -10,7 +10,6 @@ The walk (tests/transformers_walk.py) checks the default, diff, perturbed and un
 
 from __future__ import annotations
 
-import collections
 
 import pytest
 
@@ -19,12 +18,8 @@ transformers = pytest.importorskip("transformers")
 
 import role_map  # noqa: E402
 from role_map import SIGLIP, WB, L, Rule  # noqa: E402
-from test_kv_truth import _cache_bytes  # noqa: E402
+from hf_truth import assert_cache_bytes, assert_total_and_shapes  # noqa: E402
 
-from paramscope.inventory import build_inventory  # noqa: E402
-from paramscope.memory.kv import KvOptions, kv_cache  # noqa: E402
-from paramscope.params import count  # noqa: E402
-from paramscope.sources.hf_config import spec_from_config  # noqa: E402
 
 transformers.logging.set_verbosity_error()
 
@@ -58,14 +53,7 @@ CASES = {"tied": _config(), "untied": _config(tied=False), "no-vision-head": _co
 def test_total_and_shapes_equal_transformers(case):
     config = CASES[case]
     module = _module(config)
-    inv = build_inventory(spec_from_config(config))
-    assert count(inv).total == sum(p.numel() for p in module.parameters())
-    ours = collections.Counter()
-    for t in inv:
-        if t.counted:
-            ours[tuple(sorted(t.shape))] += t.copies * t.experts
-    theirs = collections.Counter(tuple(sorted(p.shape)) for p in module.parameters())
-    assert ours == theirs
+    assert_total_and_shapes(config, module)
 
 
 # modeling_t5gemma2.py: T5Gemma2Encoder (text_model: Gemma 3 layers with q/k norms and sandwich norms; vision_tower:
@@ -122,8 +110,4 @@ def test_self_and_encoder_caches_equal_transformers(batch, dec_len, enc_len, dty
     with torch.no_grad():
         out = model(input_ids=torch.randint(3, 90, (batch, enc_len)),
                     decoder_input_ids=torch.randint(3, 90, (batch, dec_len)), use_cache=True)
-    real = _cache_bytes(out.past_key_values)
-    spec = spec_from_config(dict(config, torch_dtype=name))
-    ours = kv_cache(spec, batch=batch, context=dec_len,
-                    options=KvOptions(engine="transformers", encoder_tokens=enc_len)).total_bytes
-    assert real > 0 and ours == real
+    assert_cache_bytes(config, out.past_key_values, batch=batch, context=dec_len, dtype=name, encoder_tokens=enc_len)
