@@ -92,14 +92,11 @@ def _numel(shape) -> int:
     return out
 
 
-def test_vision_tower_tensor_by_tensor_with_timm():
-    # timm is not a test extra: it needs torchvision, whose wheels for torch 2.13 are CUDA builds (gigabytes), so
-    # this check runs where timm is installed by hand; a deliberate skip, not a missing-dependency one (CI=true
-    # turns those into failures). The total is checked everywhere by test_vision_tower_total_is_the_timm_figure.
-    import importlib.util
-
-    if importlib.util.find_spec("timm") is None:
-        pytest.skip("timm not installed (optional: the vision tower's total is pinned by another test)")
+def vision_tower_tensor_by_tensor_with_timm() -> None:
+    """MobileNetV5-300M tensor by tensor against timm, through transformers' TimmWrapperModel. Not a test: timm needs
+    torchvision, whose wheels for torch 2.13 are CUDA builds (gigabytes), so this runs by hand where timm is
+    installed (scripts/check_gemma3n_timm.py); everywhere else test_vision_tower_total_is_the_timm_figure pins the
+    total measured with timm 1.0.31."""
     cfg = tf.Gemma3nConfig().vision_config
     model = _meta(lambda: tf.AutoModel.from_config(cfg))
     # timm names blocks.<stage>.<block>; paramscope's tower has one layer per stage
