@@ -51,8 +51,9 @@ def _sub(c: Cfg, key: str, defaults: dict) -> Cfg:
     got = c.sub(key, required=False)
     if got is None:
         return Cfg(dict(defaults), c.origin, f"{key}.")
-    return got.with_data({**{k: v for k, v in defaults.items() if not any(n in got.data for n in got._names(k))},
-                          **got.data})
+    from .hybrids_more import _with_defaults
+
+    return _with_defaults(got, defaults)
 
 
 def _dims(s: Cfg) -> tuple[int, int, int, int]:

@@ -90,28 +90,18 @@ _DEFAULTS = {
 
 
 def inkling_text(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
-    from .hybrids_more import _lm_spec, _with_defaults
+    from .hybrids_more import _layer_types, _lm_spec, _mlp_types, _with_defaults
 
     c = _with_defaults(c, _DEFAULTS)
     hidden = c.int("hidden_size")
     n = c.int("num_hidden_layers", minimum=0)
-    types = c.str_list("layer_types")
-    if types is None:  # InklingTextConfig.__post_init__: local_layer_ids, else every layer but each sixth
-        local = c.int_list("local_layer_ids")
-        local = set(local) if local is not None else {i for i in range(n) if (i + 1) % 6}
-        types = ["hybrid_sliding" if i in local else "hybrid" for i in range(n)]
-    else:
-        c.touch("local_layer_ids")
-    if len(types) != n or not set(types) <= {"hybrid", "hybrid_sliding"}:
-        raise ConfigError(f"{c.origin}: {c.prefix}layer_types: expected {n} entries of hybrid/hybrid_sliding")
-    mlp_types = c.str_list("mlp_layer_types")
-    if mlp_types is None:
-        dense = c.int("dense_mlp_idx", 0, minimum=0)
-        mlp_types = ["dense" if i < dense else "sparse" for i in range(n)]
-    else:
-        c.touch("dense_mlp_idx")
-    if len(mlp_types) != n or not set(mlp_types) <= {"dense", "sparse"}:
-        raise ConfigError(f"{c.origin}: {c.prefix}mlp_layer_types: expected {n} entries of dense/sparse")
+    # InklingTextConfig.__post_init__, when layer_types is absent: local_layer_ids, else every layer but each sixth
+    local = c.int_list("local_layer_ids")
+    local = set(local) if local is not None else {i for i in range(n) if (i + 1) % 6}
+    types = _layer_types(c, n, {"hybrid", "hybrid_sliding"},
+                         ["hybrid_sliding" if i in local else "hybrid" for i in range(n)])
+    dense = c.int("dense_mlp_idx", 0, minimum=0)  # InklingTextConfig.__post_init__, when mlp_layer_types is absent
+    mlp_types = _mlp_types(c, n, ["dense" if i < dense else "sparse" for i in range(n)])
     if c.has("dense_intermediate_size"):  # checkpoints: intermediate_size is then the experts' width (#49416)
         c = c.with_data({**c.data, "moe_intermediate_size": c.int("intermediate_size"),
                          "intermediate_size": c.int("dense_intermediate_size")})
@@ -204,15 +194,13 @@ def inkling2_text(c: Cfg, model_type: str, *, name: str, architecture: str, head
     experts); block attention residuals (learned queries mlp_input, attention_input -- three before full attention,
     none on layer 0 -- and final_input) mix the hidden states kept at every n_layers_per_attn_res_block-th layer.
     The four short-convolution windows per layer are kept in float32, like Inkling's. lm_head is never tied."""
-    from .hybrids_more import _lm_spec, _with_defaults
+    from .hybrids_more import _layer_types, _lm_spec, _with_defaults
 
     c = _with_defaults(c, _DEFAULTS_2)
     hidden = c.int("hidden_size")
     n = c.int("num_hidden_layers", minimum=0)
-    types = c.str_list("layer_types")
-    types = ["hybrid" if (i + 1) % 6 == 0 else "hybrid_sliding" for i in range(n)] if types is None else types
-    if len(types) != n or not set(types) <= {"hybrid", "hybrid_sliding"}:
-        raise ConfigError(f"{c.origin}: {c.prefix}layer_types: expected {n} entries of hybrid/hybrid_sliding")
+    types = _layer_types(c, n, {"hybrid", "hybrid_sliding"},
+                         ["hybrid" if (i + 1) % 6 == 0 else "hybrid_sliding" for i in range(n)])
     c.int("n_layers_per_attn_res_block")  # where block states are kept: changes no shape
     kinds: dict[tuple[bool, bool], LayerSpec] = {}
     layers = []

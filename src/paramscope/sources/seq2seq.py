@@ -922,11 +922,10 @@ def _seamless_conformer(c: Cfg, v2: bool) -> StackSpec:
     d, heads = c.int("hidden_size"), c.int("speech_encoder_attention_heads")
     if d % heads:
         raise ConfigError(f"{c.origin}: hidden_size {d} is not divisible by speech_encoder_attention_heads {heads}")
+    from .multimodal import _lin as lin  # a Linear's weight and bias
+
     hd, inter, k = d // heads, c.int("speech_encoder_intermediate_size"), c.int("conv_depthwise_kernel_size")
     act = c.str("speech_encoder_hidden_act", "swish")
-
-    def lin(name: str, role: str, out_f: int, in_f: int) -> tuple[ExtraTensor, ...]:
-        return ExtraTensor(f"{name}.weight", role, (out_f, in_f)), ExtraTensor(f"{name}.bias", role, (out_f,))
 
     pos_type = c.str("position_embeddings_type", "relative_key" if v2 else "relative")
     if pos_type == ("relative_key" if v2 else "relative"):

@@ -88,15 +88,12 @@ def _layer(c: Cfg, hidden: int, sliding: bool, first: bool) -> LayerSpec:
 def zaya(c: Cfg, model_type: str, *, name: str, architecture: str, head: str) -> ModelSpec:
     from dataclasses import replace
 
-    from .hybrids_more import _lm_spec, _with_defaults
+    from .hybrids_more import _layer_types, _lm_spec, _with_defaults
 
     c = _with_defaults(c, _DEFAULTS)
     hidden = c.int("hidden_size")
     n = c.int("num_hidden_layers", minimum=0)
-    types = c.str_list("layer_types")
-    types = ["hybrid"] * n if types is None else types
-    if len(types) != n or not set(types) <= {"hybrid", "hybrid_sliding"}:
-        raise ConfigError(f"{c.origin}: {c.prefix}layer_types: expected {n} entries of hybrid/hybrid_sliding")
+    types = _layer_types(c, n, {"hybrid", "hybrid_sliding"}, ["hybrid"] * n)
     if "hybrid_sliding" not in types:
         c.touch("sliding_window")
     kinds: dict[tuple[bool, bool], LayerSpec] = {}
